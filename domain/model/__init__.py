@@ -1,0 +1,29 @@
+"""The data model: SQLAlchemy 2 typed mapped classes."""
+from domain.model.base import Base, utcnow
+from domain.model.customers import Contact, Customer, NumberSeries
+from domain.model.enums import (
+    CustomerStatus,
+    HourStatus,
+    PriceModel,
+    ProjectStatus,
+    ProjectStorage,
+    Recurrence,
+    Role,
+    SeriesKind,
+    SeriesPolicy,
+    StorageLocation,
+    TaskStatus,
+    Tier,
+)
+from domain.model.files import File, Tag, file_tags
+from domain.model.hours import Expense, TimeRecord
+from domain.model.people import ApiToken, CoWorker, Company, User
+from domain.model.projects import Activity, Milestone, Project, ProjectMember
+from domain.model.tasks import RecurringTaskSeries, Task
+
+__all__ = [
+    "ApiToken", "Activity", "Base", "CoWorker", "Company", "Contact", "Customer", "CustomerStatus", "Expense",
+    "File", "HourStatus", "Milestone", "NumberSeries", "PriceModel", "Project", "ProjectMember", "ProjectStatus",
+    "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
+    "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
+]

@@ -1,0 +1,37 @@
+"""Tasks, one-off or part of a recurring series with a period."""
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.model.base import Base, Created, Name, Versioned, str_enum
+from domain.model.enums import Recurrence, TaskStatus
+
+
+class RecurringTaskSeries(Base):
+    __tablename__ = "recurring_task_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[Name]
+    recurrence: Mapped[Recurrence] = mapped_column(str_enum(Recurrence))
+    created_at: Mapped[Created]
+
+
+class Task(Versioned, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    number: Mapped[int]
+    name: Mapped[Name]
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"), index=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_task_series.id"), index=True)
+    # The first day of the period a recurring task is for (its month, quarter or year).
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[Created]

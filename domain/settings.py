@@ -1,0 +1,23 @@
+"""The one typed settings object, read from PARTNERGRAPH_* environment variables."""
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTNERGRAPH_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./partnergraph.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Seconds SQLite waits for another writer before giving up.
+    sqlite_busy_timeout_ms: int = 10_000
+    token_default_days: int = 365
+    token_max_days: int = 730
+    page_size_max: int = 100
+    graphiql: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
