@@ -2,7 +2,7 @@
 import datetime as dt
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.model.base import Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
 from domain.model.enums import Role, Tier
@@ -52,6 +52,8 @@ class CoWorker(Versioned, Base):
     hourly_rate: Mapped[Money | None]
     hourly_cost: Mapped[Money | None]
     created_at: Mapped[Created]
+    # A co-worker is always shown with its person's name and email: load them in the same statement.
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def is_external(self) -> bool:

@@ -1,0 +1,248 @@
+"""Who may see and do what (SPEC §1): the one place every read and write asks.
+
+Reads are SQL clauses that loaders and list queries add to their WHERE, so a
+refused row is simply never loaded and looks exactly like a missing one. Writes
+are checks that raise Forbidden.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from domain.errors import Forbidden
+from domain.model import (
+    Activity,
+    CoWorker,
+    Company,
+    Contact,
+    Customer,
+    Expense,
+    File,
+    Milestone,
+    Project,
+    ProjectMember,
+    Role,
+    Task,
+    TimeRecord,
+)
+
+MANAGERS = (Role.ADMIN, Role.PROJECT_LEADER)
+STAFF = (Role.ADMIN, Role.PROJECT_LEADER, Role.EMPLOYEE)
+
+
+@dataclass(frozen=True)
+class Membership:
+    company_id: int
+    co_worker_id: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The authenticated caller: a user and their active co-worker records."""
+
+    user_id: int | None
+    email: str | None = None
+    name: str | None = None
+    is_operator: bool = False
+    memberships: tuple[Membership, ...] = ()
+    _by_company: dict[int, Membership] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_company.update({m.company_id: m for m in self.memberships})
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def membership(self, company_id: int) -> Membership | None:
+        return self._by_company.get(company_id)
+
+    def role_in(self, company_id: int) -> Role | None:
+        m = self._by_company.get(company_id)
+        return m.role if m else None
+
+    @property
+    def company_ids(self) -> list[int]:
+        return [m.company_id for m in self.memberships]
+
+    @property
+    def co_worker_ids(self) -> list[int]:
+        return [m.co_worker_id for m in self.memberships]
+
+    def companies_where(self, roles: Iterable[Role]) -> list[int]:
+        roles = set(roles)
+        return [m.company_id for m in self.memberships if m.role in roles]
+
+
+ANONYMOUS = Viewer(user_id=None)
+
+
+# --- reads ----------------------------------------------------------------
+
+
+def _member_project_ids(viewer: Viewer):
+    return select(ProjectMember.project_id).where(ProjectMember.co_worker_id.in_(viewer.co_worker_ids))
+
+
+def _led_project_ids(viewer: Viewer):
+    return select(Project.id).where(Project.leader_id.in_(viewer.co_worker_ids))
+
+
+def companies_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return Company.id.in_(viewer.company_ids)
+
+
+def projects_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Admins and project leaders see their company's projects; others only those they are members of."""
+    return or_(Project.company_id.in_(viewer.companies_where(MANAGERS)), Project.id.in_(_member_project_ids(viewer)))
+
+
+def _visible_project_ids(viewer: Viewer):
+    return select(Project.id).where(projects_visible(viewer))
+
+
+def customers_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return or_(
+        Customer.company_id.in_(viewer.companies_where(MANAGERS)),
+        Customer.id.in_(select(Project.customer_id).where(Project.id.in_(_member_project_ids(viewer)))),
+    )
+
+
+def contacts_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Contact persons: never to EXTERNAL co-workers."""
+    staff_customers = select(Customer.id).where(
+        customers_visible(viewer), Customer.company_id.in_(viewer.companies_where(STAFF))
+    )
+    return Contact.customer_id.in_(staff_customers)
+
+
+def co_workers_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Staff see their company's co-workers; an EXTERNAL one sees themself and their projects' members."""
+    return or_(
+        CoWorker.company_id.in_(viewer.companies_where(STAFF)),
+        CoWorker.id.in_(viewer.co_worker_ids),
+        CoWorker.id.in_(
+            select(ProjectMember.co_worker_id).where(ProjectMember.project_id.in_(_member_project_ids(viewer)))
+        ),
+    )
+
+
+def project_members_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return ProjectMember.project_id.in_(_visible_project_ids(viewer))
+
+
+def activities_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return Activity.project_id.in_(_visible_project_ids(viewer))
+
+
+def milestones_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return Milestone.project_id.in_(_visible_project_ids(viewer))
+
+
+def time_records_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Admins see the company's hours, leaders those of projects they lead, everyone their own."""
+    return or_(
+        TimeRecord.company_id.in_(viewer.companies_where([Role.ADMIN])),
+        TimeRecord.co_worker_id.in_(viewer.co_worker_ids),
+        TimeRecord.project_id.in_(_led_project_ids(viewer)),
+    )
+
+
+def expenses_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return or_(
+        Expense.company_id.in_(viewer.companies_where([Role.ADMIN])),
+        Expense.co_worker_id.in_(viewer.co_worker_ids),
+        Expense.project_id.in_(_led_project_ids(viewer)),
+    )
+
+
+def tasks_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return or_(
+        Task.company_id.in_(viewer.companies_where(MANAGERS)),
+        Task.assignee_id.in_(viewer.co_worker_ids),
+        Task.project_id.in_(_member_project_ids(viewer)),
+    )
+
+
+def files_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """A file is visible with the entity it belongs to."""
+    return or_(
+        File.customer_id.in_(select(Customer.id).where(customers_visible(viewer))),
+        File.project_id.in_(_visible_project_ids(viewer)),
+        File.activity_id.in_(select(Activity.id).where(activities_visible(viewer))),
+        File.task_id.in_(select(Task.id).where(tasks_visible(viewer))),
+    )
+
+
+VISIBLE = {
+    Company: companies_visible,
+    Project: projects_visible,
+    Customer: customers_visible,
+    Contact: contacts_visible,
+    CoWorker: co_workers_visible,
+    ProjectMember: project_members_visible,
+    Activity: activities_visible,
+    Milestone: milestones_visible,
+    TimeRecord: time_records_visible,
+    Expense: expenses_visible,
+    Task: tasks_visible,
+    File: files_visible,
+}
+
+
+def visible(viewer: Viewer, model: type) -> ColumnElement[bool]:
+    """The WHERE clause that limits `model` to what `viewer` may read."""
+    if not viewer.memberships:
+        return false()
+    return VISIBLE[model](viewer)
+
+
+def can_see_rates(viewer: Viewer, company_id: int) -> bool:
+    """Hourly rates and costs: admins and project leaders of that company."""
+    return viewer.role_in(company_id) in MANAGERS
+
+
+# --- writes ---------------------------------------------------------------
+
+
+def require_member(viewer: Viewer, company_id: int, roles: Iterable[Role] = tuple(Role), *, field: str | None = None) -> Membership:
+    membership = viewer.membership(company_id)
+    if membership is None or membership.role not in set(roles):
+        raise Forbidden("You are not allowed to do this in that company.", field=field)
+    return membership
+
+
+def require_operator(viewer: Viewer) -> None:
+    if not viewer.is_operator:
+        raise Forbidden("Only an operator can do this.")
+
+
+def may_manage_project(viewer: Viewer, project: Project) -> bool:
+    """Admins manage every project of their company; project leaders the projects they lead."""
+    membership = viewer.membership(project.company_id)
+    if membership is None:
+        return False
+    return membership.role == Role.ADMIN or (
+        membership.role == Role.PROJECT_LEADER and project.leader_id == membership.co_worker_id
+    )
+
+
+def require_project_manager(viewer: Viewer, project: Project, *, field: str | None = None) -> Membership:
+    if not may_manage_project(viewer, project):
+        raise Forbidden("Only an admin or the project's leader can change this project.", field=field)
+    return viewer.membership(project.company_id)  # type: ignore[return-value]
+
+
+def require_time_writer(viewer: Viewer, project: Project, co_worker_id: int, *, field: str | None = None) -> None:
+    """Hours are registered by the co-worker themself, or by an admin or the project's leader for them."""
+    membership = viewer.membership(project.company_id)
+    if membership is None:
+        raise Forbidden("You are not allowed to register hours in that company.", field=field)
+    if membership.co_worker_id != co_worker_id and not may_manage_project(viewer, project):
+        raise Forbidden("You can only register your own hours.", field=field)
+
+
+def require_approver(viewer: Viewer, project: Project, *, field: str | None = None) -> None:
+    if not may_manage_project(viewer, project):
+        raise Forbidden("Only an admin or the project's leader can approve its hours.", field=field)

@@ -1,0 +1,78 @@
+"""The Starlette application: /graphql (GraphiQL in a browser), bearer-token sign-in, health."""
+import contextlib
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from domain.db import Database
+from domain.settings import Settings, get_settings
+from domain.tokens import viewer_for_token
+from gql.context import Context
+from gql.schema import schema
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def unauthenticated(message: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
+
+
+class GraphQLEndpoint(GraphQL):
+    """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        self.db, self.settings = db, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            viewer = await viewer_for_token(self.db, bearer_token(request.headers.get("authorization")))
+            if viewer is None:
+                await unauthenticated("The bearer token is unknown, expired or revoked.")(scope, receive, send)
+                return
+            scope.setdefault("state", {})["viewer"] = viewer
+        await super().__call__(scope, receive, send)
+
+    async def get_context(self, request, response) -> Context:  # type: ignore[override]
+        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    db = db or Database(settings)
+    endpoint = GraphQLEndpoint(db, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        await db.dispose()
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def root(_request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
+            Route("/health", health),
+            Route("/", root),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    return app

@@ -1,0 +1,24 @@
+"""RowByIdLoader: rows of one model by primary key, limited to what the viewer may read."""
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from domain.db import Database
+from domain.policy import Viewer, visible
+
+Key = int
+Result = object | None
+
+
+class RowByIdLoader(DataLoader[Key, Result]):
+    def __init__(self, db: Database, viewer: Viewer, model: type) -> None:
+        super().__init__()
+        self.db, self.viewer, self.model = db, viewer, model
+
+    async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
+        # Each batch has its own session: sibling fields resolve concurrently.
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(self.model).where(self.model.id.in_(set(keys)), visible(self.viewer, self.model))
+            )
+            found = {row.id: row for row in rows}
+        return [found.get(key) for key in keys]

@@ -1,0 +1,1 @@
+"""Resolvers: read the input, call one domain service or query, return GraphQL types."""

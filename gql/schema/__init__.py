@@ -1,0 +1,21 @@
+"""The schema: an Apollo Federation v2 subgraph, importable as `gql.schema:schema`."""
+import strawberry
+from strawberry.tools import merge_types
+
+from gql.schema.customers import Customer
+from gql.schema.errors import MaskedErrors
+from gql.schema.files import File
+from gql.schema.hours import TimeRecord
+from gql.schema.mutations.customers import CustomerMutations
+from gql.schema.organisation import Company, CoWorker
+from gql.schema.projects import Activity, Milestone, Project
+from gql.schema.query import Query
+
+Mutation = merge_types("Mutation", (CustomerMutations,))
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File],
+    extensions=[MaskedErrors],
+)

@@ -1,0 +1,188 @@
+"""Project, its members, activities and milestones."""
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain import model as m
+from domain.policy import can_see_rates
+from gql.context import Info
+from gql.pagination import PageRequest
+from gql.schema.common import Connection, RowNode
+from gql.schema.customers import Customer
+from gql.schema.organisation import Company, CoWorker
+
+ProjectStatus = strawberry.enum(m.ProjectStatus)
+PriceModel = strawberry.enum(m.PriceModel)
+ProjectStorage = strawberry.enum(m.ProjectStorage)
+TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
+
+
+def _time_record(row):
+    from gql.schema.hours import TimeRecord
+
+    return TimeRecord.from_row(row)
+
+
+@strawberry.federation.type(keys=["id"], description="A project: ordinary, main (shared with partners) or secondary.")
+class Project(RowNode):
+    loader = "project_by_id"
+    id: relay.NodeID[int]
+    number: int
+    name: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    status: ProjectStatus
+    price_model: PriceModel
+    storage: ProjectStorage
+    price_model_from_main: bool
+    share_expenses: bool
+    created_at: dt.datetime
+    company_id: strawberry.Private[int]
+    customer_id: strawberry.Private[int]
+    leader_id: strawberry.Private[int | None]
+    main_project_id: strawberry.Private[int | None]
+    hourly_rate_value: strawberry.Private[Decimal | None]
+    fixed_price_value: strawberry.Private[Decimal | None]
+
+    @classmethod
+    def from_row(cls, row: m.Project) -> "Project":
+        return cls(
+            id=row.id, number=row.number, name=row.name, start_date=row.start_date, end_date=row.end_date,
+            status=row.status, price_model=row.price_model, storage=row.storage,
+            price_model_from_main=row.price_model_from_main, share_expenses=row.share_expenses,
+            created_at=row.created_at, company_id=row.company_id, customer_id=row.customer_id,
+            leader_id=row.leader_id, main_project_id=row.main_project_id,
+            hourly_rate_value=row.hourly_rate, fixed_price_value=row.fixed_price,
+        )
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await Company.load(info, self.company_id)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await Customer.load(info, self.customer_id)
+
+    @strawberry.field(description="The project leader; null when none is set or you cannot see them.")
+    async def leader(self, info: Info) -> CoWorker | None:
+        return await CoWorker.load(info, self.leader_id)
+
+    @strawberry.field(description="For a secondary project: the main project it belongs to, if you can see it.")
+    async def main_project(self, info: Info) -> "Project | None":
+        return await Project.load(info, self.main_project_id)
+
+    @strawberry.field(description="Visible to admins and project leaders only.")
+    def hourly_rate(self, info: Info) -> Decimal | None:
+        return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(description="Visible to admins and project leaders only.")
+    def fixed_price(self, info: Info) -> Decimal | None:
+        return self.fixed_price_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["ProjectMember"]:
+        page = await info.context.loaders.members_by_project.load(((self.id,), PageRequest.of(first, after)))
+        return Connection.of(page, lambda row: ProjectMember.from_row(row, self.company_id))
+
+    @strawberry.field
+    async def activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["Activity"]:
+        page = await info.context.loaders.activities_by_project.load(((self.id,), PageRequest.of(first, after)))
+        return Connection.of(page, Activity.from_row)
+
+    @strawberry.field
+    async def milestones(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["Milestone"]:
+        page = await info.context.loaders.milestones_by_project.load(((self.id,), PageRequest.of(first, after)))
+        return Connection.of(page, Milestone.from_row)
+
+    @strawberry.field(description="Time records on this project that you may see, newest first.")
+    async def time_records(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TimeRecordRef]:
+        page = await info.context.loaders.time_records_by_project.load(((self.id,), PageRequest.of(first, after)))
+        return Connection.of(page, _time_record)
+
+
+@strawberry.type(description="A co-worker's membership in a project.")
+class ProjectMember:
+    project_id: strawberry.Private[int]
+    co_worker_id: strawberry.Private[int]
+    hourly_rate_value: strawberry.Private[Decimal | None]
+    company_id: strawberry.Private[int]
+    created_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: m.ProjectMember, company_id: int) -> "ProjectMember":
+        return cls(
+            project_id=row.project_id, co_worker_id=row.co_worker_id, hourly_rate_value=row.hourly_rate,
+            company_id=company_id, created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def co_worker(self, info: Info) -> CoWorker:
+        return await CoWorker.load(info, self.co_worker_id)
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project:
+        return await Project.load(info, self.project_id)
+
+    @strawberry.field(description="The member's own rate on this project; admins and project leaders only.")
+    def hourly_rate(self, info: Info) -> Decimal | None:
+        return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(description="This member's time records on this project that you may see, newest first.")
+    async def time_records(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TimeRecordRef]:
+        key = ((self.project_id, self.co_worker_id), PageRequest.of(first, after))
+        page = await info.context.loaders.time_records_by_member.load(key)
+        return Connection.of(page, _time_record)
+
+
+@strawberry.federation.type(keys=["id"])
+class Activity(RowNode):
+    loader = "activity_by_id"
+    id: relay.NodeID[int]
+    number: str | None
+    name: str
+    active: bool
+    created_at: dt.datetime
+    project_id: strawberry.Private[int]
+    source_activity_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project:
+        return await Project.load(info, self.project_id)
+
+    @strawberry.field(description="On a secondary project: the main project's activity this one is copied from.")
+    async def copied_from(self, info: Info) -> "Activity | None":
+        return await Activity.load(info, self.source_activity_id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Milestone(RowNode):
+    loader = "milestone_by_id"
+    id: relay.NodeID[int]
+    name: str
+    due_date: dt.date
+    completed: bool
+    shown_in_plan: bool
+    created_at: dt.datetime
+    project_id: strawberry.Private[int]
+    source_milestone_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project:
+        return await Project.load(info, self.project_id)
+
+    @strawberry.field(description="On a secondary project: the main project's milestone this one is copied from.")
+    async def copied_from(self, info: Info) -> "Milestone | None":
+        return await Milestone.load(info, self.source_milestone_id)
