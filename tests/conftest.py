@@ -1,0 +1,76 @@
+"""Test setup: every database test runs on SQLite and on PostgreSQL (a throwaway cluster)."""
+import os
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from domain.db import Database
+from domain.migrations import upgrade
+from domain.model import Base
+from domain.settings import Settings
+from gql.app import create_app
+from tests.pg_cluster import start_cluster
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    cluster = start_cluster()
+    if cluster is None:
+        yield None
+        return
+    yield cluster.url
+    if cluster.directory:
+        cluster.stop()
+
+
+def pytest_report_header(config):
+    from tests.pg_cluster import find_binaries
+
+    if os.environ.get("PARTNERGRAPH_TEST_POSTGRES_URL") or find_binaries():
+        return "databases: SQLite and PostgreSQL"
+    return "databases: SQLite only - PostgreSQL is not installed, so every PostgreSQL case SKIPS"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database(request, postgres_url, tmp_path_factory):
+    """A migrated database per backend for the whole run; tests clean up after themselves (see `db`)."""
+    if request.param == "postgresql":
+        if postgres_url is None:
+            pytest.skip("PostgreSQL is not installed here: the PostgreSQL run is skipped")
+        url = postgres_url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db"
+    settings = Settings(database_url=url, _env_file=None)
+    database = Database(settings)
+    await upgrade(database.engine)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def db(database: Database):
+    """The database, emptied after the test."""
+    yield database
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with database.engine.begin() as conn:
+        if database.sqlite:
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))
+        else:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(db: Database) -> Settings:
+    return db.settings
+
+
+@pytest.fixture
+async def client(db: Database):
+    """An HTTP client talking to the ASGI app as a front end would."""
+    app = create_app(db.settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
