@@ -1,0 +1,1 @@
+"""The partnergraph command line (`partnergraph serve`, `migrate`, `token`, `export-schema`, `seed-demo`)."""

@@ -1,0 +1,6 @@
+"""`python -m partnergraph` runs the command line."""
+import sys
+
+from partnergraph.cli import main
+
+sys.exit(main())
