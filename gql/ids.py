@@ -4,18 +4,25 @@ import binascii
 
 from domain.errors import InvalidInput, NotFound
 
+# Primary keys are 32-bit INTEGER columns on PostgreSQL; a larger number can name no row and would
+# make the driver refuse the statement, so it is treated like any other id that names nothing.
+MAX_PK = 2**31 - 1
+
 
 def to_global_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def parse_global_id(value: str) -> tuple[str, int] | None:
+    """("Type", pk) for a well-formed global id; None for anything else (never raises)."""
+    if not isinstance(value, str) or len(value) > 200:
+        return None
     try:
         type_name, _, pk = base64.b64decode(value.encode(), validate=True).decode().partition(":")
         number = int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError):
         return None
-    if not type_name or number <= 0 or to_global_id(type_name, number) != value:
+    if not type_name or not 0 < number <= MAX_PK or to_global_id(type_name, number) != value:
         return None
     return type_name, number
 

@@ -1,18 +1,25 @@
-"""Cursor connections (Relay) with keyset paging: `first` at most 100, `after` an opaque cursor."""
+"""Cursor connections (Relay) with keyset paging: `first` at most 100, `after` an opaque cursor.
+
+A cursor is the sort key of the last row seen (for time records: date, then id, both descending),
+so a page never skips or repeats rows when rows are added or removed between requests.
+"""
 import base64
+import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.errors import InvalidInput
+from gql.ids import MAX_PK
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+MAX_CURSOR_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -21,53 +28,70 @@ class Order:
 
     columns: tuple[tuple[InstrumentedAttribute, bool], ...]  # (column, descending)
 
+    @property
+    def clauses(self) -> list:
+        return [c.desc() if desc else c.asc() for c, desc in self.columns]
+
     def by(self, query: Select) -> Select:
-        return query.order_by(*(c.desc() if desc else c.asc() for c, desc in self.columns))
+        return query.order_by(*self.clauses)
 
     def key_of(self, row: Any) -> list:
         return [_plain(getattr(row, c.key)) for c, _ in self.columns]
 
-    def after(self, values: list) -> Any:
-        """Rows strictly after the cursor values, in this order (expanded for mixed directions)."""
+    def after(self, values: list) -> ColumnElement[bool]:
+        """Rows strictly after the cursor values in this order: (a > x) OR (a = x AND b > y) OR …,
+        with `<` for descending columns."""
         terms = []
         for i, (column, desc) in enumerate(self.columns):
-            value = _typed(column, values[i])
-            equal_before = [c == _typed(c, values[j]) for j, (c, _) in enumerate(self.columns[:i])]
-            terms.append(and_(*equal_before, column < value if desc else column > value))
+            equal_before = [c == values[j] for j, (c, _) in enumerate(self.columns[:i])]
+            terms.append(and_(*equal_before, column < values[i] if desc else column > values[i]))
         return or_(*terms)
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date | Decimal):
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
 def _typed(column: InstrumentedAttribute, value: Any) -> Any:
+    """The cursor value as the column's Python type; ValueError when it cannot be one."""
     python_type = column.type.python_type
+    if python_type is dt.datetime and isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+        return parsed
     if python_type is dt.date and isinstance(value, str):
         return dt.date.fromisoformat(value)
-    if python_type is dt.datetime and isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
     if python_type is Decimal and isinstance(value, str):
         return Decimal(value)
-    return value
+    if python_type is int and isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_PK:
+        return value
+    if python_type is str and isinstance(value, str):
+        return value
+    raise ValueError(f"{value!r} does not fit {column.key}")
 
 
 def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=_plain).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode()
 
 
 def decode_cursor(cursor: str | None, order: Order) -> list | None:
+    """The typed sort key in a cursor; InvalidInput naming `after` for anything that is not one."""
     if cursor is None:
         return None
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        values = None
-    if not isinstance(values, list) or len(values) != len(order.columns):
-        raise InvalidInput("'after' is not a cursor of this list.", field="after")
-    return values
+        if not isinstance(values, list) or len(values) != len(order.columns):
+            raise ValueError("wrong shape")
+        return [_typed(column, value) for (column, _), value in zip(order.columns, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeError, RecursionError):
+        raise InvalidInput("'after' is not a cursor of this list.", field="after") from None
 
 
 @dataclass(frozen=True)
@@ -79,7 +103,7 @@ class PageRequest:
     def of(cls, first: int | None, after: str | None) -> "PageRequest":
         first = DEFAULT_PAGE if first is None else first
         if not 0 <= first <= MAX_PAGE:
-            raise InvalidInput(f"'first' must be between 0 and {MAX_PAGE}.", field="first")
+            raise InvalidInput(f"'first' must be between 0 and {MAX_PAGE}; it was {first}.", field="first")
         return cls(first, after)
 
 
@@ -104,4 +128,5 @@ def paged(query: Select, order: Order, request: PageRequest) -> Select:
 
 
 def to_page(rows: list, order: Order, request: PageRequest) -> Page:
+    # Paging only forwards: a page reached through a cursor has rows before it.
     return Page(rows[: request.first], len(rows) > request.first, order, has_previous=request.after is not None)

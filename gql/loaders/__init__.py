@@ -1,21 +1,47 @@
-"""The loaders of one request, built fresh inside it (aiodataloader binds to the running loop)."""
+"""The loaders of one request, built fresh inside it (aiodataloader binds to the running loop).
+
+Every relation field goes through one of these, so a query costs a fixed number of statements
+however many parents it reaches: one per loader per level, never one per parent.
+"""
+import datetime as dt
 from dataclasses import dataclass
 
 from domain import model as m
 from domain.db import Database
 from domain.policy import Viewer
 from gql.loaders.by_id import RowByIdLoader
+from gql.loaders.counts import CountByParentLoader
 from gql.loaders.pages import PageByParentLoader
+from gql.loaders.relation import Criteria, Relation
 from gql.pagination import Order
 
+# Time records read newest first; the id makes the order total (and the keyset exact).
+TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
 
 
-def _by_id_order(model) -> Order:
+def by_id_order(model) -> Order:
     return Order(((model.id, False),))
 
 
-# Time records read newest first; the id makes the order total.
-TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
+def time_window(criteria: Criteria) -> list:
+    """Criteria (date_from, date_to) of a timesheet; either may be None."""
+    date_from, date_to = criteria
+    return [
+        *([m.TimeRecord.date >= date_from] if date_from else []),
+        *([m.TimeRecord.date <= date_to] if date_to else []),
+    ]
+
+
+def window(date_from: dt.date | None, date_to: dt.date | None) -> Criteria:
+    return () if date_from is None and date_to is None else (date_from, date_to)
+
+
+@dataclass
+class Children:
+    """A parent's child rows: a page of them, and how many there are in all."""
+
+    pages: PageByParentLoader
+    counts: CountByParentLoader
 
 
 @dataclass
@@ -23,45 +49,51 @@ class Loaders:
     company_by_id: RowByIdLoader
     co_worker_by_id: RowByIdLoader
     customer_by_id: RowByIdLoader
+    contact_by_id: RowByIdLoader
     project_by_id: RowByIdLoader
     activity_by_id: RowByIdLoader
     milestone_by_id: RowByIdLoader
     time_record_by_id: RowByIdLoader
     file_by_id: RowByIdLoader
-    contacts_by_customer: PageByParentLoader
-    projects_by_customer: PageByParentLoader
-    members_by_project: PageByParentLoader
-    activities_by_project: PageByParentLoader
-    milestones_by_project: PageByParentLoader
-    time_records_by_project: PageByParentLoader
-    time_records_by_member: PageByParentLoader
+    contacts_by_customer: Children
+    projects_by_customer: Children
+    members_by_project: Children
+    activities_by_project: Children
+    milestones_by_project: Children
+    time_records_by_project: Children
+    time_records_by_member: Children
+    time_records_by_co_worker: Children
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
-        def by_id(model):
+        def by_id(model) -> RowByIdLoader:
             return RowByIdLoader(db, viewer, model)
 
-        def pages(model, parent, order=None, where=()):
-            return PageByParentLoader(
-                db, viewer, model, parent=parent, order=order or _by_id_order(model), where=where
-            )
+        def children(model, parent, order=None, criteria=None) -> Children:
+            relation = Relation(model, tuple(parent), order or by_id_order(model), criteria=criteria)
+            return Children(PageByParentLoader(db, viewer, relation), CountByParentLoader(db, viewer, relation))
 
+        time_record = m.TimeRecord
         return cls(
             company_by_id=by_id(m.Company),
             co_worker_by_id=by_id(m.CoWorker),
             customer_by_id=by_id(m.Customer),
+            contact_by_id=by_id(m.Contact),
             project_by_id=by_id(m.Project),
             activity_by_id=by_id(m.Activity),
             milestone_by_id=by_id(m.Milestone),
-            time_record_by_id=by_id(m.TimeRecord),
+            time_record_by_id=by_id(time_record),
             file_by_id=by_id(m.File),
-            contacts_by_customer=pages(m.Contact, [m.Contact.customer_id]),
-            projects_by_customer=pages(m.Project, [m.Project.customer_id]),
-            members_by_project=pages(m.ProjectMember, [m.ProjectMember.project_id]),
-            activities_by_project=pages(m.Activity, [m.Activity.project_id]),
-            milestones_by_project=pages(m.Milestone, [m.Milestone.project_id]),
-            time_records_by_project=pages(m.TimeRecord, [m.TimeRecord.project_id], TIME_RECORDS_ORDER),
-            time_records_by_member=pages(
-                m.TimeRecord, [m.TimeRecord.project_id, m.TimeRecord.co_worker_id], TIME_RECORDS_ORDER
+            contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),
+            projects_by_customer=children(m.Project, [m.Project.customer_id]),
+            members_by_project=children(m.ProjectMember, [m.ProjectMember.project_id]),
+            activities_by_project=children(m.Activity, [m.Activity.project_id]),
+            milestones_by_project=children(m.Milestone, [m.Milestone.project_id]),
+            time_records_by_project=children(time_record, [time_record.project_id], TIME_RECORDS_ORDER, time_window),
+            time_records_by_member=children(
+                time_record, [time_record.project_id, time_record.co_worker_id], TIME_RECORDS_ORDER, time_window
+            ),
+            time_records_by_co_worker=children(
+                time_record, [time_record.co_worker_id], TIME_RECORDS_ORDER, time_window
             ),
         )

@@ -1,64 +1,57 @@
-"""PageByParentLoader: one page of child rows for many parents in one query (keyset + window)."""
+"""PageByParentLoader: one page of child rows for many parents in one statement (window + keyset)."""
 from collections import defaultdict
-from collections.abc import Sequence
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from domain.db import Database
-from domain.policy import Viewer, visible
-from gql.pagination import Order, Page, PageRequest, decode_cursor, to_page
+from domain.errors import DomainError
+from domain.policy import Viewer
+from gql.loaders.relation import Criteria, Parent, Relation
+from gql.pagination import Page, PageRequest, decode_cursor, to_page
 
-Parent = tuple
-Key = tuple[Parent, PageRequest]
+Key = tuple[Parent, PageRequest, Criteria]
 Result = Page
 
 
 class PageByParentLoader(DataLoader[Key, Result]):
-    """Key: (parent column values, page request). Parents sharing a request share one statement."""
+    """Parents asking for the same page (first, after, criteria) share one statement."""
 
-    def __init__(
-        self,
-        db: Database,
-        viewer: Viewer,
-        model: type,
-        *,
-        parent: Sequence[InstrumentedAttribute],
-        order: Order,
-        where: Sequence[ColumnElement[bool]] = (),
-    ) -> None:
+    def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
         super().__init__()
-        self.db, self.viewer, self.model = db, viewer, model
-        self.parent, self.order, self.where = tuple(parent), order, tuple(where)
+        self.db, self.viewer, self.relation = db, viewer, relation
 
-    async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
-        by_request: dict[PageRequest, set[Parent]] = defaultdict(set)
-        for parent, request in keys:
-            by_request[request].add(parent)
-        pages: dict[Key, Page] = {}
+    async def batch_load_fn(self, keys: list[Key]) -> list[Result | Exception]:
+        by_request: dict[tuple[PageRequest, Criteria], set[Parent]] = defaultdict(set)
+        for parent, request, criteria in keys:
+            by_request[(request, criteria)].add(parent)
+        pages: dict[Key, Page | Exception] = {}
+        # Its own session: sibling fields resolve concurrently and a session is not shareable.
         async with self.db.read() as session:
-            for request, parents in by_request.items():
-                rows = await self._load(session, request, parents)
+            for (request, criteria), parents in by_request.items():
+                try:
+                    rows = await session.scalars(self._query(request, criteria, parents))
+                except DomainError as error:  # a bad cursor fails the parents that sent it, not the batch
+                    pages.update({(p, request, criteria): error for p in parents})
+                    continue
                 grouped: dict[Parent, list] = defaultdict(list)
                 for row in rows:
-                    grouped[tuple(getattr(row, c.key) for c in self.parent)].append(row)
+                    grouped[self.relation.parent_of(row)].append(row)
                 for parent in parents:
-                    pages[(parent, request)] = to_page(grouped.get(parent, []), self.order, request)
+                    pages[(parent, request, criteria)] = to_page(grouped[parent], self.relation.order, request)
         return [pages[key] for key in keys]
 
-    async def _load(self, session, request: PageRequest, parents: set[Parent]) -> list:
-        columns = self.parent
-        parent_in = (
-            columns[0].in_([p[0] for p in parents]) if len(columns) == 1 else tuple_(*columns).in_(list(parents))
+    def _query(self, request: PageRequest, criteria: Criteria, parents: set[Parent]):
+        relation = self.relation
+        position = func.row_number().over(partition_by=list(relation.parent), order_by=relation.order.clauses)
+        inner = select(relation.model, position.label("position")).where(
+            *relation.conditions(self.viewer, parents, criteria)
         )
-        ordering = [c.desc() if desc else c.asc() for c, desc in self.order.columns]
-        position = func.row_number().over(partition_by=list(columns), order_by=ordering).label("position")
-        inner = select(self.model, position).where(parent_in, visible(self.viewer, self.model), *self.where)
-        values = decode_cursor(request.after, self.order)
+        values = decode_cursor(request.after, relation.order)
         if values is not None:
-            inner = inner.where(self.order.after(values))
+            inner = inner.where(relation.order.after(values))
         ranked = inner.subquery()
-        entity = aliased(self.model, ranked)
-        query = select(entity).where(ranked.c.position <= request.first + 1).order_by(ranked.c.position)
-        return list(await session.scalars(query))
+        # The model mapped onto the ranked rows: loads whole instances (joined relationships too).
+        entity = aliased(relation.model, ranked)
+        return select(entity).where(ranked.c.position <= request.first + 1).order_by(ranked.c.position)

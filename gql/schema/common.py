@@ -1,6 +1,6 @@
 """Shared GraphQL shapes: user errors, connections, and the Node plumbing over domain rows."""
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import strawberry
@@ -8,8 +8,10 @@ from strawberry import relay
 
 from domain.errors import DomainError
 from gql.context import Info
-from gql.ids import parse_global_id
-from gql.pagination import Page
+from gql.ids import parse_global_id, to_global_id
+from gql.loaders import Children
+from gql.loaders.relation import Criteria
+from gql.pagination import Page, PageRequest
 
 T = TypeVar("T")
 
@@ -39,17 +41,24 @@ class Edge(Generic[T]):
     node: T
 
 
-@strawberry.type(description="A page of results; ask for the next with `after: pageInfo.endCursor`.")
+@strawberry.type(
+    description="A page of results (`first` from 0 to 100, default 20); ask for the next with `after: pageInfo.endCursor`."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The nodes of this page, without their cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
+    @strawberry.field(description="How many items the whole list holds (every page), of those you may see.")
+    async def total_count(self) -> int:
+        return await self.counter()
+
     @classmethod
-    def of(cls, page: Page, convert) -> Self:
+    def of(cls, page: Page, convert: Callable[[Any], Any], *, count: Callable[[], Awaitable[int]]) -> Self:
         edges = [Edge(cursor=page.cursor(row), node=convert(row)) for row in page.rows]
         return cls(
             edges=edges,
@@ -59,7 +68,18 @@ class Connection(Generic[T]):
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            counter=count,
         )
+
+
+async def child_connection(
+    children: Children, parent: tuple, first: int | None, after: str | None, convert: Callable[[Any], Any],
+    *, criteria: Criteria = (),
+) -> Connection:
+    """A connection over a parent's child rows: the page through one loader, the count through another."""
+    request = PageRequest.of(first, after)
+    page = await children.pages.load((parent, request, criteria))
+    return Connection.of(page, convert, count=lambda: children.counts.load((parent, criteria)))
 
 
 class RowNode(relay.Node):
@@ -77,6 +97,7 @@ class RowNode(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, pk: int | None) -> Self | None:
+        """The node with this primary key, or None when it is missing or hidden from the viewer."""
         if pk is None:
             return None
         return cls.from_optional(await getattr(info.context.loaders, cls.loader).load(pk))
@@ -84,7 +105,8 @@ class RowNode(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:
         loader = getattr(info.context.loaders, cls.loader)
-        rows = await loader.load_many([int(pk) if pk.isdigit() else 0 for pk in node_ids])
+        ids = [parse_global_id(to_global_id(cls.__name__, pk)) for pk in node_ids]  # type: ignore[arg-type]
+        rows = await loader.load_many([parsed[1] if parsed else 0 for parsed in ids])
         return [cls.from_optional(row) for row in rows]
 
     @classmethod

@@ -7,9 +7,8 @@ from strawberry import relay
 
 from domain import model as m
 from gql.context import Info
-from gql.ids import to_global_id
-from gql.pagination import PageRequest
-from gql.schema.common import Connection, RowNode
+from gql.pagination import MAX_PAGE, PageRequest
+from gql.schema.common import Connection, RowNode, child_connection
 from gql.schema.organisation import Company
 
 CustomerStatus = strawberry.enum(m.CustomerStatus)
@@ -17,16 +16,24 @@ StorageLocation = strawberry.enum(m.StorageLocation)
 ProjectRef = Annotated["Project", strawberry.lazy("gql.schema.projects")]
 
 
+def _project(row: m.Project):
+    from gql.schema.projects import Project
+
+    return Project.from_row(row)
+
+
 @strawberry.type(description="A contact person at a customer. Hidden from external co-workers.")
-class Contact:
-    id: strawberry.ID
+class Contact(RowNode):
+    loader = "contact_by_id"
+    id: relay.NodeID[int]
     name: str
     email: str | None
     phone: str | None
+    customer_id: strawberry.Private[int]
 
-    @classmethod
-    def from_row(cls, row: m.Contact) -> "Contact":
-        return cls(id=strawberry.ID(to_global_id("Contact", row.id)), name=row.name, email=row.email, phone=row.phone)
+    @strawberry.field
+    async def customer(self, info: Info) -> "Customer":
+        return await Customer.load(info, self.customer_id)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -45,16 +52,11 @@ class Customer(RowNode):
     async def company(self, info: Info) -> Company:
         return await Company.load(info, self.company_id)
 
-    @strawberry.field(description="Contact persons (at most 100); empty for external co-workers.")
+    @strawberry.field(description=f"Contact persons, the first {MAX_PAGE}; always empty for external co-workers.")
     async def contacts(self, info: Info) -> list[Contact]:
-        page = await info.context.loaders.contacts_by_customer.load(((self.id,), PageRequest(100, None)))
+        page = await info.context.loaders.contacts_by_customer.pages.load(((self.id,), PageRequest(MAX_PAGE, None), ()))
         return [Contact.from_row(row) for row in page.rows]
 
-    @strawberry.field
-    async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ProjectRef]:
-        from gql.schema.projects import Project
-
-        page = await info.context.loaders.projects_by_customer.load(((self.id,), PageRequest.of(first, after)))
-        return Connection.of(page, Project.from_row)
+    @strawberry.field(description="The customer's projects that you may see.")
+    async def projects(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ProjectRef]:
+        return await child_connection(info.context.loaders.projects_by_customer, (self.id,), first, after, _project)

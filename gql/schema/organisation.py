@@ -1,7 +1,7 @@
 """Company, CoWorker and the viewer."""
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -9,13 +9,18 @@ from strawberry import relay
 from domain import model as m
 from domain.policy import can_see_rates
 from gql.context import Info
-from gql.schema.common import RowNode
-
-if TYPE_CHECKING:
-    pass
+from gql.loaders import window
+from gql.schema.common import Connection, RowNode, child_connection
 
 Tier = strawberry.enum(m.Tier)
 Role = strawberry.enum(m.Role)
+TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
+
+
+def _time_record(row: m.TimeRecord):
+    from gql.schema.hours import TimeRecord
+
+    return TimeRecord.from_row(row)
 
 
 @strawberry.type(description="A company's switches; the partner features give them their effect.")
@@ -84,13 +89,26 @@ class CoWorker(RowNode):
     async def home_company(self, info: Info) -> Company | None:
         return await Company.load(info, self.home_company_id)
 
-    @strawberry.field(description="Visible to admins and project leaders only.")
+    @strawberry.field(description="Null unless you are an admin or project leader of the co-worker's company.")
     def hourly_rate(self, info: Info) -> Decimal | None:
         return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
 
-    @strawberry.field(description="Visible to admins and project leaders only.")
+    @strawberry.field(description="Null unless you are an admin or project leader of the co-worker's company.")
     def hourly_cost(self, info: Info) -> Decimal | None:
         return self.hourly_cost_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(
+        description="The co-worker's hours that you may see (all of them for yourself), newest first: a timesheet. "
+        "`dateFrom` and `dateTo` are inclusive."
+    )
+    async def time_records(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        date_from: dt.date | None = None, date_to: dt.date | None = None,
+    ) -> Connection[TimeRecordRef]:
+        return await child_connection(
+            info.context.loaders.time_records_by_co_worker, (self.id,), first, after, _time_record,
+            criteria=window(date_from, date_to),
+        )
 
 
 @strawberry.type(description="The caller: their user and their memberships.")
@@ -104,7 +122,3 @@ class Viewer:
     async def co_workers(self, info: Info) -> list[CoWorker]:
         rows = await info.context.loaders.co_worker_by_id.load_many(self.co_worker_ids)
         return [CoWorker.from_row(row) for row in rows if row is not None]
-
-
-CompanyRef = Annotated["Company", strawberry.lazy("gql.schema.organisation")]
-CoWorkerRef = Annotated["CoWorker", strawberry.lazy("gql.schema.organisation")]

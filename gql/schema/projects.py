@@ -9,8 +9,8 @@ from strawberry import relay
 from domain import model as m
 from domain.policy import can_see_rates
 from gql.context import Info
-from gql.pagination import PageRequest
-from gql.schema.common import Connection, RowNode
+from gql.loaders import window
+from gql.schema.common import Connection, RowNode, child_connection
 from gql.schema.customers import Customer
 from gql.schema.organisation import Company, CoWorker
 
@@ -74,41 +74,42 @@ class Project(RowNode):
     async def main_project(self, info: Info) -> "Project | None":
         return await Project.load(info, self.main_project_id)
 
-    @strawberry.field(description="Visible to admins and project leaders only.")
+    @strawberry.field(description="Null unless you are an admin or project leader of the project's company.")
     def hourly_rate(self, info: Info) -> Decimal | None:
         return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
 
-    @strawberry.field(description="Visible to admins and project leaders only.")
+    @strawberry.field(description="Null unless you are an admin or project leader of the project's company.")
     def fixed_price(self, info: Info) -> Decimal | None:
         return self.fixed_price_value if can_see_rates(info.context.viewer, self.company_id) else None
 
-    @strawberry.field
-    async def members(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["ProjectMember"]:
-        page = await info.context.loaders.members_by_project.load(((self.id,), PageRequest.of(first, after)))
-        return Connection.of(page, lambda row: ProjectMember.from_row(row, self.company_id))
+    @strawberry.field(description="True for a secondary project: the partner-company copy of a main project.")
+    def is_secondary(self) -> bool:
+        return self.main_project_id is not None
 
     @strawberry.field
-    async def activities(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["Activity"]:
-        page = await info.context.loaders.activities_by_project.load(((self.id,), PageRequest.of(first, after)))
-        return Connection.of(page, Activity.from_row)
+    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection["ProjectMember"]:
+        return await child_connection(
+            info.context.loaders.members_by_project, (self.id,), first, after,
+            lambda row: ProjectMember.from_row(row, self.company_id),
+        )
 
     @strawberry.field
-    async def milestones(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["Milestone"]:
-        page = await info.context.loaders.milestones_by_project.load(((self.id,), PageRequest.of(first, after)))
-        return Connection.of(page, Milestone.from_row)
+    async def activities(self, info: Info, first: int | None = None, after: str | None = None) -> Connection["Activity"]:
+        return await child_connection(info.context.loaders.activities_by_project, (self.id,), first, after, Activity.from_row)
 
-    @strawberry.field(description="Time records on this project that you may see, newest first.")
+    @strawberry.field(description="All milestones, including copies from the main project hidden from the plan.")
+    async def milestones(self, info: Info, first: int | None = None, after: str | None = None) -> Connection["Milestone"]:
+        return await child_connection(info.context.loaders.milestones_by_project, (self.id,), first, after, Milestone.from_row)
+
+    @strawberry.field(description="Time records on this project that you may see, newest first; dates inclusive.")
     async def time_records(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = None, after: str | None = None,
+        date_from: dt.date | None = None, date_to: dt.date | None = None,
     ) -> Connection[TimeRecordRef]:
-        page = await info.context.loaders.time_records_by_project.load(((self.id,), PageRequest.of(first, after)))
-        return Connection.of(page, _time_record)
+        return await child_connection(
+            info.context.loaders.time_records_by_project, (self.id,), first, after, _time_record,
+            criteria=window(date_from, date_to),
+        )
 
 
 @strawberry.type(description="A co-worker's membership in a project.")
@@ -134,17 +135,19 @@ class ProjectMember:
     async def project(self, info: Info) -> Project:
         return await Project.load(info, self.project_id)
 
-    @strawberry.field(description="The member's own rate on this project; admins and project leaders only.")
+    @strawberry.field(description="The member's own rate on this project; null unless you are an admin or project leader.")
     def hourly_rate(self, info: Info) -> Decimal | None:
         return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
 
     @strawberry.field(description="This member's time records on this project that you may see, newest first.")
     async def time_records(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = None, after: str | None = None,
+        date_from: dt.date | None = None, date_to: dt.date | None = None,
     ) -> Connection[TimeRecordRef]:
-        key = ((self.project_id, self.co_worker_id), PageRequest.of(first, after))
-        page = await info.context.loaders.time_records_by_member.load(key)
-        return Connection.of(page, _time_record)
+        return await child_connection(
+            info.context.loaders.time_records_by_member, (self.project_id, self.co_worker_id), first, after,
+            _time_record, criteria=window(date_from, date_to),
+        )
 
 
 @strawberry.federation.type(keys=["id"])

@@ -1,0 +1,35 @@
+"""CountByParentLoader: how many child rows each of many parents has, in one grouped COUNT."""
+from collections import defaultdict
+
+from aiodataloader import DataLoader
+from sqlalchemy import func, select
+
+from domain.db import Database
+from domain.policy import Viewer
+from gql.loaders.relation import Criteria, Parent, Relation
+
+Key = tuple[Parent, Criteria]
+Result = int
+
+
+class CountByParentLoader(DataLoader[Key, Result]):
+    def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
+        super().__init__()
+        self.db, self.viewer, self.relation = db, viewer, relation
+
+    async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
+        by_criteria: dict[Criteria, set[Parent]] = defaultdict(set)
+        for parent, criteria in keys:
+            by_criteria[criteria].add(parent)
+        counts: dict[Key, int] = {}
+        columns = self.relation.parent
+        async with self.db.read() as session:
+            for criteria, parents in by_criteria.items():
+                query = (
+                    select(*columns, func.count())
+                    .where(*self.relation.conditions(self.viewer, parents, criteria))
+                    .group_by(*columns)
+                )
+                for *parent, count in await session.execute(query):
+                    counts[(tuple(parent), criteria)] = count
+        return [counts.get(key, 0) for key in keys]
