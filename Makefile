@@ -1,0 +1,42 @@
+# Two commands to remember: `make serve` (the API with demo data) and `make test` (the whole suite).
+# Both create .venv on first use and reinstall only when requirements.lock or pyproject.toml change.
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-from-lock
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 $(PYTHON) -m pip
+DATABASE_URL ?= sqlite+aiosqlite:///$(CURDIR)/var/partnergraph.db
+PYTEST_ARGS ?=
+
+.PHONY: help serve test schema lock
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make serve   run the API on SQLite (./var/partnergraph.db) with demo data; prints a demo token"
+	@echo "make test    run the test suite (PYTEST_ARGS='-k token -x' to narrow it)"
+	@echo "make schema  write schema.graphql from the code"
+	@echo "make lock    regenerate requirements.lock (hashed) from pyproject.toml"
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+# The lock pins every package with hashes, so pip installs exactly what was reviewed.
+$(INSTALLED): requirements.lock pyproject.toml | $(PYTHON)
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
+	@touch $@
+
+serve: $(INSTALLED)
+	@mkdir -p var
+	PARTNERGRAPH_DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/partnergraph serve --demo
+
+test: $(INSTALLED)
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+schema: $(INSTALLED)
+	$(VENV)/bin/partnergraph export-schema --output schema.graphql
+
+# uv is a tool for this one job, not a dependency of the project: installed on demand, outside the lock.
+lock: | $(PYTHON)
+	@test -x $(VENV)/bin/uv || $(PIP) install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes -o requirements.lock --python $(PYTHON)
