@@ -1,4 +1,5 @@
-# Two commands to remember: `make serve` (the API with demo data) and `make test` (the whole suite).
+# Two commands to remember: `make serve` (the API with demo data) and `make test` (the whole suite;
+# -rs names the reason when the PostgreSQL cases skip).
 # Both create .venv on first use and reinstall only when requirements.lock or pyproject.toml change.
 
 VENV := .venv
@@ -31,7 +32,7 @@ serve: $(INSTALLED)
 	PARTNERGRAPH_DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/partnergraph serve --demo
 
 test: $(INSTALLED)
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -rs $(PYTEST_ARGS)
 
 schema: $(INSTALLED)
 	$(VENV)/bin/partnergraph export-schema --output schema.graphql
