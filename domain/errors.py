@@ -1,4 +1,9 @@
 """One hierarchy of domain errors, each with a stable code that gql/ turns into a userError."""
+import re
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class DomainError(Exception):
@@ -33,9 +38,106 @@ class Duplicate(DomainError):
 
 
 class Locked(DomainError):
+    """Approved or invoiced hours can no longer be edited or deleted."""
+
     code = "LOCKED"
+
+
+class HasHours(DomainError):
+    """Something with hours registered on it cannot be deleted (deactivate it instead)."""
+
+    code = "HAS_HOURS"
+
+
+class InUse(DomainError):
+    """Something other rows still point at (files, tasks) cannot be deleted."""
+
+    code = "IN_USE"
+
+
+class ProjectClosed(DomainError):
+    code = "PROJECT_CLOSED"
+
+
+class NotProjectMember(DomainError):
+    code = "NOT_PROJECT_MEMBER"
+
+
+class DayOver24Hours(DomainError):
+    """One co-worker's day holds at most 24 hours in total."""
+
+    code = "DAY_OVER_24_HOURS"
+
+
+class DomainErrors(DomainError):
+    """Several errors reported together (e.g. one per item of a list input); nothing was changed."""
+
+    def __init__(self, errors: Iterable[DomainError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, field=first.field)
+        self.code = first.code
 
 
 def require(condition: bool, message: str, *, field: str, error: type[DomainError] = InvalidInput) -> None:
     if not condition:
         raise error(message, field=field)
+
+
+# --- database refusals ----------------------------------------------------
+# A use case checks its rules before writing, but two requests can still race
+# past the same check (two adds of one member, two companies with one name).
+# The database's constraints then refuse the second one; these map that refusal
+# to the userError the check would have given. Names follow domain.model.base.NAMING.
+
+CONSTRAINT_ERRORS: dict[str, tuple[type[DomainError], str, str]] = {
+    "uq_project_members_project_id_co_worker_id": (Duplicate, "coWorkerId", "The co-worker is already a member of the project."),
+    "uq_co_workers_company_id_user_id": (Duplicate, "email", "That person is already a co-worker of the company."),
+    "uq_companies_database_name": (Duplicate, "databaseName", "A company already has that database name."),
+    "uq_users_email": (Conflict, "email", "Someone registered that email at the same moment; try again."),
+    "ck_time_records_hours_in_day": (InvalidInput, "hours", "Hours are more than 0 and at most 24."),
+    "ck_projects_dates_in_order": (InvalidInput, "endDate", "The end date is before the start date."),
+}
+
+# SQLite names the columns of a failed UNIQUE constraint, not the constraint.
+SQLITE_UNIQUE_COLUMNS = {
+    "project_members.project_id, project_members.co_worker_id": "uq_project_members_project_id_co_worker_id",
+    "co_workers.company_id, co_workers.user_id": "uq_co_workers_company_id_user_id",
+    "companies.database_name": "uq_companies_database_name",
+    "users.email": "uq_users_email",
+}
+
+_POSTGRES_CONSTRAINT = re.compile(r'constraint "([^"]+)"')
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
+
+
+def constraint_name(message: str) -> str | None:
+    """The constraint a database integrity error message names, on PostgreSQL or SQLite."""
+    if found := _POSTGRES_CONSTRAINT.search(message):
+        return found.group(1)
+    if found := _SQLITE_UNIQUE.search(message):
+        return SQLITE_UNIQUE_COLUMNS.get(found.group(1).strip())
+    if found := _SQLITE_CHECK.search(message):
+        return found.group(1)
+    return None
+
+
+def integrity_error(message: str) -> DomainError:
+    """The domain error for a constraint the database refused; a generic CONFLICT for any other."""
+    known = CONSTRAINT_ERRORS.get(constraint_name(message) or "")
+    if known is None:
+        return Conflict("The change clashed with another change made at the same time; try again.")
+    error, field, text = known
+    return error(text, field=field)
+
+
+# What a write transaction can raise when another one got there first.
+DATABASE_REFUSALS = (IntegrityError, StaleDataError)
+
+
+def from_database(error: Exception) -> DomainError:
+    """The userError for a refusal in DATABASE_REFUSALS: a stale version (optimistic lock) or a constraint."""
+    if isinstance(error, IntegrityError):
+        return integrity_error(str(error.orig))
+    return Conflict("Someone else changed this at the same time; reload it and try again.")

@@ -7,11 +7,11 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Database
-from domain.errors import NotFound
 from domain.model import Contact, Customer, CustomerStatus, SeriesKind, StorageLocation
 from domain.numbering import allocate_number
 from domain.policy import MANAGERS, Viewer, require_member
-from domain.validation import clean_email, clean_name, clean_optional_text
+from domain.services.lookup import load_visible, require_company_role
+from domain.validation import clean_email, clean_name, clean_optional_text, not_null
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
 
 
 async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) -> Customer:
-    require_member(viewer, draft.company_id, MANAGERS, field="companyId")
+    require_company_role(viewer, draft.company_id, MANAGERS, field="companyId")
     name = clean_name(draft.name)
     organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber", max_length=40)
     contacts = _contacts(draft.contacts)
@@ -66,9 +66,7 @@ async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) ->
 
 async def load_customer_for_change(session: AsyncSession, viewer: Viewer, customer_id: int, *, field: str) -> Customer:
     """A customer the viewer may change, or NotFound (a refused customer looks like a missing one)."""
-    customer = await session.get(Customer, customer_id)
-    if customer is None or viewer.membership(customer.company_id) is None:
-        raise NotFound("No such customer.", field=field)
+    customer = await load_visible(session, viewer, Customer, customer_id, field=field, noun="customer")
     require_member(viewer, customer.company_id, MANAGERS, field=field)
     return customer
 
@@ -83,9 +81,10 @@ async def update_customer(db: Database, viewer: Viewer, customer_id: int, change
             customer.organisation_number = clean_optional_text(
                 changes["organisation_number"], field="organisationNumber", max_length=40
             )
-        for key in ("status", "storage_location"):
-            if changes.get(key) is not None:
-                setattr(customer, key, changes[key])
+        if "status" in changes:
+            customer.status = not_null(changes["status"], field="status")
+        if "storage_location" in changes:
+            customer.storage_location = not_null(changes["storage_location"], field="storageLocation")
         if changes.get("contacts") is not None:
             contacts = _contacts(changes["contacts"])
             await session.execute(delete(Contact).where(Contact.customer_id == customer.id))

@@ -6,12 +6,31 @@ from gql.schema.customers import Customer
 from gql.schema.errors import MaskedErrors
 from gql.schema.files import File
 from gql.schema.hours import TimeRecord
+from gql.schema.mutations.activities import ActivityMutations
+from gql.schema.mutations.co_workers import CoWorkerMutations
+from gql.schema.mutations.companies import CompanyMutations
 from gql.schema.mutations.customers import CustomerMutations
+from gql.schema.mutations.hours import TimeRecordMutations
+from gql.schema.mutations.members import ProjectMemberMutations
+from gql.schema.mutations.milestones import MilestoneMutations
+from gql.schema.mutations.projects import ProjectMutations
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
 
-Mutation = merge_types("Mutation", (CustomerMutations,))
+Mutation = merge_types(
+    "Mutation",
+    (
+        CompanyMutations,
+        CoWorkerMutations,
+        CustomerMutations,
+        ProjectMutations,
+        ProjectMemberMutations,
+        ActivityMutations,
+        MilestoneMutations,
+        TimeRecordMutations,
+    ),
+)
 
 schema = strawberry.federation.Schema(
     query=Query,

@@ -1,0 +1,98 @@
+"""A project's activities: create, rename, (de)activate, delete while no hours point at them."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import Database
+from domain.errors import DomainError, HasHours, InUse
+from domain.model import Activity, File, Task, TimeRecord
+from domain.policy import Viewer
+from domain.services.lookup import load_visible
+from domain.services.projects import load_project_to_manage
+from domain.validation import clean_money, clean_name, clean_optional_text, not_null
+
+
+@dataclass
+class ActivityDraft:
+    project_id: int
+    name: str
+    number: str | None = None
+    active: bool = True
+    hourly_rate: Decimal | None = None
+
+
+def activity_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated column values an activity edit sets (pure; the partner cascade copies them)."""
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = clean_name(changes["name"])
+    if "number" in changes:
+        values["number"] = clean_optional_text(changes["number"], field="number", max_length=20)
+    if "active" in changes:
+        values["active"] = not_null(changes["active"], field="active")
+    if "hourly_rate" in changes:
+        values["hourly_rate"] = clean_money(changes["hourly_rate"], field="hourlyRate")
+    return values
+
+
+def deletion_refusal(*, hours: int, files: int, tasks: int) -> DomainError | None:
+    """Why an activity cannot be deleted, if it cannot: hours are never lost, files and tasks not orphaned."""
+    if hours:
+        return HasHours(
+            f"The activity has {hours} time record(s), here or in a linked project; "
+            "deactivate it instead (active: false).",
+            field="id",
+        )
+    if files or tasks:
+        return InUse("Files or tasks belong to the activity; move or delete them first, or deactivate it.", field="id")
+    return None
+
+
+async def create_activity(db: Database, viewer: Viewer, draft: ActivityDraft) -> Activity:
+    values = activity_values(
+        {"name": draft.name, "number": draft.number, "active": draft.active, "hourly_rate": draft.hourly_rate}
+    )
+    async with db.transaction() as session:
+        project = await load_project_to_manage(session, viewer, draft.project_id, field="projectId")
+        activity = Activity(project_id=project.id, **values)
+        session.add(activity)
+    return activity
+
+
+async def _activity_to_manage(session: AsyncSession, viewer: Viewer, activity_id: int) -> Activity:
+    activity = await load_visible(session, viewer, Activity, activity_id, field="id", noun="activity")
+    await load_project_to_manage(session, viewer, activity.project_id, field="id")
+    return activity
+
+
+async def update_activity(db: Database, viewer: Viewer, activity_id: int, changes: Mapping[str, Any]) -> Activity:
+    values = activity_values(changes)
+    async with db.transaction() as session:
+        activity = await _activity_to_manage(session, viewer, activity_id)
+        for key, value in values.items():
+            setattr(activity, key, value)
+    return activity
+
+
+async def delete_activity(db: Database, viewer: Viewer, activity_id: int) -> int:
+    """Deletes an activity nothing points at; returns its id."""
+    async with db.transaction() as session:
+        activity = await _activity_to_manage(session, viewer, activity_id)
+        # Copies on secondary projects count too (SPEC §3: hours in any linked project).
+        copies = select(Activity.id).where(Activity.source_activity_id == activity.id)
+        hours = await session.scalar(
+            select(func.count(TimeRecord.id)).where(
+                or_(TimeRecord.activity_id == activity.id, TimeRecord.activity_id.in_(copies))
+            )
+        )
+        files = await session.scalar(select(func.count(File.id)).where(File.activity_id == activity.id))
+        tasks = await session.scalar(select(func.count(Task.id)).where(Task.activity_id == activity.id))
+        refusal = deletion_refusal(hours=hours or 0, files=files or 0, tasks=tasks or 0)
+        if refusal is not None:
+            raise refusal
+        await session.delete(activity)
+    return activity_id

@@ -1,0 +1,63 @@
+"""Making a person a co-worker of a company: the user by email, the role, title and rates."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import Database
+from domain.errors import Duplicate
+from domain.model import CoWorker, Role, User
+from domain.people import normalise_email
+from domain.policy import Viewer
+from domain.services.lookup import require_company_role
+from domain.validation import clean_email, clean_money, clean_name, clean_optional_text
+
+
+@dataclass
+class CoWorkerDraft:
+    company_id: int
+    email: str
+    role: Role
+    name: str | None = None  # used only when the email is new to partnergraph
+    title: str | None = None
+    hourly_rate: Decimal | None = None
+    hourly_cost: Decimal | None = None
+
+
+def clean_person(email: str | None, name: str | None, *, email_field: str, name_field: str) -> tuple[str, str | None]:
+    """The normalised email and, when given, the trimmed name of the person to find or make."""
+    email = clean_email(normalise_email(email or ""), field=email_field)
+    return email, None if name is None or not name.strip() else clean_name(name, field=name_field)
+
+
+async def user_for_email(session: AsyncSession, email: str, name: str | None) -> User:
+    """The user with that (normalised) email, made when there is none; an existing user keeps their name."""
+    user = await session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name or email.split("@")[0])
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def create_co_worker(db: Database, viewer: Viewer, draft: CoWorkerDraft) -> CoWorker:
+    """Admins add internal co-workers (home company = the company); one co-worker per person per company."""
+    require_company_role(viewer, draft.company_id, [Role.ADMIN], field="companyId")
+    email, name = clean_person(draft.email, draft.name, email_field="email", name_field="name")
+    title = clean_optional_text(draft.title, field="title")
+    hourly_rate = clean_money(draft.hourly_rate, field="hourlyRate")
+    hourly_cost = clean_money(draft.hourly_cost, field="hourlyCost")
+    async with db.transaction() as session:
+        user = await user_for_email(session, email, name)
+        taken = await session.scalar(
+            select(CoWorker.id).where(CoWorker.company_id == draft.company_id, CoWorker.user_id == user.id)
+        )
+        if taken is not None:
+            raise Duplicate(f"{email} is already a co-worker of the company.", field="email")
+        co_worker = CoWorker(
+            company_id=draft.company_id, user=user, home_company_id=draft.company_id, role=draft.role,
+            title=title, hourly_rate=hourly_rate, hourly_cost=hourly_cost,
+        )
+        session.add(co_worker)
+    return co_worker

@@ -1,0 +1,52 @@
+"""Who works on a project: adding and removing a company's own co-workers (their hours stay)."""
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import Database
+from domain.errors import Duplicate, InvalidInput, NotFound
+from domain.model import CoWorker, Project, ProjectMember
+from domain.policy import Viewer
+from domain.services.projects import load_project_to_manage
+from domain.validation import clean_money
+
+
+async def _membership(session: AsyncSession, project_id: int, co_worker_id: int) -> ProjectMember | None:
+    return await session.scalar(
+        select(ProjectMember).where(ProjectMember.project_id == project_id, ProjectMember.co_worker_id == co_worker_id)
+    )
+
+
+async def add_project_member(
+    db: Database, viewer: Viewer, project_id: int, co_worker_id: int, *, hourly_rate: Decimal | None = None
+) -> tuple[ProjectMember, Project]:
+    """Adds an active co-worker of the project's own company; a second add of the same one is refused."""
+    hourly_rate = clean_money(hourly_rate, field="hourlyRate")
+    async with db.transaction() as session:
+        project = await load_project_to_manage(session, viewer, project_id, field="projectId")
+        co_worker = await session.get(CoWorker, co_worker_id)
+        if co_worker is None or co_worker.company_id != project.company_id:
+            raise NotFound("No such co-worker.", field="coWorkerId")
+        if not co_worker.active:
+            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+        if co_worker.is_external:
+            # Partner co-workers join through the main project with a secondary project (SPEC §3).
+            raise InvalidInput("Co-workers from partner companies are added with the partner features.",
+                               field="coWorkerId")
+        if await _membership(session, project.id, co_worker.id) is not None:
+            raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")
+        member = ProjectMember(project_id=project.id, co_worker_id=co_worker.id, hourly_rate=hourly_rate)
+        session.add(member)
+    return member, project
+
+
+async def remove_project_member(db: Database, viewer: Viewer, project_id: int, co_worker_id: int) -> Project:
+    """Ends a membership; the co-worker's hours on the project are kept."""
+    async with db.transaction() as session:
+        project = await load_project_to_manage(session, viewer, project_id, field="projectId")
+        member = await _membership(session, project.id, co_worker_id)
+        if member is None:
+            raise NotFound("The co-worker is not a member of the project.", field="coWorkerId")
+        await session.delete(member)
+    return project

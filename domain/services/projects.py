@@ -1,0 +1,132 @@
+"""Creating and changing projects: number, customer, leader, dates, status and price model."""
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import Database
+from domain.errors import InvalidInput, NotFound
+from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
+from domain.numbering import allocate_number
+from domain.policy import MANAGERS, Viewer, require_project_manager
+from domain.services.lookup import load_visible, require_company_role
+from domain.validation import check_dates_in_order, clean_money, clean_name, not_null
+
+# The columns a project edit may set directly (customer and leader are checked against the database).
+PROJECT_FIELDS = ("name", "start_date", "end_date", "status", "price_model", "hourly_rate", "fixed_price", "storage")
+# What a secondary project inherits from its main project (SPEC §3): the partner cascade copies these.
+INHERITED_FIELDS = ("name", "start_date", "end_date", "status")
+
+NEW_PROJECT: dict[str, Any] = {
+    "name": None, "start_date": None, "end_date": None, "status": ProjectStatus.ACTIVE,
+    "price_model": PriceModel.HOURLY, "hourly_rate": None, "fixed_price": None, "storage": ProjectStorage.INHERIT,
+}
+
+
+@dataclass
+class ProjectDraft:
+    company_id: int
+    customer_id: int
+    name: str
+    leader_id: int | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    status: ProjectStatus = ProjectStatus.ACTIVE
+    price_model: PriceModel = PriceModel.HOURLY
+    hourly_rate: Decimal | None = None
+    fixed_price: Decimal | None = None
+    storage: ProjectStorage = ProjectStorage.INHERIT
+
+
+def project_values(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated column values an edit sets, checked together with the values it keeps.
+
+    Pure: `current` holds the project's values (NEW_PROJECT for a new one), `changes` only
+    what the caller gave. A required field given as None is refused, a nullable one cleared.
+    """
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = clean_name(changes["name"])
+    for key in ("start_date", "end_date"):
+        if key in changes:
+            values[key] = changes[key]
+    for key, field in (("status", "status"), ("price_model", "priceModel"), ("storage", "storage")):
+        if key in changes:
+            values[key] = not_null(changes[key], field=field)
+    for key, field in (("hourly_rate", "hourlyRate"), ("fixed_price", "fixedPrice")):
+        if key in changes:
+            values[key] = clean_money(changes[key], field=field)
+    merged = {**current, **values}
+    check_dates_in_order(merged["start_date"], merged["end_date"],
+                         field="endDate" if "end_date" in changes else "startDate")
+    if merged["price_model"] == PriceModel.FIXED and merged["fixed_price"] is None:
+        raise InvalidInput("A fixed-price project needs its price.", field="fixedPrice")
+    return values
+
+
+async def _customer_of(session: AsyncSession, viewer: Viewer, company_id: int, customer_id: int) -> Customer:
+    customer = await load_visible(session, viewer, Customer, customer_id, field="customerId", noun="customer")
+    if customer.company_id != company_id:
+        raise NotFound("No such customer.", field="customerId")
+    return customer
+
+
+async def _leader_of(session: AsyncSession, company_id: int, co_worker_id: int) -> CoWorker:
+    """A project leader is an active admin or project leader of the project's company."""
+    leader = await session.get(CoWorker, co_worker_id)
+    if leader is None or leader.company_id != company_id:
+        raise NotFound("No such co-worker.", field="leaderId")
+    if not leader.active:
+        raise InvalidInput("The co-worker is not active.", field="leaderId")
+    if leader.role not in MANAGERS:
+        raise InvalidInput("A project leader must be an admin or a project leader.", field="leaderId")
+    return leader
+
+
+async def create_project(db: Database, viewer: Viewer, draft: ProjectDraft) -> Project:
+    """Admins and project leaders create projects; a project leader leads their new project unless told otherwise."""
+    membership = require_company_role(viewer, draft.company_id, MANAGERS, field="companyId")
+    given = {key: getattr(draft, key) for key in PROJECT_FIELDS}
+    values = project_values(NEW_PROJECT, given)
+    leader_id = draft.leader_id
+    if leader_id is None and membership.role == Role.PROJECT_LEADER:
+        leader_id = membership.co_worker_id
+    async with db.transaction() as session:
+        await _customer_of(session, viewer, draft.company_id, draft.customer_id)
+        if leader_id is not None:
+            await _leader_of(session, draft.company_id, leader_id)
+        project = Project(
+            company_id=draft.company_id,
+            customer_id=draft.customer_id,
+            leader_id=leader_id,
+            number=await allocate_number(session, draft.company_id, SeriesKind.PROJECT),
+            **values,
+        )
+        session.add(project)
+    return project
+
+
+async def load_project_to_manage(session: AsyncSession, viewer: Viewer, project_id: int, *, field: str) -> Project:
+    """A project the viewer manages: missing when they cannot see it, FORBIDDEN when they only see it."""
+    project = await load_visible(session, viewer, Project, project_id, field=field, noun="project")
+    require_project_manager(viewer, project, field=field)
+    return project
+
+
+async def update_project(db: Database, viewer: Viewer, project_id: int, changes: Mapping[str, Any]) -> Project:
+    """`changes` holds only the fields the caller gave; None clears a nullable field."""
+    async with db.transaction() as session:
+        project = await load_project_to_manage(session, viewer, project_id, field="id")
+        values = project_values({key: getattr(project, key) for key in PROJECT_FIELDS}, changes)
+        if "customer_id" in changes:
+            customer_id = not_null(changes["customer_id"], field="customerId")
+            values["customer_id"] = (await _customer_of(session, viewer, project.company_id, customer_id)).id
+        if "leader_id" in changes:
+            leader_id = changes["leader_id"]
+            values["leader_id"] = None if leader_id is None else (await _leader_of(session, project.company_id, leader_id)).id
+        for key, value in values.items():
+            setattr(project, key, value)
+    return project

@@ -1,0 +1,127 @@
+"""timeRecordCreate, timeRecordUpdate, timeRecordDelete, timeRecordsApprove."""
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+from domain.errors import DomainError, DomainErrors, InvalidInput
+from domain.services import hours as service
+from gql.context import Info
+from gql.ids import decode_id, to_global_id
+from gql.resolvers.mutation import decode_optional_id, given, payload
+from gql.schema.common import UserError
+from gql.schema.hours import TimeRecord
+
+
+@strawberry.input(description="Your own hours; admins and the project's leader may give another member's `coWorkerId`.")
+class TimeRecordCreateInput:
+    project_id: strawberry.ID
+    activity_id: strawberry.ID
+    date: dt.date
+    hours: Decimal = strawberry.field(description="More than 0, at most two decimals; a day holds at most 24.")
+    description: str | None = None
+    co_worker_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="Only the fields given are changed; approved and invoiced hours are LOCKED.")
+class TimeRecordUpdateInput:
+    id: strawberry.ID
+    activity_id: strawberry.ID | None = strawberry.UNSET
+    date: dt.date | None = strawberry.UNSET
+    hours: Decimal | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class TimeRecordDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="At most 100 ids; either all are approved or none (errors name `ids.<index>`).")
+class TimeRecordsApproveInput:
+    ids: list[strawberry.ID]
+
+
+@strawberry.type
+class TimeRecordCreatePayload:
+    user_errors: list[UserError]
+    time_record: TimeRecord | None = None
+
+
+@strawberry.type
+class TimeRecordUpdatePayload:
+    user_errors: list[UserError]
+    time_record: TimeRecord | None = None
+
+
+@strawberry.type
+class TimeRecordDeletePayload:
+    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class TimeRecordsApprovePayload:
+    user_errors: list[UserError]
+    time_records: list[TimeRecord] = strawberry.field(default_factory=list)
+
+
+def _decode_all(ids: list[strawberry.ID]) -> list[int]:
+    """Every id decoded, or every malformed one reported by its index."""
+    decoded, errors = [], []
+    for index, value in enumerate(ids):
+        try:
+            decoded.append(decode_id(value, "TimeRecord", field=f"ids.{index}"))
+        except DomainError as error:
+            errors.append(error)
+    if errors:
+        raise DomainErrors(errors)
+    return decoded
+
+
+@strawberry.type
+class TimeRecordMutations:
+    @strawberry.mutation
+    async def time_record_create(self, info: Info, input: TimeRecordCreateInput) -> TimeRecordCreatePayload:
+        async def call():
+            draft = service.TimeRecordDraft(
+                project_id=decode_id(input.project_id, "Project", field="projectId"),
+                activity_id=decode_id(input.activity_id, "Activity", field="activityId"),
+                co_worker_id=decode_optional_id(input.co_worker_id, "CoWorker", field="coWorkerId"),
+                date=input.date, hours=input.hours, description=input.description,
+            )
+            row = await service.create_time_record(info.context.db, info.context.viewer, draft)
+            return {"time_record": TimeRecord.from_row(row)}
+
+        return await payload(TimeRecordCreatePayload, call)
+
+    @strawberry.mutation
+    async def time_record_update(self, info: Info, input: TimeRecordUpdateInput) -> TimeRecordUpdatePayload:
+        async def call():
+            record_id = decode_id(input.id, "TimeRecord", field="id")
+            changes = given(input, "activity_id", "date", "hours", "description")
+            if "activity_id" in changes:
+                changes["activity_id"] = decode_optional_id(changes["activity_id"], "Activity", field="activityId")
+            row = await service.update_time_record(info.context.db, info.context.viewer, record_id, changes)
+            return {"time_record": TimeRecord.from_row(row)}
+
+        return await payload(TimeRecordUpdatePayload, call)
+
+    @strawberry.mutation
+    async def time_record_delete(self, info: Info, input: TimeRecordDeleteInput) -> TimeRecordDeletePayload:
+        async def call():
+            record_id = decode_id(input.id, "TimeRecord", field="id")
+            deleted = await service.delete_time_record(info.context.db, info.context.viewer, record_id)
+            return {"deleted_id": strawberry.ID(to_global_id("TimeRecord", deleted))}
+
+        return await payload(TimeRecordDeletePayload, call)
+
+    @strawberry.mutation(description="Admins, or the leader of each record's project: sets the records APPROVED.")
+    async def time_records_approve(self, info: Info, input: TimeRecordsApproveInput) -> TimeRecordsApprovePayload:
+        async def call():
+            if len(input.ids) > service.MAX_APPROVALS:
+                raise InvalidInput(f"At most {service.MAX_APPROVALS} ids at a time.", field="ids")
+            rows = await service.approve_time_records(info.context.db, info.context.viewer, _decode_all(input.ids))
+            return {"time_records": [TimeRecord.from_row(row) for row in rows]}
+
+        return await payload(TimeRecordsApprovePayload, call)
