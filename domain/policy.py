@@ -166,9 +166,10 @@ def tasks_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def files_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """A file is visible with the entity it belongs to."""
+    """A file is visible with the entity it belongs to. A customer's own files (contracts, offers) are not
+    "files of their projects": employees and externals, who see a customer only through a project, don't get them."""
     return or_(
-        File.customer_id.in_(select(Customer.id).where(customers_visible(viewer))),
+        File.customer_id.in_(select(Customer.id).where(Customer.company_id.in_(viewer.companies_where(MANAGERS)))),
         File.project_id.in_(_visible_project_ids(viewer)),
         File.activity_id.in_(select(Activity.id).where(activities_visible(viewer))),
         File.task_id.in_(select(Task.id).where(tasks_visible(viewer))),

@@ -164,3 +164,91 @@ async def graphql(
     assert response.status_code == 200, body
     assert "errors" not in body, body["errors"]
     return body["data"]
+
+
+# --- bulk seeding for the read-side tests (one statement per table, so large data sets stay fast) ---
+
+
+async def add_projects_in_bulk(
+    db: Database, company: SeededCompany, customer_id: int, count: int, *, members: list[Person] = (),
+    leader: Person | None = None, first_number: int = 50000,
+) -> list[int]:
+    """`count` projects with the given members and one activity each; returns the project ids in order."""
+    from sqlalchemy import insert
+
+    async with db.transaction() as session:
+        project_ids = list(await session.scalars(
+            insert(m.Project).returning(m.Project.id, sort_by_parameter_order=True),
+            [
+                dict(company_id=company.id, customer_id=customer_id, name=f"Project {i + 1:04d}",
+                     number=first_number + i, leader_id=leader.co_worker_id if leader else None,
+                     hourly_rate=Decimal("1500.00"), start_date=dt.date(2026, 1, 1))
+                for i in range(count)
+            ],
+        ))
+        rows = [dict(project_id=p, co_worker_id=person.co_worker_id) for p in project_ids for person in members]
+        if rows:
+            await session.execute(insert(m.ProjectMember), rows)
+        await session.execute(insert(m.Activity), [dict(project_id=p, number="1", name="Work") for p in project_ids])
+    return project_ids
+
+
+async def add_time_records_in_bulk(
+    db: Database, company: SeededCompany, project_id: int, person: Person, dates: list[dt.date], *,
+    hours: Decimal = Decimal("1.5"),
+) -> list[int]:
+    """One time record of `person` per date given (dates may repeat), on the project's first activity."""
+    from sqlalchemy import insert, select
+
+    async with db.transaction() as session:
+        activity_id = await session.scalar(
+            select(m.Activity.id).where(m.Activity.project_id == project_id).order_by(m.Activity.id).limit(1)
+        )
+        return list(await session.scalars(
+            insert(m.TimeRecord).returning(m.TimeRecord.id, sort_by_parameter_order=True),
+            [
+                dict(company_id=company.id, project_id=project_id, activity_id=activity_id,
+                     co_worker_id=person.co_worker_id, date=date, hours=hours)
+                for date in dates
+            ],
+        ))
+
+
+async def add_file(
+    db: Database, company: SeededCompany, name: str = "contract.pdf", *, customer_id: int | None = None,
+    project_id: int | None = None, uploaded_by: Person | None = None,
+) -> int:
+    """File metadata only (no contents), belonging to a customer or a project."""
+    async with db.transaction() as session:
+        row = m.File(
+            company_id=company.id, name=name, size=1024, content_type="application/pdf", sha256="0" * 64,
+            customer_id=customer_id, project_id=project_id,
+            uploaded_by_id=uploaded_by.co_worker_id if uploaded_by else None,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def add_member(db: Database, project_id: int, person: Person) -> None:
+    async with db.transaction() as session:
+        session.add(m.ProjectMember(project_id=project_id, co_worker_id=person.co_worker_id))
+
+
+async def add_hours_in_bulk(
+    db: Database, company: SeededCompany, project_ids: list[int], people: list[Person], dates: list[dt.date], *,
+    hours: Decimal = Decimal("1.5"),
+) -> None:
+    """A time record per project, person and date, on each project's first activity, in one statement."""
+    from sqlalchemy import func, insert, select
+
+    async with db.transaction() as session:
+        first_activity = dict((await session.execute(
+            select(m.Activity.project_id, func.min(m.Activity.id))
+            .where(m.Activity.project_id.in_(project_ids)).group_by(m.Activity.project_id)
+        )).all())
+        await session.execute(insert(m.TimeRecord), [
+            dict(company_id=company.id, project_id=p, activity_id=first_activity[p], co_worker_id=person.co_worker_id,
+                 date=date, hours=hours)
+            for p in project_ids for person in people for date in dates
+        ])
