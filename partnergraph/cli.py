@@ -176,7 +176,11 @@ async def prepare_demo(settings: Settings) -> str | None:
             print(f"{display_url(settings)} holds data that is not the demo's: no demo data loaded, no demo token. "
                   "Create a token with `partnergraph token create --email ...`.")
             return None
-        plain, _ = await create_token(db, settings, email=demo.DEMO_ADMIN_EMAIL, label="demo (partnergraph serve)")
+        # Short-lived: a new one is printed at every start, so old ones need not linger.
+        days = min(30, settings.token_max_days)
+        plain, _ = await create_token(
+            db, settings, email=demo.DEMO_ADMIN_EMAIL, days=days, label="demo (partnergraph serve)"
+        )
         return plain
     finally:
         await db.dispose()
