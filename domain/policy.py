@@ -86,7 +86,10 @@ def _member_project_ids(viewer: Viewer):
 
 
 def _led_project_ids(viewer: Viewer):
-    return select(Project.id).where(Project.leader_id.in_(viewer.co_worker_ids))
+    """Projects the viewer leads as an admin or project leader: an EMPLOYEE or EXTERNAL co-worker named
+    leader (by mistake, or before a role change) gains no sight of others' hours by it."""
+    leading = [m.co_worker_id for m in viewer.memberships if m.role in MANAGERS]
+    return select(Project.id).where(Project.leader_id.in_(leading))
 
 
 def companies_visible(viewer: Viewer) -> ColumnElement[bool]:

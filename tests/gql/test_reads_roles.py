@@ -284,3 +284,33 @@ async def test_an_expired_token_gets_http_401(db, client, office):
             .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
         )
     assert (await unauthorised_status(client, token))[0] == 401
+
+
+@pytest.mark.parametrize("role", ["employee", "external"])
+async def test_an_employee_or_external_named_leader_still_sees_only_their_own_hours(db, client, office, role):
+    # given the project's leader field names an employee or external co-worker
+    async with db.transaction() as session:
+        await session.execute(
+            update(m.Project).where(m.Project.name == "Website").values(leader_id=office.acme[role].co_worker_id)
+        )
+
+    # when they read the hours
+    data = await graphql(client, TIME_RECORDS, token=office.token(role))
+
+    # then the leader field gives them no sight of the others' hours
+    assert record_ids(data["timeRecords"]) == set(office.hours[role])
+
+
+async def test_a_deactivated_co_worker_sees_nothing_of_the_company(db, client, office):
+    # given the employee has been deactivated
+    async with db.transaction() as session:
+        await session.execute(
+            update(m.CoWorker).where(m.CoWorker.id == office.acme["employee"].co_worker_id).values(active=False)
+        )
+
+    # when they read everything with their still-valid token
+    data = await graphql(client, EVERYTHING, token=office.token("employee"))
+
+    # then they are signed in, but see nothing
+    assert data["viewer"]["email"] == office.acme["employee"].email
+    assert all(data[name]["edges"] == [] for name in ("companies", "coWorkers", "customers", "projects", "timeRecords"))
