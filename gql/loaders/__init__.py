@@ -17,6 +17,8 @@ from gql.pagination import Order
 
 # Time records read newest first; the id makes the order total (and the keyset exact).
 TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
+# Files newest first: ids grow with uploads, and an id keyset is exact where timestamps may tie.
+FILES_ORDER = Order(((m.File.id, True),))
 
 
 def by_id_order(model) -> Order:
@@ -63,6 +65,8 @@ class Loaders:
     time_records_by_project: Children
     time_records_by_member: Children
     time_records_by_co_worker: Children
+    files_by_customer: Children
+    files_by_project: Children
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
@@ -96,4 +100,6 @@ class Loaders:
             time_records_by_co_worker=children(
                 time_record, [time_record.co_worker_id], TIME_RECORDS_ORDER, time_window
             ),
+            files_by_customer=children(m.File, [m.File.customer_id], FILES_ORDER),
+            files_by_project=children(m.File, [m.File.project_id], FILES_ORDER),
         )

@@ -14,6 +14,13 @@ from gql.schema.organisation import Company
 CustomerStatus = strawberry.enum(m.CustomerStatus)
 StorageLocation = strawberry.enum(m.StorageLocation)
 ProjectRef = Annotated["Project", strawberry.lazy("gql.schema.projects")]
+FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+
+
+def _file(row: m.File):
+    from gql.schema.files import File
+
+    return File.from_row(row)
 
 
 def _project(row: m.Project):
@@ -60,3 +67,7 @@ class Customer(RowNode):
     @strawberry.field(description="The customer's projects that you may see.")
     async def projects(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ProjectRef]:
         return await child_connection(info.context.loaders.projects_by_customer, (self.id,), first, after, _project)
+
+    @strawberry.field(description="The customer's own files (not its projects'), newest first; admins and project leaders only.")
+    async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
+        return await child_connection(info.context.loaders.files_by_customer, (self.id,), first, after, _file)

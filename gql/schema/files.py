@@ -6,7 +6,9 @@ from strawberry import relay
 
 from gql.context import Info
 from gql.schema.common import RowNode
+from gql.schema.customers import Customer
 from gql.schema.organisation import Company, CoWorker
+from gql.schema.projects import Activity, Project
 
 
 @strawberry.federation.type(keys=["id"], description="A file's metadata; it belongs to one customer, project, activity or task.")
@@ -20,11 +22,26 @@ class File(RowNode):
     uploaded_at: dt.datetime
     company_id: strawberry.Private[int]
     uploaded_by_id: strawberry.Private[int | None]
+    customer_id: strawberry.Private[int | None]
+    project_id: strawberry.Private[int | None]
+    activity_id: strawberry.Private[int | None]
 
     @strawberry.field
     async def company(self, info: Info) -> Company:
         return await Company.load(info, self.company_id)
 
-    @strawberry.field
+    @strawberry.field(description="Null when the uploader is gone or hidden from you (e.g. a partner's co-worker).")
     async def uploaded_by(self, info: Info) -> CoWorker | None:
         return await CoWorker.load(info, self.uploaded_by_id)
+
+    @strawberry.field(description="The customer the file belongs to; null when it belongs to something else.")
+    async def customer(self, info: Info) -> Customer | None:
+        return await Customer.load(info, self.customer_id)
+
+    @strawberry.field(description="The project the file belongs to; null when it belongs to something else.")
+    async def project(self, info: Info) -> Project | None:
+        return await Project.load(info, self.project_id)
+
+    @strawberry.field(description="The activity the file belongs to; null when it belongs to something else.")
+    async def activity(self, info: Info) -> Activity | None:
+        return await Activity.load(info, self.activity_id)

@@ -18,6 +18,13 @@ ProjectStatus = strawberry.enum(m.ProjectStatus)
 PriceModel = strawberry.enum(m.PriceModel)
 ProjectStorage = strawberry.enum(m.ProjectStorage)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
+FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+
+
+def _file(row: m.File):
+    from gql.schema.files import File
+
+    return File.from_row(row)
 
 
 def _time_record(row):
@@ -110,6 +117,10 @@ class Project(RowNode):
             info.context.loaders.time_records_by_project, (self.id,), first, after, _time_record,
             criteria=window(date_from, date_to),
         )
+
+    @strawberry.field(description="Files that belong to the project itself (not its activities), newest first.")
+    async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
+        return await child_connection(info.context.loaders.files_by_project, (self.id,), first, after, _file)
 
 
 @strawberry.type(description="A co-worker's membership in a project.")

@@ -314,3 +314,28 @@ async def test_a_deactivated_co_worker_sees_nothing_of_the_company(db, client, o
     # then they are signed in, but see nothing
     assert data["viewer"]["email"] == office.acme["employee"].email
     assert all(data[name]["edges"] == [] for name in ("companies", "coWorkers", "customers", "projects", "timeRecords"))
+
+
+FILES = """
+query Files($customer: ID!, $project: ID!) {
+  customer: node(id: $customer) { ... on Customer { files { totalCount edges { node { id customer { id } } } } } }
+  project: node(id: $project) {
+    ... on Project { files { totalCount edges { node { id name project { id } uploadedBy { name } } } } }
+  }
+}
+"""
+
+
+async def test_a_customers_files_are_listed_for_admins_and_a_projects_for_its_members(db, client, office):
+    # given a file on the customer and one on the Website project
+    variables = {"customer": office.customer, "project": office.website}
+
+    # when the admin and a member list them
+    admin = await graphql(client, FILES, variables, token=office.token("admin"))
+    employee = await graphql(client, FILES, variables, token=office.token("employee"))
+
+    # then the admin gets both, the member only the project's
+    assert [e["node"]["id"] for e in admin["customer"]["files"]["edges"]] == [office.customer_file]
+    assert admin["project"]["files"]["edges"][0]["node"]["project"] == {"id": office.website}
+    assert employee["customer"]["files"] == {"totalCount": 0, "edges": []}
+    assert [e["node"]["name"] for e in employee["project"]["files"]["edges"]] == ["plan.pdf"]
