@@ -133,6 +133,8 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
             co_worker = await session.get(CoWorker, draft.co_worker_id)
             if co_worker is None or co_worker.company_id != project.company_id:
                 raise NotFound("No such co-worker.", field="coWorkerId")
+            if not co_worker.active:
+                raise InvalidInput("The co-worker is not active.", field="coWorkerId")
             co_worker_id, member_field = co_worker.id, "coWorkerId"
         require_time_writer(viewer, project, co_worker_id, field=member_field)
         check_open(project, field="projectId")

@@ -266,3 +266,11 @@ async def test_a_removed_member_can_no_longer_change_their_hours_but_the_leader_
     leader = await graphql(client, UPDATE, {"input": {"id": gid("TimeRecord", record), "hours": "1"}},
                            token=acme["leader"].token)
     assert leader["timeRecordUpdate"]["timeRecord"]["hours"] == "1.00"
+
+
+async def test_no_hours_are_registered_for_an_inactive_co_worker(db, client, acme):
+    async with db.transaction() as session:
+        await session.execute(update(m.CoWorker).where(m.CoWorker.id == acme["employee"].co_worker_id).values(active=False))
+    data = await graphql(client, CREATE, entry(acme, coWorkerId=acme["employee"].gid), token=acme["leader"].token)
+    assert errors(data, "timeRecordCreate") == [("coWorkerId", "INVALID_INPUT")]
+    assert await _count_records(db) == 0
