@@ -1,5 +1,4 @@
-# Two commands to remember: `make serve` (the API with demo data) and `make test` (the whole suite;
-# -rs names the reason when the PostgreSQL cases skip).
+# Two commands to remember: `make serve` (the API with demo data) and `make test` (the whole suite).
 # Both create .venv on first use and reinstall only when requirements.lock or pyproject.toml change.
 
 VENV := .venv
@@ -31,8 +30,11 @@ serve: $(INSTALLED)
 	@mkdir -p var
 	PARTNERGRAPH_DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/partnergraph serve --demo
 
+# pytest -q hides the header that says whether PostgreSQL runs, so say it here when it does not.
 test: $(INSTALLED)
-	$(VENV)/bin/pytest -q -rs $(PYTEST_ARGS)
+	@[ -n "$${PARTNERGRAPH_TEST_POSTGRES_URL:-}" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		echo "PostgreSQL is not installed: every PostgreSQL case skips (apt-get install postgresql to run them)"
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 schema: $(INSTALLED)
 	$(VENV)/bin/partnergraph export-schema --output schema.graphql
