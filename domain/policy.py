@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, or_, select
 
-from domain.errors import Forbidden
+from domain.errors import Forbidden, NotFound
 from domain.model import (
     Activity,
     CoWorker,
@@ -250,3 +250,17 @@ def require_time_writer(viewer: Viewer, project: Project, co_worker_id: int, *, 
 def require_approver(viewer: Viewer, project: Project, *, field: str | None = None) -> None:
     if not may_manage_project(viewer, project):
         raise Forbidden("Only an admin or the project's leader can approve its hours.", field=field)
+
+
+# --- write checks added with the foundation mutations ----------------------
+
+
+def require_company_role(viewer: Viewer, company_id: int, roles: Iterable[Role], *, field: str) -> Membership:
+    """Like require_member for a company named by the input, but one the viewer is not in looks missing
+    (NotFound), as a refused read does; a company they are in with too low a role is FORBIDDEN."""
+    membership = viewer.membership(company_id)
+    if membership is None:
+        raise NotFound("No such company.", field=field)
+    if membership.role not in set(roles):
+        raise Forbidden("You are not allowed to do this in that company.", field=field)
+    return membership

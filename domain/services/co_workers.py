@@ -9,8 +9,7 @@ from domain.db import Database
 from domain.errors import Duplicate
 from domain.model import CoWorker, Role, User
 from domain.people import normalise_email
-from domain.policy import Viewer
-from domain.services.lookup import require_company_role
+from domain.policy import Viewer, require_company_role
 from domain.validation import clean_email, clean_money, clean_name, clean_optional_text
 
 

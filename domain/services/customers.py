@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.db import Database
 from domain.model import Contact, Customer, CustomerStatus, SeriesKind, StorageLocation
 from domain.numbering import allocate_number
-from domain.policy import MANAGERS, Viewer, require_member
-from domain.services.lookup import load_visible, require_company_role
+from domain.policy import MANAGERS, Viewer, require_company_role, require_member
+from domain.services.lookup import load_visible
 from domain.validation import clean_email, clean_name, clean_optional_text, not_null
 
 

@@ -2,17 +2,15 @@
 
 A row the viewer may not read is reported exactly like a missing one (NotFound), so a
 refused id tells nothing about another company; a row they may read but not change is
-refused later by the write checks of domain.policy (Forbidden).
+refused afterwards by the write checks of domain.policy (Forbidden).
 """
-from collections.abc import Iterable
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Forbidden, NotFound
-from domain.model import Role
-from domain.policy import Membership, Viewer, visible
+from domain.errors import NotFound
+from domain.policy import Viewer, visible
 
 M = TypeVar("M")
 
@@ -22,13 +20,3 @@ async def load_visible(session: AsyncSession, viewer: Viewer, model: type[M], pk
     if row is None:
         raise NotFound(f"No such {noun}.", field=field)
     return row
-
-
-def require_company_role(viewer: Viewer, company_id: int, roles: Iterable[Role], *, field: str) -> Membership:
-    """The viewer's membership in a company named by the input: a foreign company looks missing."""
-    membership = viewer.membership(company_id)
-    if membership is None:
-        raise NotFound("No such company.", field=field)
-    if membership.role not in set(roles):
-        raise Forbidden("You are not allowed to do this in that company.", field=field)
-    return membership

@@ -11,8 +11,8 @@ from domain.db import Database
 from domain.errors import InvalidInput, NotFound
 from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
 from domain.numbering import allocate_number
-from domain.policy import MANAGERS, Viewer, require_project_manager
-from domain.services.lookup import load_visible, require_company_role
+from domain.policy import MANAGERS, Viewer, require_company_role, require_project_manager
+from domain.services.lookup import load_visible
 from domain.validation import check_dates_in_order, clean_money, clean_name, not_null
 
 # The columns a project edit may set directly (customer and leader are checked against the database).
