@@ -5,13 +5,17 @@ from sqlalchemy import select
 from domain.db import Database
 from domain.policy import Viewer, visible
 
+# Bounds the IN list (both databases cap bound parameters near 32,767); 1,000 keys is one statement
+# for any page the API serves, and a huge `_entities` call costs a few statements instead of failing.
+MAX_BATCH = 1000
+
 Key = int
 Result = object | None
 
 
 class RowByIdLoader(DataLoader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, model: type) -> None:
-        super().__init__()
+        super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.model = db, viewer, model
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result]:

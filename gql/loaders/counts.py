@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from domain.db import Database
 from domain.policy import Viewer
+from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 
 Key = tuple[Parent, Criteria]
@@ -14,7 +15,7 @@ Result = int
 
 class CountByParentLoader(DataLoader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
-        super().__init__()
+        super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.relation = db, viewer, relation
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result]:

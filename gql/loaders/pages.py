@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from domain.db import Database
 from domain.errors import DomainError
 from domain.policy import Viewer
+from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 from gql.pagination import Page, PageRequest, decode_cursor, to_page
 
@@ -19,7 +20,7 @@ class PageByParentLoader(DataLoader[Key, Result]):
     """Parents asking for the same page (first, after, criteria) share one statement."""
 
     def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
-        super().__init__()
+        super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.relation = db, viewer, relation
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result | Exception]:

@@ -118,3 +118,19 @@ async def test_entities_and_nodes_load_each_type_in_one_batch(db, client):
     assert [e["id"] for e in many_data["_entities"]] == [r["id"] for r in representations(40)]
     assert nodes_data["nodes"] == many_data["_entities"]
     assert len(many) == len(few) == len(by_nodes)
+
+
+async def test_a_huge_entities_call_is_split_into_bounded_statements_rather_than_failing(db, client):
+    # given one project, and a gateway asking for it among 2,500 representations
+    acme = await company_with_staff(db)
+    project_ids = await add_projects_in_bulk(db, acme, await add_customer(db, acme), 1)
+    representations = [{"__typename": "Project", "id": gid("Project", project_ids[0] + i)} for i in range(2500)]
+
+    # when they are resolved
+    with counting_statements(db) as statements:
+        data = await graphql(client, ENTITIES, {"representations": representations}, token=acme["admin"].token)
+
+    # then the one that exists is found, the rest are null, in three statements of at most 1,000 ids
+    assert data["_entities"][0] == {"id": gid("Project", project_ids[0]), "name": "Project 0001"}
+    assert data["_entities"][1:] == [None] * 2499
+    assert len([s for s in statements if "FROM projects" in s]) == 3
