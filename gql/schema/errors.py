@@ -12,7 +12,9 @@ log = logging.getLogger("partnergraph.errors")
 
 def masked(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if original is None:  # syntax and validation errors: the client's to read
+    # Syntax, validation and variable-coercion errors (a bad Date or Decimal variable) have no
+    # path: they describe the request, so the client reads them as they are.
+    if original is None or not error.path:
         return error
     if isinstance(original, DomainError):
         extensions = {**(error.extensions or {}), "code": original.code}
