@@ -1,4 +1,4 @@
-"""Demo data for `partnergraph serve --demo` and `seed-demo`: three Nordic partner companies, written through the model."""
+"""Demo data for `serve --demo` and `seed-demo`: three Nordic partner companies, written through the model."""
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -80,9 +80,11 @@ COMPANIES: tuple[CompanySpec, ...] = (
         ),
         projects=(
             ProjectSpec("Digital strategi 2027", "Polarlys Energi AS",
-                        ("Kartlegging", "Workshops", "Strategirapport"), (("Nåsituasjon levert", 11), ("Strategi vedtatt", 60))),
+                        ("Kartlegging", "Workshops", "Strategirapport"),
+                        (("Nåsituasjon levert", 11), ("Strategi vedtatt", 60))),
             ProjectSpec("Anskaffelse av nytt havnesystem", "Nordkyst Havn KF",
-                        ("Behovsanalyse", "Kravspesifikasjon", "Tilbudsevaluering"), (("Konkurranse kunngjort", 18), ("Kontrakt signert", 75)),
+                        ("Behovsanalyse", "Kravspesifikasjon", "Tilbudsevaluering"),
+                        (("Konkurranse kunngjort", 18), ("Kontrakt signert", 75)),
                         fixed_price="480000"),
             ProjectSpec("Prosessforbedring produksjon", "Arktisk Sjømat AS",
                         ("Prosesskartlegging", "Tiltaksplan", "Oppfølging"), (("Tiltaksplan levert", 25),)),
@@ -119,9 +121,11 @@ COMPANIES: tuple[CompanySpec, ...] = (
         ),
         projects=(
             ProjectSpec("Ny barneskole Fjordbyen", "Fjordbyen kommune",
-                        ("Forprosjekt", "Detaljprosjektering", "Byggeledelse"), (("Forprosjekt godkjent", 4), ("Rammesøknad sendt", 40))),
+                        ("Forprosjekt", "Detaljprosjektering", "Byggeledelse"),
+                        (("Forprosjekt godkjent", 4), ("Rammesøknad sendt", 40))),
             ProjectSpec("Rehabilitering av kaianlegg", "Vestland Eiendom AS",
-                        ("Tilstandsvurdering", "Konstruksjonsberegninger", "Tegningsgrunnlag"), (("Tilstandsrapport", 14),)),
+                        ("Tilstandsvurdering", "Konstruksjonsberegninger", "Tegningsgrunnlag"),
+                        (("Tilstandsrapport", 14),)),
             ProjectSpec("Oppgradering Tyssedal kraftstasjon", "Hardanger Kraft AS",
                         ("Elektro", "Maskin", "Dokumentasjon"), (("Anbudsgrunnlag", 21), ("Ferdigbefaring", 120)),
                         fixed_price="1250000"),
@@ -157,7 +161,8 @@ COMPANIES: tuple[CompanySpec, ...] = (
         ),
         projects=(
             ProjectSpec("Ny visuell profil", "Lofoten Kaffebrenneri AS",
-                        ("Konsept", "Logo og typografi", "Designmanual"), (("Konsept presentert", 7), ("Designmanual levert", 35)),
+                        ("Konsept", "Logo og typografi", "Designmanual"),
+                        (("Konsept presentert", 7), ("Designmanual levert", 35)),
                         fixed_price="185000"),
             ProjectSpec("Interiør resepsjon og lobby", "Bryggen Hotell AS",
                         ("Skisseprosjekt", "Materialvalg", "Oppfølging av montasje"), (("Skisser godkjent", 9),)),
@@ -227,7 +232,7 @@ async def load(db: Database, *, seed: int = SEED) -> str:
         session.add(m.User(email=OPERATOR_EMAIL, name="Partnergraph Operator", is_operator=True))
         org_numbers: dict[str, str] = {}  # one organisation number per name: the same customer in two companies
         companies = {spec.database_name: await _company(session, spec, rng, org_numbers) for spec in COMPANIES}
-        users = {email: co_worker.user_id for spec in COMPANIES for email, co_worker in companies[spec.database_name][1].items()}
+        users = {email: c.user_id for _, staff in companies.values() for email, c in staff.items()}
         for spec in COMPANIES:
             company, _ = companies[spec.database_name]
             for home, name in spec.externals:
