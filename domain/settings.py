@@ -1,6 +1,7 @@
 """The one typed settings object, read from PARTNERGRAPH_* environment variables."""
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -10,11 +11,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./partnergraph.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    # Seconds SQLite waits for another writer before giving up.
+    # Milliseconds SQLite waits for another writer before giving up.
     sqlite_busy_timeout_ms: int = 10_000
-    token_default_days: int = 365
-    token_max_days: int = 730
-    page_size_max: int = 100
+    token_default_days: int = Field(365, ge=1, le=730)
+    # SPEC §1: a token lives at most two years, whatever this is set to.
+    token_max_days: int = Field(730, ge=1, le=730)
     graphiql: bool = True
 
 

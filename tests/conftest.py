@@ -26,12 +26,21 @@ def postgres_url():
         cluster.stop()
 
 
-def pytest_report_header(config):
+def databases_line() -> str:
     from tests.pg_cluster import find_binaries
 
     if os.environ.get("PARTNERGRAPH_TEST_POSTGRES_URL") or find_binaries():
         return "databases: SQLite and PostgreSQL"
     return "databases: SQLite only - PostgreSQL is not installed, so every PostgreSQL case SKIPS"
+
+
+def pytest_report_header(config):
+    return databases_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Said again at the end, where `pytest -q` readers look.
+    terminalreporter.write_line(databases_line())
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
