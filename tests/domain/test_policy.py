@@ -103,3 +103,15 @@ def test_only_an_operator_passes_the_operator_check():
     require_operator(viewer(operator=True))
     with pytest.raises(Forbidden):
         require_operator(viewer((ACME, 10, m.Role.ADMIN)))
+
+
+def test_a_company_the_viewer_is_not_in_looks_missing_to_a_write_and_a_low_role_is_forbidden():
+    from domain.errors import NotFound
+    from domain.policy import require_company_role
+
+    employee = viewer((ACME, 12, m.Role.EMPLOYEE))
+    with pytest.raises(NotFound):
+        require_company_role(employee, BIRCH, [m.Role.ADMIN], field="companyId")
+    with pytest.raises(Forbidden):
+        require_company_role(employee, ACME, [m.Role.ADMIN], field="companyId")
+    assert require_company_role(employee, ACME, [m.Role.EMPLOYEE], field="companyId").co_worker_id == 12
