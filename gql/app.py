@@ -16,9 +16,10 @@ from gql.schema import schema
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
+    """The token of a `Bearer` header; "" for any other or empty credentials, which are refused."""
+    if authorization is None:
         return None
-    scheme, _, token = authorization.partition(" ")
+    scheme, _, token = authorization.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -37,9 +38,12 @@ class GraphQLEndpoint(GraphQL):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope)
-            viewer = await viewer_for_token(self.db, bearer_token(request.headers.get("authorization")))
+            token = bearer_token(request.headers.get("authorization"))
+            viewer = None if token == "" else await viewer_for_token(self.db, token)
             if viewer is None:
-                await unauthenticated("The bearer token is unknown, expired or revoked.")(scope, receive, send)
+                message = "The bearer token is unknown, expired or revoked." if token else \
+                    "Send `Authorization: Bearer <token>`, or no Authorization header at all."
+                await unauthenticated(message)(scope, receive, send)
                 return
             scope.setdefault("state", {})["viewer"] = viewer
         await super().__call__(scope, receive, send)

@@ -32,7 +32,14 @@ Mutation = merge_types(
     ),
 )
 
-schema = strawberry.federation.Schema(
+class Schema(strawberry.federation.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Request errors and domain errors are the client's to read, not the server log's;
+        # unexpected faults are logged once, with their id, by MaskedErrors.
+        return None
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File],

@@ -45,3 +45,11 @@ async def test_malformed_graphql_is_a_graphql_error_never_a_500(db, client):
     )
     assert response.status_code < 500
     assert response.json()["errors"][0]["message"].startswith("Syntax Error")
+
+
+async def test_credentials_that_are_not_a_bearer_token_are_refused_with_401(db, client):
+    for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "Token abc"):
+        response = await client.post("/graphql", json={"query": COMPANIES}, headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert response.headers["www-authenticate"].startswith("Bearer")
