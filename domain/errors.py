@@ -69,6 +69,43 @@ class DayOver24Hours(DomainError):
     code = "DAY_OVER_24_HOURS"
 
 
+# --- partner companies (SPEC §2) -------------------------------------------
+
+
+class ProRequired(DomainError):
+    """Partner companies is a PRO feature."""
+
+    code = "PRO_REQUIRED"
+
+
+class PartnerCompaniesDisabled(DomainError):
+    """The company has not enabled partner companies in its settings."""
+
+    code = "PARTNER_COMPANIES_DISABLED"
+
+
+class InPartnerGroup(DomainError):
+    """Refused while the company is in a partner group (or, on registration, already in another one)."""
+
+    code = "IN_PARTNER_GROUP"
+
+
+class NotInPartnerGroup(DomainError):
+    code = "NOT_IN_PARTNER_GROUP"
+
+
+class PartnerNotAdded(DomainError):
+    code = "PARTNER_NOT_ADDED"
+
+
+class PartnerNotConfirmed(DomainError):
+    code = "PARTNER_NOT_CONFIRMED"
+
+
+class PartnerCustomerNotAttached(DomainError):
+    code = "PARTNER_CUSTOMER_NOT_ATTACHED"
+
+
 class DomainErrors(DomainError):
     """Several errors reported together (e.g. one per item of a list input); nothing was changed."""
 
@@ -97,6 +134,10 @@ CONSTRAINT_ERRORS: dict[str, tuple[type[DomainError], str, str]] = {
     "uq_users_email": (Conflict, "email", "Someone registered that email at the same moment; try again."),
     "ck_time_records_hours_in_day": (InvalidInput, "hours", "Hours are more than 0 and at most 24."),
     "ck_projects_dates_in_order": (InvalidInput, "endDate", "The end date is before the start date."),
+    "uq_partner_links_company_id_partner_company_id": (
+        Duplicate, "partnerDatabaseName", "The company has already added that partner."),
+    "uq_partner_group_members_current_company": (
+        InPartnerGroup, "companyIds", "A company was registered in another group at the same moment; try again."),
 }
 
 # SQLite names the columns of a failed UNIQUE constraint, not the constraint.
@@ -105,6 +146,8 @@ SQLITE_UNIQUE_COLUMNS = {
     "co_workers.company_id, co_workers.user_id": "uq_co_workers_company_id_user_id",
     "companies.database_name": "uq_companies_database_name",
     "users.email": "uq_users_email",
+    "partner_links.company_id, partner_links.partner_company_id": "uq_partner_links_company_id_partner_company_id",
+    "partner_group_members.company_id": "uq_partner_group_members_current_company",
 }
 
 _POSTGRES_CONSTRAINT = re.compile(r'constraint "([^"]+)"')

@@ -17,6 +17,7 @@ from domain.model.enums import (
 )
 from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
+from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
 from domain.model.people import ApiToken, CoWorker, Company, User
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task
@@ -26,4 +27,5 @@ __all__ = [
     "File", "HourStatus", "Milestone", "NumberSeries", "PriceModel", "Project", "ProjectMember", "ProjectStatus",
     "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
     "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
+    "PartnerGroup", "PartnerGroupMember", "PartnerLink",
 ]

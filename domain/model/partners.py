@@ -1,0 +1,70 @@
+"""Partner links (one company's side of the handshake) and registered partner groups with their members."""
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.model.base import Base, Created, Name, UtcDateTime, Versioned
+
+
+class PartnerLink(Versioned, Base):
+    """Company → partner company, as the company's admins set it up: added, confirmed, customer attached.
+
+    A pair of companies is linked when both directions exist, are confirmed and have their customer
+    attached; one direction alone shares nothing (SPEC §2.2).
+    """
+
+    __tablename__ = "partner_links"
+    __table_args__ = (
+        UniqueConstraint("company_id", "partner_company_id"),
+        CheckConstraint("company_id <> partner_company_id", name="not_own_partner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    partner_company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"))
+    added_at: Mapped[Created]
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"))
+    # The company's own customer that stands for the partner: internal invoices go to it, and a
+    # secondary project in this company is made for it.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class PartnerGroup(Versioned, Base):
+    """A group the operator registered once every pair of its companies was linked; its main company's
+    number series is the group's series."""
+
+    __tablename__ = "partner_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[Name]
+    main_company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[Created]
+    # Set when the main company left or fewer than two members remained; the group is kept as history.
+    dissolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class PartnerGroupMember(Base):
+    """A company's membership in a group; leaving sets `left_at` and keeps the row."""
+
+    __tablename__ = "partner_group_members"
+    __table_args__ = (
+        # A company is in at most one group at a time.
+        Index(
+            "uq_partner_group_members_current_company", "company_id", unique=True,
+            sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("partner_groups.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    joined_at: Mapped[Created]
+    left_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
