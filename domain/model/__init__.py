@@ -19,6 +19,7 @@ from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
 from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
 from domain.model.people import ApiToken, CoWorker, Company, User
+from domain.model.persisted_queries import PersistedQuery
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task
 
@@ -28,4 +29,5 @@ __all__ = [
     "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
     "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
     "PartnerGroup", "PartnerGroupMember", "PartnerLink",
+    "PersistedQuery",
 ]
