@@ -1,8 +1,9 @@
 """The one typed settings object, read from PARTNERGRAPH_* environment variables."""
 from functools import lru_cache
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -17,6 +18,38 @@ class Settings(BaseSettings):
     # SPEC §1: a token lives at most two years, whatever this is set to.
     token_max_days: int = Field(730, ge=1, le=730)
     graphiql: bool = True
+    # --- the HTTP surface (README: "Protection" and "Single-page apps") ---
+    # Checked before a query runs: nesting depth, aliases, lexical tokens, and cost (the objects it may return).
+    max_query_depth: int = Field(12, ge=1)
+    max_query_aliases: int = Field(30, ge=0)
+    max_query_tokens: int = Field(5000, ge=1)
+    max_query_cost: int = Field(1000, ge=1)
+    # A token bucket of query-cost points per API token (per address when anonymous), kept in each process.
+    rate_limit: bool = True
+    rate_limit_points: int = Field(2000, ge=1)
+    rate_limit_restore_per_second: float = Field(100.0, gt=0)
+    # "automatic": Apollo APQ, any client registers a query by its hash; "only": only stored queries run.
+    persisted_queries: Literal["automatic", "only"] = "automatic"
+    # Browser origins allowed to call the API (CORS), comma-separated; empty: none.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # OpenID Connect sign-in for single-page apps: bearer JWTs from this issuer, for this audience.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_email_claim: str = "email"
+    oidc_jwks_cache_seconds: int = Field(300, ge=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_needs_an_audience(self) -> "Settings":
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError("PARTNERGRAPH_OIDC_AUDIENCE is required with PARTNERGRAPH_OIDC_ISSUER")
+        return self
 
 
 @lru_cache
