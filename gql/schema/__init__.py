@@ -17,6 +17,8 @@ from gql.schema.mutations.projects import ProjectMutations
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
+from gql.schema.subscriptions import EventQueries, Subscription
+from gql.connection import ConnectionOperations
 
 Mutation = merge_types(
     "Mutation",
@@ -40,8 +42,9 @@ class Schema(strawberry.federation.Schema):
 
 
 schema = Schema(
-    query=Query,
+    query=merge_types("Query", (Query, EventQueries)),
     mutation=Mutation,
+    subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File],
-    extensions=[MaskedErrors],
+    extensions=[MaskedErrors, ConnectionOperations],
 )
