@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, or_, select
 
+from domain import partner_policy
 from domain.errors import Forbidden, NotFound
 from domain.model import (
     Activity,
@@ -19,6 +20,10 @@ from domain.model import (
     Expense,
     File,
     Milestone,
+    NumberSeries,
+    PartnerGroup,
+    PartnerGroupMember,
+    PartnerLink,
     Project,
     ProjectMember,
     Role,
@@ -93,7 +98,8 @@ def _led_project_ids(viewer: Viewer):
 
 
 def companies_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return Company.id.in_(viewer.company_ids)
+    # Partner groups and links share the partner companies themselves (name, settings), nothing inside them.
+    return or_(Company.id.in_(viewer.company_ids), partner_policy.partner_companies_visible(viewer))
 
 
 def projects_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -165,6 +171,7 @@ def tasks_visible(viewer: Viewer) -> ColumnElement[bool]:
         Task.company_id.in_(viewer.companies_where(MANAGERS)),
         Task.assignee_id.in_(viewer.co_worker_ids),
         Task.project_id.in_(_member_project_ids(viewer)),
+        partner_policy.shared_tasks_visible(viewer),
     )
 
 
@@ -192,6 +199,10 @@ VISIBLE = {
     Expense: expenses_visible,
     Task: tasks_visible,
     File: files_visible,
+    NumberSeries: partner_policy.number_series_visible,
+    PartnerGroup: partner_policy.partner_groups_visible,
+    PartnerGroupMember: partner_policy.partner_group_members_visible,
+    PartnerLink: partner_policy.partner_links_visible,
 }
 
 

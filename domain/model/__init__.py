@@ -15,7 +15,6 @@ from domain.model.enums import (
     TaskStatus,
     Tier,
 )
-from domain.model.events import Event, EventKind, EventLog
 from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
 from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
@@ -30,6 +29,5 @@ __all__ = [
     "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
     "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
     "PartnerGroup", "PartnerGroupMember", "PartnerLink",
-    "Event", "EventKind", "EventLog",
     "PersistedQuery",
 ]

@@ -11,6 +11,7 @@ from domain.model import Contact, Customer, CustomerStatus, SeriesKind, StorageL
 from domain.numbering import allocate_number
 from domain.policy import MANAGERS, Viewer, require_company_role, require_member
 from domain.services.lookup import load_visible
+from domain.services.shared_customers import shared_customer_source
 from domain.validation import clean_email, clean_name, clean_optional_text, not_null
 
 
@@ -29,6 +30,8 @@ class CustomerDraft:
     status: CustomerStatus = CustomerStatus.ACTIVE
     storage_location: StorageLocation = StorageLocation.CLOUD
     contacts: list[ContactDraft] = field(default_factory=list)
+    # A match from another company of the partner group: its organisation number and contacts are copied.
+    copy_from_customer_id: int | None = None
 
 
 def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
@@ -48,6 +51,12 @@ async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) ->
     organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber", max_length=40)
     contacts = _contacts(draft.contacts)
     async with db.transaction() as session:
+        if draft.copy_from_customer_id is not None:
+            source, source_contacts = await shared_customer_source(
+                session, viewer, draft.company_id, draft.copy_from_customer_id, field="copyFromCustomerId"
+            )
+            organisation_number = organisation_number or source.organisation_number
+            contacts = [Contact(name=c.name, email=c.email, phone=c.phone) for c in source_contacts] + contacts
         customer = Customer(
             company_id=draft.company_id,
             number=await allocate_number(session, draft.company_id, SeriesKind.CUSTOMER),

@@ -12,6 +12,7 @@ from domain.policy import Viewer
 from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
 from gql.loaders.pages import PageByParentLoader
+from gql.loaders.partners import PartnerLoaders
 from gql.loaders.relation import Criteria, Relation
 from gql.pagination import Order
 
@@ -57,6 +58,10 @@ class Loaders:
     milestone_by_id: RowByIdLoader
     time_record_by_id: RowByIdLoader
     file_by_id: RowByIdLoader
+    partner_group_by_id: RowByIdLoader
+    partner_link_by_id: RowByIdLoader
+    task_by_id: RowByIdLoader
+    partners: PartnerLoaders
     contacts_by_customer: Children
     projects_by_customer: Children
     members_by_project: Children
@@ -88,6 +93,10 @@ class Loaders:
             milestone_by_id=by_id(m.Milestone),
             time_record_by_id=by_id(time_record),
             file_by_id=by_id(m.File),
+            partner_group_by_id=by_id(m.PartnerGroup),
+            partner_link_by_id=by_id(m.PartnerLink),
+            task_by_id=by_id(m.Task),
+            partners=PartnerLoaders.for_request(db, viewer),
             contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),
             projects_by_customer=children(m.Project, [m.Project.customer_id]),
             members_by_project=children(m.ProjectMember, [m.ProjectMember.project_id]),

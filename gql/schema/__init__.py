@@ -13,12 +13,14 @@ from gql.schema.mutations.customers import CustomerMutations
 from gql.schema.mutations.hours import TimeRecordMutations
 from gql.schema.mutations.members import ProjectMemberMutations
 from gql.schema.mutations.milestones import MilestoneMutations
+from gql.schema.mutations.partners import PartnerMutations
 from gql.schema.mutations.projects import ProjectMutations
+from gql.schema.mutations.tasks import TaskMutations
 from gql.schema.organisation import Company, CoWorker
+from gql.schema.partner_queries import PartnerQueries
+from gql.schema.partners import PartnerGroup
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
-from gql.schema.subscriptions import EventQueries, Subscription
-from gql.connection import ConnectionOperations
 
 Mutation = merge_types(
     "Mutation",
@@ -31,6 +33,8 @@ Mutation = merge_types(
         ActivityMutations,
         MilestoneMutations,
         TimeRecordMutations,
+        PartnerMutations,
+        TaskMutations,
     ),
 )
 
@@ -42,9 +46,8 @@ class Schema(strawberry.federation.Schema):
 
 
 schema = Schema(
-    query=merge_types("Query", (Query, EventQueries)),
+    query=merge_types("Query", (Query, PartnerQueries)),
     mutation=Mutation,
-    subscription=Subscription,
-    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File],
-    extensions=[MaskedErrors, ConnectionOperations],
+    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
+    extensions=[MaskedErrors],
 )

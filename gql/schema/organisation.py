@@ -15,6 +15,11 @@ from gql.schema.common import Connection, RowNode, child_connection
 Tier = strawberry.enum(m.Tier)
 Role = strawberry.enum(m.Role)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
+PartnerGroupRef = Annotated["PartnerGroup", strawberry.lazy("gql.schema.partners")]
+PartnerStatusRef = Annotated["PartnerStatus", strawberry.lazy("gql.schema.partners")]
+SeriesKind = strawberry.enum(m.SeriesKind)
+SeriesPolicy = strawberry.enum(m.SeriesPolicy, description="OWN: the company's own series; GROUP: the series of "
+                               "its partner group's main company (own series while in no group).")
 
 
 def _time_record(row: m.TimeRecord):
@@ -23,11 +28,30 @@ def _time_record(row: m.TimeRecord):
     return TimeRecord.from_row(row)
 
 
+@strawberry.type(description="Where one of a company's number series draws from.")
+class NumberSeriesSetting:
+    kind: SeriesKind
+    policy: SeriesPolicy
+
+
 @strawberry.type(description="A company's switches; the partner features give them their effect.")
 class CompanySettings:
     partner_companies_enabled: bool
     share_customers: bool
     share_tasks: bool
+    company_id: strawberry.Private[int] = 0
+
+    @classmethod
+    def of(cls, company) -> "CompanySettings":
+        return cls(
+            partner_companies_enabled=company.partner_companies_enabled, share_customers=company.share_customers,
+            share_tasks=company.share_tasks, company_id=company.id,
+        )
+
+    @strawberry.field(description="Projects and customers: OWN or GROUP series (SPEC §2.5).")
+    async def number_series(self, info: Info) -> list[NumberSeriesSetting]:
+        rows = await info.context.loaders.partners.number_series_by_company.load(self.company_id)
+        return [NumberSeriesSetting(kind=row.kind, policy=row.policy) for row in rows]
 
 
 @strawberry.federation.type(keys=["id"], description="A company: one tenant.")
@@ -45,11 +69,20 @@ class Company(RowNode):
 
     @strawberry.field
     def settings(self) -> CompanySettings:
-        return CompanySettings(
-            partner_companies_enabled=self.partner_companies_enabled,
-            share_customers=self.share_customers,
-            share_tasks=self.share_tasks,
-        )
+        return CompanySettings.of(self)
+
+    @strawberry.field(description="The partner group the company is in now; null when none (or you cannot see it).")
+    async def partner_group(self, info: Info) -> PartnerGroupRef | None:
+        from gql.schema.partners import partner_group_of
+
+        return partner_group_of(await info.context.loaders.partners.group_by_company.load(self.id))
+
+    @strawberry.field(description="Admins only (empty for anyone else): every company this one has a partner link "
+                      "with, in either direction, with what each side has done and what is still missing.")
+    async def partners(self, info: Info) -> list[PartnerStatusRef]:
+        from gql.schema.partners import PartnerStatus
+
+        return [PartnerStatus.of(pair) for pair in await info.context.loaders.partners.pairs_by_company.load(self.id)]
 
 
 @strawberry.federation.type(keys=["id"], description="A user's membership in one company, with a role.")

@@ -4,7 +4,7 @@ import strawberry
 from domain.services import customers as service
 from gql.context import Info
 from gql.ids import decode_id
-from gql.resolvers.mutation import given, payload
+from gql.resolvers.mutation import decode_optional_id, given, payload
 from gql.schema.common import UserError
 from gql.schema.customers import Customer, CustomerStatus, StorageLocation
 
@@ -24,6 +24,10 @@ class CustomerCreateInput:
     status: CustomerStatus = CustomerStatus.ACTIVE
     storage_location: StorageLocation = StorageLocation.CLOUD
     contacts: list[ContactInput] = strawberry.field(default_factory=list)
+    copy_from_customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A `customerMatches` result: copies its organisation number (unless you give one) "
+        "and its contact persons (before any you give).",
+    )
 
 
 @strawberry.input(description="Only the fields given are changed; `contacts`, when given, replaces the list.")
@@ -64,6 +68,9 @@ class CustomerMutations:
                 status=input.status,
                 storage_location=input.storage_location,
                 contacts=_contacts(input.contacts),
+                copy_from_customer_id=decode_optional_id(
+                    input.copy_from_customer_id, "Customer", field="copyFromCustomerId"
+                ),
             )
             row = await service.create_customer(info.context.db, info.context.viewer, draft)
             return {"customer": Customer.from_row(row)}

@@ -1,0 +1,121 @@
+"""The partner-company loaders of one request: groups and their members, a company's current group, its
+number series, and the state of its partner links."""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from domain import model as m
+from domain.db import Database
+from domain.partner_policy import visible_to_operator_or
+from domain.policy import Viewer, visible
+from domain.services.partner_links import PartnerPair, read_partner_pairs
+from gql.loaders.by_id import MAX_BATCH
+
+GroupId = int
+CompanyId = int
+
+
+class MembersByGroupLoader(DataLoader[tuple[GroupId, bool], list[tuple[m.PartnerGroupMember, m.Company]]]):
+    """A group's members with their companies (key: group id, and whether to include former members).
+
+    Seeing a group means seeing who is in it: the member companies' names and settings come with the
+    membership, also for an operator, who sees no company as a node."""
+
+    def __init__(self, db: Database, viewer: Viewer) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db, self.viewer = db, viewer
+
+    async def batch_load_fn(self, keys):
+        groups = {group_id for group_id, _ in keys}
+        found: dict[GroupId, list] = defaultdict(list)
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(m.PartnerGroupMember, m.Company)
+                .join(m.Company, m.Company.id == m.PartnerGroupMember.company_id)
+                .where(
+                    m.PartnerGroupMember.group_id.in_(groups),
+                    visible_to_operator_or(self.viewer, m.PartnerGroupMember, visible(self.viewer, m.PartnerGroupMember)),
+                )
+                .order_by(m.PartnerGroupMember.id)
+            )
+            for member, company in rows:
+                found[member.group_id].append((member, company))
+        return [
+            [(mb, c) for mb, c in found[group_id] if former or mb.left_at is None] for group_id, former in keys
+        ]
+
+
+class GroupByCompanyLoader(DataLoader[CompanyId, m.PartnerGroup | None]):
+    """The group a company is in now, when the viewer may see it."""
+
+    def __init__(self, db: Database, viewer: Viewer) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db, self.viewer = db, viewer
+
+    async def batch_load_fn(self, keys):
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(m.PartnerGroupMember.company_id, m.PartnerGroup)
+                .join(m.PartnerGroup, m.PartnerGroup.id == m.PartnerGroupMember.group_id)
+                .where(
+                    m.PartnerGroupMember.company_id.in_(set(keys)), m.PartnerGroupMember.left_at.is_(None),
+                    visible(self.viewer, m.PartnerGroup),
+                )
+            )
+            found = {company_id: group for company_id, group in rows}
+        return [found.get(key) for key in keys]
+
+
+class NumberSeriesByCompanyLoader(DataLoader[CompanyId, list[m.NumberSeries]]):
+    def __init__(self, db: Database, viewer: Viewer) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db, self.viewer = db, viewer
+
+    async def batch_load_fn(self, keys):
+        found: dict[CompanyId, list] = defaultdict(list)
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(m.NumberSeries)
+                .where(
+                    m.NumberSeries.company_id.in_(set(keys)),
+                    visible_to_operator_or(self.viewer, m.NumberSeries, visible(self.viewer, m.NumberSeries)),
+                )
+                .order_by(m.NumberSeries.kind)
+            )
+            for series in rows:
+                found[series.company_id].append(series)
+        return [found[key] for key in keys]
+
+
+class PartnerPairsByCompanyLoader(DataLoader[CompanyId, list[PartnerPair]]):
+    """Every partner of a company with the state of both links; for the company's admins only."""
+
+    def __init__(self, db: Database, viewer: Viewer) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db, self.viewer = db, viewer
+
+    async def batch_load_fn(self, keys):
+        admin_of = set(self.viewer.companies_where([m.Role.ADMIN]))
+        asked = sorted({key for key in keys if key in admin_of})
+        pairs: dict[CompanyId, list[PartnerPair]] = {}
+        if asked:
+            async with self.db.read() as session:
+                pairs = await read_partner_pairs(session, asked)
+        return [pairs.get(key, []) for key in keys]
+
+
+@dataclass
+class PartnerLoaders:
+    members_by_group: MembersByGroupLoader
+    group_by_company: GroupByCompanyLoader
+    number_series_by_company: NumberSeriesByCompanyLoader
+    pairs_by_company: PartnerPairsByCompanyLoader
+
+    @classmethod
+    def for_request(cls, db: Database, viewer: Viewer) -> "PartnerLoaders":
+        return cls(
+            MembersByGroupLoader(db, viewer), GroupByCompanyLoader(db, viewer),
+            NumberSeriesByCompanyLoader(db, viewer), PartnerPairsByCompanyLoader(db, viewer),
+        )
