@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # SPEC §1: a token lives at most two years, whatever this is set to.
     token_max_days: int = Field(730, ge=1, le=730)
     graphiql: bool = True
+    # Subscriptions (SPEC §7): events older than this are purged (hourly); resuming before them is CURSOR_EXPIRED.
+    event_retention_days: int = Field(30, ge=1)
+    # Each server process also reads the event log this often, in case a wake-up was missed (or, on
+    # SQLite, to see commits of another process on the same file).
+    event_poll_seconds: float = Field(1.0, gt=0, le=60)
     # --- the HTTP surface (README: "Protection" and "Single-page apps") ---
     # Checked before a query runs: nesting depth, aliases, lexical tokens, and cost (the objects it may return).
     max_query_depth: int = Field(12, ge=1)

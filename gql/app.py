@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 from domain.db import Database
 from domain.settings import Settings, get_settings
 from domain.tokens import viewer_for_token
+from gql.connection import WebSocketSubscriptions
 from gql.context import Context
 from gql.schema import schema
 
@@ -28,12 +29,13 @@ def unauthenticated(message: str) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
 
 
-class GraphQLEndpoint(GraphQL):
+class GraphQLEndpoint(WebSocketSubscriptions, GraphQL):
     """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.db, self.settings = db, settings
+        self.setup_subscriptions(db, settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -49,6 +51,8 @@ class GraphQLEndpoint(GraphQL):
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
+        if request.scope["type"] == "websocket":
+            return self.connection_context(request)
         return Context(db=self.db, settings=self.settings, viewer=request.state.viewer)
 
 
@@ -59,7 +63,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        yield
+        async with endpoint.event_delivery():
+            yield
         await db.dispose()
 
     async def health(_request: Request) -> Response:

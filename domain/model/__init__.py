@@ -15,6 +15,7 @@ from domain.model.enums import (
     TaskStatus,
     Tier,
 )
+from domain.model.events import Event, EventKind, EventLog
 from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
 from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
@@ -29,5 +30,6 @@ __all__ = [
     "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
     "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
     "PartnerGroup", "PartnerGroupMember", "PartnerLink",
+    "Event", "EventKind", "EventLog",
     "PersistedQuery",
 ]

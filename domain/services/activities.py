@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
 from domain.errors import DomainError, HasHours, InUse
-from domain.model import Activity, File, Task, TimeRecord
+from domain.model import Activity, File, Project, Task, TimeRecord
 from domain.policy import Viewer
 from domain.services.lookup import load_visible
 from domain.services.projects import load_project_to_manage
@@ -60,6 +61,7 @@ async def create_activity(db: Database, viewer: Viewer, draft: ActivityDraft) ->
         project = await load_project_to_manage(session, viewer, draft.project_id, field="projectId")
         activity = Activity(project_id=project.id, **values)
         session.add(activity)
+        events.record(session, events.ProjectAction.ACTIVITY_CREATED, project, subject=activity)
     return activity
 
 
@@ -69,12 +71,21 @@ async def _activity_to_manage(session: AsyncSession, viewer: Viewer, activity_id
     return activity
 
 
+async def _project_of(session: AsyncSession, activity: Activity) -> Project:
+    project = await session.get(Project, activity.project_id)  # loaded already by the access check
+    assert project is not None
+    return project
+
+
 async def update_activity(db: Database, viewer: Viewer, activity_id: int, changes: Mapping[str, Any]) -> Activity:
     values = activity_values(changes)
     async with db.transaction() as session:
         activity = await _activity_to_manage(session, viewer, activity_id)
         for key, value in values.items():
             setattr(activity, key, value)
+        if session.is_modified(activity):
+            events.record(session, events.ProjectAction.ACTIVITY_UPDATED, await _project_of(session, activity),
+                          subject=activity)
     return activity
 
 
@@ -95,4 +106,6 @@ async def delete_activity(db: Database, viewer: Viewer, activity_id: int) -> int
         if refusal is not None:
             raise refusal
         await session.delete(activity)
+        events.record(session, events.ProjectAction.ACTIVITY_DELETED, await _project_of(session, activity),
+                      subject=activity)
     return activity_id

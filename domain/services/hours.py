@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
 from domain.errors import (
     DayOver24Hours,
@@ -147,6 +148,7 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
             co_worker_id=co_worker_id, date=draft.date, hours=hours, description=description,
         )
         session.add(record)
+        events.record(session, events.TimeRecordAction.CREATED, record)
     return record
 
 
@@ -176,6 +178,8 @@ async def update_time_record(db: Database, viewer: Viewer, record_id: int, chang
             check_day_total(await _registered_on(session, record.co_worker_id, day, without=record.id), hours, day)
         for key, value in values.items():
             setattr(record, key, value)
+        if session.is_modified(record):
+            events.record(session, events.TimeRecordAction.UPDATED, record)
     return record
 
 
@@ -183,6 +187,7 @@ async def delete_time_record(db: Database, viewer: Viewer, record_id: int) -> in
     async with db.transaction() as session:
         record, _project = await _record_to_change(session, viewer, record_id)
         await session.delete(record)
+        events.record(session, events.TimeRecordAction.DELETED, record)
     return record_id
 
 
@@ -221,4 +226,5 @@ async def approve_time_records(db: Database, viewer: Viewer, record_ids: Iterabl
         for record in found.values():
             if record.status == HourStatus.NOT_APPROVED:
                 record.status = HourStatus.APPROVED
+                events.record(session, events.TimeRecordAction.APPROVED, record)
     return [found[record_id] for record_id in dict.fromkeys(record_ids)]

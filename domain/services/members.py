@@ -4,6 +4,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
 from domain.errors import Duplicate, InvalidInput, NotFound
 from domain.model import CoWorker, Project, ProjectMember
@@ -38,6 +39,7 @@ async def add_project_member(
             raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")
         member = ProjectMember(project_id=project.id, co_worker_id=co_worker.id, hourly_rate=hourly_rate)
         session.add(member)
+        events.record(session, events.ProjectAction.MEMBER_ADDED, project, subject=co_worker)
     return member, project
 
 
@@ -49,4 +51,6 @@ async def remove_project_member(db: Database, viewer: Viewer, project_id: int, c
         if member is None:
             raise NotFound("The co-worker is not a member of the project.", field="coWorkerId")
         await session.delete(member)
+        events.record(session, events.ProjectAction.MEMBER_REMOVED, project,
+                      subject=await session.get(CoWorker, co_worker_id))
     return project

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
-from domain.model import Milestone
+from domain.model import Milestone, Project
 from domain.policy import Viewer
 from domain.services.lookup import load_visible
 from domain.services.projects import load_project_to_manage
@@ -40,6 +41,7 @@ async def create_milestone(db: Database, viewer: Viewer, draft: MilestoneDraft) 
         project = await load_project_to_manage(session, viewer, draft.project_id, field="projectId")
         milestone = Milestone(project_id=project.id, **values)
         session.add(milestone)
+        events.record(session, events.ProjectAction.MILESTONE_CREATED, project, subject=milestone)
     return milestone
 
 
@@ -49,12 +51,21 @@ async def _milestone_to_manage(session: AsyncSession, viewer: Viewer, milestone_
     return milestone
 
 
+async def _project_of(session: AsyncSession, milestone: Milestone) -> Project:
+    project = await session.get(Project, milestone.project_id)  # loaded already by the access check
+    assert project is not None
+    return project
+
+
 async def update_milestone(db: Database, viewer: Viewer, milestone_id: int, changes: Mapping[str, Any]) -> Milestone:
     values = milestone_values(changes)
     async with db.transaction() as session:
         milestone = await _milestone_to_manage(session, viewer, milestone_id)
         for key, value in values.items():
             setattr(milestone, key, value)
+        if session.is_modified(milestone):
+            events.record(session, events.ProjectAction.MILESTONE_UPDATED, await _project_of(session, milestone),
+                          subject=milestone)
     return milestone
 
 
@@ -62,4 +73,6 @@ async def delete_milestone(db: Database, viewer: Viewer, milestone_id: int) -> i
     async with db.transaction() as session:
         milestone = await _milestone_to_manage(session, viewer, milestone_id)
         await session.delete(milestone)
+        events.record(session, events.ProjectAction.MILESTONE_DELETED, await _project_of(session, milestone),
+                      subject=milestone)
     return milestone_id

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
 from domain.errors import InvalidInput, NotFound
 from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
@@ -106,6 +107,7 @@ async def create_project(db: Database, viewer: Viewer, draft: ProjectDraft) -> P
             **values,
         )
         session.add(project)
+        events.record(session, events.ProjectAction.CREATED, project)
     return project
 
 
@@ -129,4 +131,6 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
             values["leader_id"] = None if leader_id is None else (await _leader_of(session, project.company_id, leader_id)).id
         for key, value in values.items():
             setattr(project, key, value)
+        if session.is_modified(project):
+            events.record(session, events.ProjectAction.UPDATED, project)
     return project

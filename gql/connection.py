@@ -1,0 +1,134 @@
+"""WebSocket connections (graphql-transport-ws): sign-in in `connection_init`, a context per connection.
+
+Browsers cannot set headers on a WebSocket, so the bearer token travels in the `connection_init`
+payload: `{"Authorization": "Bearer <token>"}` (also `authorization`, `{"token": "<token>"}`, or
+`{"headers": {"Authorization": ...}}`). A missing, malformed, unknown, expired or revoked token
+closes the socket with 4403 Forbidden, as the protocol recommends. The token is checked again
+every REAUTH_SECONDS while events are delivered: a revoked token or a removed co-worker stops
+receiving within that time (the socket is closed with 4403).
+"""
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from domain.db import Database
+from domain.event_feed import EventFeed, purge_periodically
+from domain.policy import ANONYMOUS, Viewer
+from domain.settings import Settings
+from domain.tokens import viewer_for_token
+from gql.context import Context
+from gql.loaders import Loaders
+
+REAUTH_SECONDS = 10.0
+
+
+def token_of(params: Any) -> str | None:
+    """The bearer token of a `connection_init` payload, or None when it carries none we accept."""
+    if not isinstance(params, dict):
+        return None
+    headers = params.get("headers") if isinstance(params.get("headers"), dict) else {}
+    for source in (params, headers):
+        for key, value in source.items():
+            if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
+                scheme, _, token = value.strip().partition(" ")
+                return (token.strip() or None) if scheme.lower() == "bearer" else None
+    token = params.get("token")
+    return (token.strip() or None) if isinstance(token, str) else None
+
+
+class ConnectionClosed(Exception):
+    """The connection's sign-in is no longer valid; the socket has been closed."""
+
+
+@dataclass
+class ConnectionContext(Context):
+    """The context of one WebSocket connection: every operation on it shares it (Strawberry's design)."""
+
+    feed: EventFeed | None = None
+    websocket: WebSocket | None = None
+    connection_params: dict | None = None
+    token: str | None = None
+    signed_in_at: float = 0.0
+
+    def sign_in(self, viewer: Viewer, token: str) -> None:
+        self.viewer, self.token, self.signed_in_at = viewer, token, time.monotonic()
+        self.refresh_loaders()
+
+    def refresh_loaders(self) -> None:
+        """Loaders cache what they load: a long-lived connection needs fresh ones per operation and delivery."""
+        self.loaders = Loaders.for_request(self.db, self.viewer)
+
+    async def current_viewer(self) -> Viewer:
+        """The viewer, checked against the database again when the last check is older than REAUTH_SECONDS."""
+        if time.monotonic() - self.signed_in_at >= REAUTH_SECONDS:
+            viewer = await viewer_for_token(self.db, self.token)
+            if viewer is None or not viewer.authenticated:
+                if self.websocket is not None:
+                    with contextlib.suppress(Exception):
+                        await self.websocket.close(code=4403, reason="Forbidden")
+                raise ConnectionClosed("The token is no longer valid.")
+            self.viewer, self.signed_in_at = viewer, time.monotonic()
+        return self.viewer
+
+
+class WebSocketSubscriptions:
+    """The GraphQL view's WebSocket side; GraphQLEndpoint mixes it in (gql/app.py)."""
+
+    db: Database
+    settings: Settings
+
+    def setup_subscriptions(self, db: Database, settings: Settings) -> None:
+        # graphql-transport-ws only: the legacy `graphql-ws` subprotocol is refused (4406 on connect).
+        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        self.event_feed = EventFeed(db, poll_seconds=settings.event_poll_seconds)
+
+    def connection_context(self, websocket: WebSocket) -> ConnectionContext:
+        return ConnectionContext(db=self.db, settings=self.settings, viewer=ANONYMOUS, feed=self.event_feed,
+                                 websocket=websocket)
+
+    async def on_ws_connect(self, context: ConnectionContext):  # type: ignore[override]
+        token = token_of(context.connection_params)
+        viewer = await viewer_for_token(self.db, token) if token else None
+        if viewer is None or not viewer.authenticated:
+            raise ConnectionRejectionError()
+        context.sign_in(viewer, token)  # type: ignore[arg-type]
+        return None  # a plain `connection_ack`
+
+    @contextlib.asynccontextmanager
+    async def event_delivery(self) -> AsyncIterator[None]:
+        """For the app's lifespan: the hourly retention purge runs while the server does; the feed stops with it."""
+        import asyncio
+
+        purging = asyncio.create_task(purge_periodically(self.db, retention_days=self.settings.event_retention_days))
+        try:
+            yield
+        finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await purging
+            await self.event_feed.stop()
+
+
+class ConnectionOperations(SchemaExtension):
+    """Over a WebSocket, each operation gets fresh loaders, and streamed results are masked like HTTP ones."""
+
+    def on_operation(self):
+        context = self.execution_context.context
+        if isinstance(context, ConnectionContext):
+            context.refresh_loaders()
+        yield
+
+    def on_stream_result(self, result):
+        # MaskedErrors masks around execution; a subscription's events are executed outside it.
+        from gql.schema.errors import masked  # (gql.schema imports this module)
+
+        if getattr(result, "errors", None):
+            result.errors = [masked(error) for error in result.errors]
+        yield
