@@ -13,8 +13,12 @@ from gql.schema.mutations.customers import CustomerMutations
 from gql.schema.mutations.hours import TimeRecordMutations
 from gql.schema.mutations.members import ProjectMemberMutations
 from gql.schema.mutations.milestones import MilestoneMutations
+from gql.schema.mutations.partners import PartnerMutations
 from gql.schema.mutations.projects import ProjectMutations
+from gql.schema.mutations.tasks import TaskMutations
 from gql.schema.organisation import Company, CoWorker
+from gql.schema.partner_queries import PartnerQueries
+from gql.schema.partners import PartnerGroup
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
 from gql.schema.subscriptions import EventQueries, Subscription
@@ -31,6 +35,8 @@ Mutation = merge_types(
         ActivityMutations,
         MilestoneMutations,
         TimeRecordMutations,
+        PartnerMutations,
+        TaskMutations,
     ),
 )
 
@@ -42,9 +48,9 @@ class Schema(strawberry.federation.Schema):
 
 
 schema = Schema(
-    query=merge_types("Query", (Query, EventQueries)),
+    query=merge_types("Query", (Query, PartnerQueries, EventQueries)),
     mutation=Mutation,
     subscription=Subscription,
-    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File],
+    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
     extensions=[MaskedErrors, ConnectionOperations],
 )

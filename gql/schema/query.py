@@ -17,11 +17,14 @@ from gql.schema.customers import Contact, Customer, CustomerStatus
 from gql.schema.files import File
 from gql.schema.hours import HourStatus, TimeRecord
 from gql.schema.organisation import Company, CoWorker, Role, Viewer
+from gql.schema.partners import PartnerGroup, PartnerLink
 from gql.schema.projects import Activity, Milestone, Project, ProjectStatus
+from gql.schema.tasks import Task
 
 NODE_TYPES: dict[str, type[RowNode]] = {
     t.__name__: t for t in (Company, CoWorker, Customer, Contact, Project, Activity, Milestone, TimeRecord, File)
 }
+NODE_TYPES.update({t.__name__: t for t in (PartnerGroup, PartnerLink, Task)})  # partner companies (SPEC §2)
 
 
 async def node_by_global_id(info: Info, value: str) -> RowNode | None:
