@@ -7,6 +7,7 @@ from domain.db import Database
 from domain.policy import Viewer
 from domain.settings import Settings
 from gql.loaders import Loaders
+from gql.protection.rate_limit import Throttle
 
 
 @dataclass
@@ -15,6 +16,8 @@ class Context:
     settings: Settings
     viewer: Viewer
     loaders: Loaders = field(init=False)
+    # Whose rate-limit bucket this request's query cost is drawn from (set by the HTTP view; None: no limit).
+    throttle: Throttle | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_request(self.db, self.viewer)

@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from domain.model import Company, User
 from domain.settings import Settings
 from domain.tokens import create_token, list_tokens, revoke_token
+from partnergraph import persisted_queries
 
 EXAMPLE_QUERY = "{ viewer { email } projects(first: 10) { nodes { number name status } } }"
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
 
     commands.add_parser("seed-demo", help="migrate and load demo data into an empty database")
+    persisted_queries.add_parser(commands)
     return parser
 
 
@@ -87,6 +89,8 @@ async def execute(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Sign in as their admin with: partnergraph token create --email {admin_email}")
         elif args.command == "token":
             await token_command(db, settings, args)
+        elif args.command == "persisted-query":
+            await persisted_queries.run(db, args)
         return 0
     except DomainError as error:
         return fail(error.message)

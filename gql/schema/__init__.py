@@ -2,6 +2,9 @@
 import strawberry
 from strawberry.tools import merge_types
 
+from gql.protection.limits import RequestLimits
+from gql.protection.persisted_queries import PersistedQueries
+from gql.protection.query_cost import QueryCost
 from gql.schema.customers import Customer
 from gql.schema.errors import MaskedErrors
 from gql.schema.files import File
@@ -52,5 +55,7 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
-    extensions=[MaskedErrors, ConnectionOperations],
+    # MaskedErrors first: it also masks a fault in a later extension's hook. Then the persisted query
+    # is resolved, so the limits and the cost see the document that will run.
+    extensions=[MaskedErrors, PersistedQueries, RequestLimits, QueryCost, ConnectionOperations],
 )

@@ -1,0 +1,72 @@
+"""The cost map, without a database: objects 1, lists times their size, connections times `first`."""
+from graphql import parse
+
+from gql.protection.cost import DEFAULT_LIST_SIZE, MUTATION_COST, actual_cost, requested_cost
+from gql.schema import schema
+
+SCHEMA = schema._schema
+
+
+def cost(query: str, variables: dict | None = None, operation_name: str | None = None) -> int:
+    return requested_cost(SCHEMA, parse(query), operation_name, variables)
+
+
+def test_a_connection_costs_one_plus_first_times_its_nodes():
+    assert cost("{ projects(first: 10) { nodes { name } } }") == 1 + 10
+
+
+def test_edges_and_their_nodes_are_objects_each_but_page_info_and_scalars_are_free():
+    query = "{ projects(first: 10) { edges { cursor node { name } } pageInfo { hasNextPage } totalCount } }"
+    assert cost(query) == 1 + 10 * (1 + 1)
+
+
+def test_a_connection_without_first_counts_the_default_page_and_first_is_capped_at_the_maximum_page():
+    assert cost("{ projects { nodes { name } } }") == 1 + 20
+    assert cost("{ projects(first: 5000) { nodes { name } } }") == 1 + 100
+
+
+def test_nested_connections_multiply():
+    query = "{ projects(first: 10) { nodes { members(first: 50) { nodes { coWorker { email } } } } } }"
+    assert cost(query) == 1 + 10 * (1 + 1 + 50 * (1 + 1))
+
+
+def test_first_comes_from_the_variables_or_their_defaults():
+    query = "query($n: Int = 5) { projects(first: $n) { nodes { name } } }"
+    assert cost(query) == 1 + 5
+    assert cost(query, {"n": 40}) == 1 + 40
+
+
+def test_nodes_cost_as_many_as_the_ids_given_and_the_dearest_type_counts_for_each():
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) {
+        id ... on Project { customer { name } } ... on Customer { contacts { name } } } }"""
+    assert cost(query, {"ids": ["a", "b", "c"]}) == 3 * (1 + DEFAULT_LIST_SIZE)
+
+
+def test_fragments_count_like_the_fields_they_hold():
+    query = "{ projects(first: 3) { nodes { ...P } } } fragment P on Project { customer { name } }"
+    assert cost(query) == 1 + 3 * (1 + 1)
+
+
+def test_introspection_and_typename_are_free():
+    assert cost("{ __typename __schema { types { name fields { name type { name } } } } }") == 0
+
+
+def test_a_mutation_costs_more_than_a_read():
+    query = 'mutation { customerCreate(input: {companyId: "x", name: "y"}) { customer { id } userErrors { code } } }'
+    assert cost(query) == MUTATION_COST + 1 + 1
+
+
+def test_of_several_operations_the_named_one_counts():
+    query = "query A { viewer { email } } query B { projects(first: 30) { nodes { id } } }"
+    assert cost(query, operation_name="A") == 1
+    assert cost(query, operation_name="B") == 31
+
+
+def test_the_actual_cost_counts_the_objects_returned():
+    document = parse("{ projects(first: 10) { edges { node { name customer { name } } } pageInfo { hasNextPage } } }")
+    data = {"projects": {
+        "edges": [{"node": {"name": "a", "customer": {"name": "c"}}}, {"node": {"name": "b", "customer": None}}],
+        "pageInfo": {"hasNextPage": False},
+    }}
+    assert actual_cost(SCHEMA, document, None, data) == 1 + 2 * (1 + 1) + 1
+    assert actual_cost(SCHEMA, document, None, None) == 0
