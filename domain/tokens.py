@@ -1,6 +1,7 @@
 """API tokens: created once in plain text, stored as a hash, expiring, revocable; and sign-in by token."""
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from sqlalchemy import select
@@ -8,11 +9,13 @@ from sqlalchemy import select
 from domain.db import Database
 from domain.errors import InvalidInput, NotFound
 from domain.model import ApiToken, CoWorker, Company, User, utcnow
+from domain.oidc import TokenRefused, looks_like_jwt, viewer_for_jwt
 from domain.people import normalise_email
 from domain.policy import ANONYMOUS, Membership, Viewer
 from domain.settings import Settings
 
 PREFIX = "pgt_"
+log = logging.getLogger("partnergraph.sign_in")
 
 
 def hash_token(plain: str) -> str:
@@ -81,9 +84,17 @@ async def list_tokens(db: Database) -> list[tuple[ApiToken, str]]:
 
 
 async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
-    """The viewer a bearer token stands for; None for an unknown, expired or revoked token."""
+    """The viewer a bearer token stands for; None for an unknown, expired or revoked token.
+    With an OIDC issuer configured, a JWT is checked against it (domain.oidc; IssuerUnreachable when it
+    cannot be reached)."""
     if not plain:
         return ANONYMOUS
+    if db.settings.oidc_issuer and looks_like_jwt(plain):
+        try:
+            return await viewer_for_jwt(db, plain)
+        except TokenRefused as refusal:
+            log.info("bearer JWT refused: %s", refusal)
+            return None
     async with db.read() as session:
         token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
         if token is None or token.revoked_at is not None or token.expires_at <= utcnow():

@@ -4,15 +4,20 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
 
 from domain.db import Database
+from domain.oidc import IssuerUnreachable
 from domain.settings import Settings, get_settings
 from domain.tokens import viewer_for_token
 from gql.connection import WebSocketSubscriptions
 from gql.context import Context
+from gql.http.cors import cors_middleware
+from gql.http.faults import masked_fault, sign_in_unavailable
+from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
+from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
 
 
@@ -29,7 +34,7 @@ def unauthenticated(message: str) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
 
 
-class GraphQLEndpoint(WebSocketSubscriptions, GraphQL):
+class GraphQLEndpoint(WebSocketSubscriptions, GraphQLOverHTTP):
     """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
@@ -78,9 +83,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/health", health),
+            Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-assets"),
             Route("/", root),
         ],
         lifespan=lifespan,
+        middleware=cors_middleware(settings),
+        exception_handlers={IssuerUnreachable: sign_in_unavailable, Exception: masked_fault},
     )
     app.state.db = db
     app.state.settings = settings

@@ -50,7 +50,9 @@ class Schema(strawberry.federation.Schema):
         return None
 
 
+# Federation v2.9: the newest that @theguild/federation-composition (0.27) composes; @key is all we use.
 schema = Schema(
+    federation_version="2.9",
     query=merge_types("Query", (Query, PartnerQueries, EventQueries)),
     mutation=Mutation,
     subscription=Subscription,
