@@ -41,7 +41,7 @@ def test_generated_operations_never_get_a_server_error(fuzzed_server):
     # schemathesis' own pytest loader (from_fixture) does not run on pytest 9, so each root field's
     # strategy is driven by hypothesis here: valid operations, then ones that break the schema's types.
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 40
+    assert len(operations) >= 20  # every query and mutation root field
     server_errors: list[tuple[str, int, str]] = []
     statuses: list[int] = []
     for operation in operations:
