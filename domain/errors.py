@@ -69,6 +69,12 @@ class DayOver24Hours(DomainError):
     code = "DAY_OVER_24_HOURS"
 
 
+class FileTooLarge(DomainError):
+    """An upload passed the size limit (PARTNERGRAPH_MAX_UPLOAD_BYTES); nothing of it was kept."""
+
+    code = "FILE_TOO_LARGE"
+
+
 # --- partner companies (SPEC §2) -------------------------------------------
 
 

@@ -275,3 +275,34 @@ def require_company_role(viewer: Viewer, company_id: int, roles: Iterable[Role],
     if membership.role not in set(roles):
         raise Forbidden("You are not allowed to do this in that company.", field=field)
     return membership
+
+
+# --- files (SPEC §5) --------------------------------------------------------
+
+
+def require_file_adder(viewer: Viewer, company_id: int, *, customer_level: bool, field: str) -> Membership:
+    """Who sees an entity may add files to it (members upload to their projects, activities and tasks);
+    a customer's own files, which only admins and project leaders see, are theirs to add."""
+    roles = MANAGERS if customer_level else tuple(Role)
+    membership = viewer.membership(company_id)
+    if membership is None or membership.role not in roles:
+        raise Forbidden("Only an admin or a project leader can add files to a customer.", field=field)
+    return membership
+
+
+def may_change_file(viewer: Viewer, file: File, project: Project | None) -> bool:
+    """Renaming, retagging, moving and deleting a file: its uploader, an admin, or whoever manages the
+    project it sits in (for a customer's or a project-less task's file: any project leader)."""
+    membership = viewer.membership(file.company_id)
+    if membership is None:
+        return False
+    if membership.role == Role.ADMIN or (file.uploaded_by_id is not None and file.uploaded_by_id == membership.co_worker_id):
+        return True
+    if project is None:
+        return membership.role == Role.PROJECT_LEADER
+    return may_manage_project(viewer, project)
+
+
+def require_file_changer(viewer: Viewer, file: File, project: Project | None, *, field: str = "id") -> None:
+    if not may_change_file(viewer, file, project):
+        raise Forbidden("Only the uploader, an admin or the project's leader can change this file.", field=field)

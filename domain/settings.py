@@ -1,5 +1,6 @@
 """The one typed settings object, read from PARTNERGRAPH_* environment variables."""
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     oidc_audience: str = ""
     oidc_email_claim: str = "email"
     oidc_jwks_cache_seconds: int = Field(300, ge=0)
+    # File contents (SPEC §5): a content-addressed folder, and the largest file one upload may carry.
+    files_dir: Path = Path("./var/files")
+    max_upload_bytes: int = Field(100 * 1024 * 1024, ge=1)
+    # Where clients reach this server, for each file's `url` (e.g. https://api.example.com); empty: relative URLs.
+    public_url: str = ""
 
     @field_validator("cors_origins", mode="before")
     @classmethod

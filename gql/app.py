@@ -14,31 +14,22 @@ from domain.settings import Settings, get_settings
 from domain.tokens import viewer_for_token
 from gql.connection import WebSocketSubscriptions
 from gql.context import Context
+from gql.file_content import file_content_endpoint, sweep_file_storage
 from gql.http.cors import cors_middleware
 from gql.http.faults import masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
+from gql.sign_in import bearer_token, unauthenticated
+from gql.uploads import MultipartUploads
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of a `Bearer` header; "" for any other or empty credentials, which are refused."""
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def unauthenticated(message: str) -> JSONResponse:
-    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
-
-
-class GraphQLEndpoint(WebSocketSubscriptions, GraphQLOverHTTP):
-    """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs."""
+class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP):
+    """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs.
+    Multipart requests (file uploads) are streamed to the content store by gql.uploads."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True)
         self.db, self.settings = db, settings
         self.setup_subscriptions(db, settings)
 
@@ -68,6 +59,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        await sweep_file_storage(db, settings)
         async with endpoint.event_delivery():
             yield
         await db.dispose()
@@ -83,6 +75,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/health", health),
+            Route("/files/{file_id}/content", file_content_endpoint(db, settings), methods=["GET"]),
             Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-assets"),
             Route("/", root),
         ],

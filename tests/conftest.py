@@ -52,7 +52,8 @@ async def database(request, postgres_url, tmp_path_factory):
         url = postgres_url
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db"
-    settings = Settings(database_url=url, _env_file=None)
+    # File contents go to a temporary folder, never to the working tree's ./var/files.
+    settings = Settings(database_url=url, files_dir=tmp_path_factory.mktemp("files"), _env_file=None)
     database = Database(settings)
     await upgrade(database.engine)
     yield database

@@ -11,6 +11,8 @@ from domain.db import Database
 from domain.policy import Viewer
 from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
+from gql.loaders.file_storage import StorageLocationByFileLoader
+from gql.loaders.file_tags import TagNamesByFileLoader
 from gql.loaders.pages import PageByParentLoader
 from gql.loaders.partners import PartnerLoaders
 from gql.loaders.relation import Criteria, Relation
@@ -72,6 +74,8 @@ class Loaders:
     time_records_by_co_worker: Children
     files_by_customer: Children
     files_by_project: Children
+    tags_by_file: TagNamesByFileLoader
+    storage_location_by_file: StorageLocationByFileLoader
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
@@ -111,4 +115,6 @@ class Loaders:
             ),
             files_by_customer=children(m.File, [m.File.customer_id], FILES_ORDER),
             files_by_project=children(m.File, [m.File.project_id], FILES_ORDER),
+            tags_by_file=TagNamesByFileLoader(db),
+            storage_location_by_file=StorageLocationByFileLoader(db),
         )

@@ -7,12 +7,14 @@ from gql.protection.persisted_queries import PersistedQueries
 from gql.protection.query_cost import QueryCost
 from gql.schema.customers import Customer
 from gql.schema.errors import MaskedErrors
+from gql.schema.file_queries import FileQueries
 from gql.schema.files import File
 from gql.schema.hours import TimeRecord
 from gql.schema.mutations.activities import ActivityMutations
 from gql.schema.mutations.co_workers import CoWorkerMutations
 from gql.schema.mutations.companies import CompanyMutations
 from gql.schema.mutations.customers import CustomerMutations
+from gql.schema.mutations.files import FileMutations
 from gql.schema.mutations.hours import TimeRecordMutations
 from gql.schema.mutations.members import ProjectMemberMutations
 from gql.schema.mutations.milestones import MilestoneMutations
@@ -38,6 +40,7 @@ Mutation = merge_types(
         ActivityMutations,
         MilestoneMutations,
         TimeRecordMutations,
+        FileMutations,
         PartnerMutations,
         TaskMutations,
     ),
@@ -53,7 +56,7 @@ class Schema(strawberry.federation.Schema):
 # Federation v2.9: the newest that @theguild/federation-composition (0.27) composes; @key is all we use.
 schema = Schema(
     federation_version="2.9",
-    query=merge_types("Query", (Query, PartnerQueries, EventQueries)),
+    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],

@@ -4,9 +4,11 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from domain.file_rules import owner_of
 from gql.context import Info
+from gql.ids import to_global_id
 from gql.schema.common import RowNode
-from gql.schema.customers import Customer
+from gql.schema.customers import Customer, StorageLocation
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Project
 
@@ -25,6 +27,26 @@ class File(RowNode):
     customer_id: strawberry.Private[int | None]
     project_id: strawberry.Private[int | None]
     activity_id: strawberry.Private[int | None]
+    task_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The global id of what the file belongs to: a Customer, Project, Activity or Task.")
+    def entity_id(self) -> strawberry.ID:
+        kind, pk = owner_of(self)
+        return strawberry.ID(to_global_id(kind.value, pk))
+
+    @strawberry.field(description="The file's tags, alphabetically.")
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders.tags_by_file.load(self.id)
+
+    @strawberry.field(description="Where the contents are downloaded: `GET` with the same bearer token as the API.")
+    def url(self, info: Info) -> str:
+        return f"{info.context.settings.public_url.rstrip('/')}/files/{to_global_id('File', self.id)}/content"
+
+    @strawberry.field(
+        description="Where the file's entity stores files: its customer's location, unless its project is set to CLOUD."
+    )
+    async def effective_storage_location(self, info: Info) -> StorageLocation:
+        return await info.context.loaders.storage_location_by_file.load(self.id)
 
     @strawberry.field
     async def company(self, info: Info) -> Company:

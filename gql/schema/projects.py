@@ -7,11 +7,12 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
+from domain.file_rules import effective_storage_location
 from domain.policy import can_see_rates
 from gql.context import Info
 from gql.loaders import window
 from gql.schema.common import Connection, RowNode, child_connection
-from gql.schema.customers import Customer
+from gql.schema.customers import Customer, StorageLocation
 from gql.schema.organisation import Company, CoWorker
 
 ProjectStatus = strawberry.enum(m.ProjectStatus)
@@ -88,6 +89,11 @@ class Project(RowNode):
     @strawberry.field(description="Null unless you are an admin or project leader of the project's company.")
     def fixed_price(self, info: Info) -> Decimal | None:
         return self.fixed_price_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(description="Where the project's files are stored: its customer's location, unless `storage` is CLOUD.")
+    async def effective_storage_location(self, info: Info) -> StorageLocation:
+        customer = await info.context.loaders.customer_by_id.load(self.customer_id)
+        return effective_storage_location(customer.storage_location if customer else None, self.storage)
 
     @strawberry.field(description="True for a secondary project: the partner-company copy of a main project.")
     def is_secondary(self) -> bool:

@@ -1,0 +1,21 @@
+"""StorageLocationByFileLoader: each file's effective storage location (customer, project override), batched."""
+from aiodataloader import DataLoader
+
+from domain.db import Database
+from domain.file_placement import storage_locations
+from domain.model import StorageLocation
+from gql.loaders.by_id import MAX_BATCH
+
+Key = int  # a file id; asked only for files already loaded through the policy
+Result = StorageLocation
+
+
+class StorageLocationByFileLoader(DataLoader[Key, Result]):
+    def __init__(self, db: Database) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db = db
+
+    async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
+        async with self.db.read() as session:
+            found = await storage_locations(session, keys)
+        return [found.get(key, StorageLocation.CLOUD) for key in keys]

@@ -1,0 +1,31 @@
+"""TagNamesByFileLoader: each file's tag names, for many files in one statement."""
+from collections import defaultdict
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from domain.db import Database
+from domain.model import Tag, file_tags
+from gql.loaders.by_id import MAX_BATCH
+
+Key = int  # a file id; the file itself was loaded through the policy, its tags go with it
+Result = list[str]
+
+
+class TagNamesByFileLoader(DataLoader[Key, Result]):
+    def __init__(self, db: Database) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db = db
+
+    async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
+        names: dict[int, list[str]] = defaultdict(list)
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(file_tags.c.file_id, Tag.name)
+                .join(Tag, Tag.id == file_tags.c.tag_id)
+                .where(file_tags.c.file_id.in_(set(keys)))
+                .order_by(file_tags.c.file_id, Tag.name)
+            )
+            for file_id, name in rows:
+                names[file_id].append(name)
+        return [names.get(key, []) for key in keys]

@@ -1,0 +1,31 @@
+"""Bearer-token sign-in shared by the HTTP routes (/graphql, file downloads)."""
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+
+from domain.db import Database
+from domain.policy import Viewer
+from domain.tokens import viewer_for_token
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of a `Bearer` header; "" for any other or empty credentials, which are refused."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def unauthenticated(message: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
+
+
+async def sign_in(db: Database, headers: Headers) -> Viewer | JSONResponse:
+    """The viewer of a request (anonymous without an Authorization header), or the 401 to answer with."""
+    token = bearer_token(headers.get("authorization"))
+    viewer = None if token == "" else await viewer_for_token(db, token)
+    if viewer is None:
+        message = "The bearer token is unknown, expired or revoked." if token else \
+            "Send `Authorization: Bearer <token>`, or no Authorization header at all."
+        return unauthenticated(message)
+    return viewer
