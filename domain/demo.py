@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import demo_partner_group
 from domain import model as m
 from domain.db import Database
 from domain.errors import Conflict
@@ -77,6 +78,9 @@ COMPANIES: tuple[CompanySpec, ...] = (
             CustomerSpec("Arktisk Sjømat AS", ("Geir Isaksen", "Lene Jakobsen")),
             CustomerSpec("Senja Bygg AS", ("Per Arne Hansen",)),
             CustomerSpec("Lyngen Reiseliv AS", ("Marit Pettersen",), m.CustomerStatus.POTENTIAL),
+            # The partner companies as customers: each is attached to its partner link (internal invoices).
+            CustomerSpec("Fjellvik Engineering AS", ("Ola Kristiansen",)),
+            CustomerSpec("Havbris Design AS", ("Sofie Aas",)),
         ),
         projects=(
             ProjectSpec("Digital strategi 2027", "Polarlys Energi AS",
@@ -118,6 +122,8 @@ COMPANIES: tuple[CompanySpec, ...] = (
             CustomerSpec("Hardanger Kraft AS", ("Anne Lise Vold", "Stian Rønning")),
             CustomerSpec("Brattli Boligbyggelag", ("Hilde Aasen",)),
             CustomerSpec("Sogn Næringspark AS", ("Frode Brekke",), m.CustomerStatus.INACTIVE),
+            CustomerSpec("Nordlys Consulting AS", ("Ingrid Solheim",)),
+            CustomerSpec("Havbris Design AS", ("Sofie Aas",)),
         ),
         projects=(
             ProjectSpec("Ny barneskole Fjordbyen", "Fjordbyen kommune",
@@ -158,6 +164,8 @@ COMPANIES: tuple[CompanySpec, ...] = (
             CustomerSpec("Bryggen Hotell AS", ("Camilla Strøm", "Øystein Lien")),
             CustomerSpec("Nordic Seilas AS", ("Espen Myhre",)),
             CustomerSpec("Fjordbyen kommune", ("Bente Knutsen",)),
+            CustomerSpec("Nordlys Consulting AS", ("Ingrid Solheim",)),
+            CustomerSpec("Fjellvik Engineering AS", ("Ola Kristiansen",)),
         ),
         projects=(
             ProjectSpec("Ny visuell profil", "Lofoten Kaffebrenneri AS",
@@ -229,7 +237,8 @@ async def load(db: Database, *, seed: int = SEED) -> str:
     async with db.transaction() as session:
         if not await is_empty(session):
             raise Conflict("The database already holds data; demo data is loaded only into an empty database.")
-        session.add(m.User(email=OPERATOR_EMAIL, name="Partnergraph Operator", is_operator=True))
+        operator = m.User(email=OPERATOR_EMAIL, name="Partnergraph Operator", is_operator=True)
+        session.add(operator)
         org_numbers: dict[str, str] = {}  # one organisation number per name: the same customer in two companies
         companies = {spec.database_name: await _company(session, spec, rng, org_numbers) for spec in COMPANIES}
         users = {email: c.user_id for _, staff in companies.values() for email, c in staff.items()}
@@ -249,6 +258,10 @@ async def load(db: Database, *, seed: int = SEED) -> str:
         for spec in COMPANIES:
             company, staff = companies[spec.database_name]
             await _customers_and_projects(session, spec, company, staff, rng, org_numbers)
+        # The three form a registered partner group, through the partner services (domain/demo_partner_group.py).
+        await demo_partner_group.load(
+            session, {name: company for name, (company, _) in companies.items()}, operator, first_monday=FIRST_MONDAY
+        )
     return DEMO_ADMIN_EMAIL
 
 
@@ -256,7 +269,7 @@ async def _company(
     session: AsyncSession, spec: CompanySpec, rng: random.Random, org_numbers: dict[str, str]
 ) -> tuple[m.Company, dict[str, m.CoWorker]]:
     company = m.Company(
-        database_name=spec.database_name, name=spec.name, tier=m.Tier.PRO, partner_companies_enabled=True,
+        database_name=spec.database_name, name=spec.name, tier=m.Tier.PRO,
         organisation_number=org_numbers.setdefault(spec.name, organisation_number(rng)),
     )
     session.add(company)

@@ -3,7 +3,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from domain import model as m
@@ -68,7 +68,9 @@ def company_filter(model, company_id: str | None):
 
 def companies(viewer: Viewer) -> Listing:
     # Operators see every company's name (they create companies and register groups), nothing inside them.
-    where = true() if viewer.is_operator else visible(viewer, m.Company)
+    # Partner companies, which a group or a link lets a viewer see as nodes, are not the viewer's companies:
+    # they are reached through `partnerGroup` and `partners`, and this list stays the viewer's own.
+    where = true() if viewer.is_operator else and_(visible(viewer, m.Company), m.Company.id.in_(viewer.company_ids))
     return Listing(m.Company, [where], by_id_order(m.Company))
 
 

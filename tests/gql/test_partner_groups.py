@@ -164,6 +164,9 @@ async def test_a_registered_group_is_queryable_with_its_members_main_company_and
         "partnerCompaniesEnabled": True, "shareCustomers": False, "shareTasks": False,
         "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "PROJECT", "policy": "GROUP"}],
     }
+    # while their own company list stays theirs: partner companies are reached through the group
+    data = await graphql(client, "{ companies { nodes { databaseName } } }", token=charlie["employee"].token)
+    assert data["companies"]["nodes"] == [{"databaseName": "charlie"}]
     # and the group by its id, through node and through the federation entity resolver
     data = await graphql(client, "query($id: ID!) { node(id: $id) { ... on PartnerGroup { name } } }",
                          {"id": group["id"]}, token=acme["employee"].token)
