@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.content_store import ContentStore, IncomingContent, is_sha256
 from domain.db import Database
 from domain.errors import InvalidInput
@@ -177,6 +178,7 @@ async def upload_file(db: Database, viewer: Viewer, store: ContentStore, draft: 
             session.add(file)
             await session.flush()
             await _set_tags(session, file, tags)
+            events.record(session, events.FileAction.UPLOADED, file)
             await asyncio.to_thread(store.place, content)
             placed = True
     except BaseException:
@@ -213,6 +215,7 @@ async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mappi
         if tags is not None:
             await _set_tags(session, file, tags)
         await session.flush()
+        events.record(session, events.FileAction.UPDATED, file)
     return file
 
 
@@ -225,6 +228,7 @@ async def delete_file(db: Database, viewer: Viewer, store: ContentStore, file_id
             file, _ = await load_file_to_change(session, viewer, file_id)
             sha256 = file.sha256
             await lock_blob(session, sha256)
+            events.record(session, events.FileAction.DELETED, file)
             await session.delete(file)
             await session.flush()
             if not await session.scalar(select(func.count(File.id)).where(File.sha256 == sha256)):

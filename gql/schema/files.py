@@ -1,5 +1,6 @@
 """File metadata."""
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -67,3 +68,9 @@ class File(RowNode):
     @strawberry.field(description="The activity the file belongs to; null when it belongs to something else.")
     async def activity(self, info: Info) -> Activity | None:
         return await Activity.load(info, self.activity_id)
+
+    @strawberry.field(description="The task the file belongs to; null when it belongs to something else.")
+    async def task(self, info: Info) -> Annotated["Task", strawberry.lazy("gql.schema.tasks")] | None:
+        from gql.schema.tasks import Task
+
+        return await Task.load(info, self.task_id)

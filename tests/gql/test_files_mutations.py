@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain import model as m
+from gql.ids import parse_global_id
 from tests.factories import add_company, add_customer, add_person, add_project, company_with_staff, gid, graphql
 from tests.uploads import file_client, file_settings, store, upload, uploaded  # noqa: F401 - fixtures
 
@@ -184,3 +185,29 @@ async def test_concurrent_uploads_and_deletes_of_the_same_bytes_never_lose_a_nee
         download = await file_client.get(file["url"], headers={"Authorization": f"Bearer {token}"})
         assert download.content == b"shared bytes"
     assert store.leftovers() == []
+
+
+async def test_an_upload_a_change_and_a_delete_are_recorded_in_the_event_log_with_the_files_project(
+    db, file_client, office
+):
+    # given the employee's upload to Website (the fixture), when an admin renames it and then deletes it
+    acme, file_id = office["acme"], office["file"]["id"]
+    await graphql(file_client, UPDATE, {"input": {"id": file_id, "name": "final.docx"}}, token=acme["admin"].token)
+    await graphql(file_client, DELETE, {"input": {"id": file_id}}, token=acme["admin"].token)
+    # then the log holds the three file events, in order, filed under the project
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(m.Event.action, m.Event.node_id, m.Event.project_id, m.Event.company_id)
+            .where(m.Event.kind == m.EventKind.FILE).order_by(m.Event.id)
+        )).all()
+    pk = parse_global_id(file_id)[1]
+    website = parse_global_id(office["website"])[1]
+    assert [tuple(r) for r in rows] == [
+        ("UPLOADED", pk, website, acme.id), ("UPDATED", pk, website, acme.id), ("DELETED", pk, website, acme.id)]
+
+
+async def test_a_refused_upload_records_no_event(db, file_client, office):
+    await upload(file_client, office["acme"]["colleague"].token, office["customer"], b"x")
+    async with db.read() as session:
+        actions = list(await session.scalars(select(m.Event.action).where(m.Event.kind == m.EventKind.FILE)))
+    assert actions == ["UPLOADED"]  # only the fixture's own upload

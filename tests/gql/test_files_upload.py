@@ -240,6 +240,9 @@ async def test_files_of_tasks_are_stored_under_the_task(db, file_client):
         task_id = task.id
     payload = uploaded(await upload(file_client, acme["employee"].token, gid("Task", task_id), b"x"))
     assert payload["file"]["entityId"] == gid("Task", task_id)
+    node = await graphql(file_client, "query($id: ID!) { node(id: $id) { ... on File { task { name } project { id } } } }",
+                         {"id": payload["file"]["id"]}, token=acme["employee"].token)
+    assert node["node"] == {"task": {"name": "Annual report"}, "project": None}
 
 
 async def test_a_co_worker_of_two_companies_uploads_in_the_entitys_company(db, file_client):
