@@ -22,8 +22,8 @@ from domain.db import Database
 from domain.event_feed import EventFeed, purge_periodically
 from domain.policy import ANONYMOUS, Viewer
 from domain.settings import Settings
-from domain.tokens import viewer_for_token
 from gql.context import Context
+from gql.delivery import Delivery
 from gql.loaders import Loaders
 
 REAUTH_SECONDS = 10.0
@@ -52,6 +52,7 @@ class ConnectionContext(Context):
     """The context of one WebSocket connection: every operation on it shares it (Strawberry's design)."""
 
     feed: EventFeed | None = None
+    delivery: Delivery | None = None
     websocket: WebSocket | None = None
     connection_params: dict | None = None
     token: str | None = None
@@ -68,7 +69,8 @@ class ConnectionContext(Context):
     async def current_viewer(self) -> Viewer:
         """The viewer, checked against the database again when the last check is older than REAUTH_SECONDS."""
         if time.monotonic() - self.signed_in_at >= REAUTH_SECONDS:
-            viewer = await viewer_for_token(self.db, self.token)
+            assert self.delivery is not None and self.token is not None
+            viewer = await self.delivery.viewer(self.token, max_age=REAUTH_SECONDS)
             if viewer is None or not viewer.authenticated:
                 if self.websocket is not None:
                     with contextlib.suppress(Exception):
@@ -88,14 +90,17 @@ class WebSocketSubscriptions:
         # graphql-transport-ws only: the legacy `graphql-ws` subprotocol is refused (4406 on connect).
         self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
         self.event_feed = EventFeed(db, poll_seconds=settings.event_poll_seconds)
+        self.delivery = Delivery(db)
 
     def connection_context(self, websocket: WebSocket) -> ConnectionContext:
         return ConnectionContext(db=self.db, settings=self.settings, viewer=ANONYMOUS, feed=self.event_feed,
-                                 websocket=websocket)
+                                 delivery=self.delivery, websocket=websocket)
 
     async def on_ws_connect(self, context: ConnectionContext):  # type: ignore[override]
         token = token_of(context.connection_params)
-        viewer = await viewer_for_token(self.db, token) if token else None
+        # A crowd connecting at once (a deploy, a network blip) shares the lookups still running: one
+        # sign-in per token, not one per connection.
+        viewer = await self.delivery.viewer(token, max_age=0) if token else None
         if viewer is None or not viewer.authenticated:
             raise ConnectionRejectionError()
         context.sign_in(viewer, token)  # type: ignore[arg-type]

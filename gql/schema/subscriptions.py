@@ -1,5 +1,4 @@
 """Subscriptions (graphql-transport-ws at /graphql): project, time record and file changes from the event log."""
-import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -106,8 +105,6 @@ class FileEvent(ChangeEvent):
 
 
 _TYPE_NAMES = {EventKind.PROJECT: "Project", EventKind.TIME_RECORD: "TimeRecord", EventKind.FILE: "File"}
-_LOADERS = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time_record_by_id",
-            EventKind.FILE: "file_by_id"}
 
 
 async def _filter_of(info: Info, kind: EventKind, company_id: strawberry.ID | None,
@@ -126,33 +123,12 @@ async def _filter_of(info: Info, kind: EventKind, company_id: strawberry.ID | No
     return EventFilter(frozenset({kind}), company_id=company_pk, project_id=project_pk)
 
 
-async def _visible_nodes(context: ConnectionContext, batch: list[Event]) -> list[tuple[Event, Any]]:
-    """The events of the batch the subscriber may read now, each with its node (None once deleted).
-
-    Decided at delivery, through loaders built for this subscriber with the policy's read rules: a
-    node they cannot see is skipped; a deleted one is delivered if they could read it as it last was.
-    """
-    viewer = await context.current_viewer()
-    context.refresh_loaders()
-    # Gathered, so the loads of each kind meet in one batch (one statement per kind).
-    nodes = await asyncio.gather(*(getattr(context.loaders, _LOADERS[row.kind]).load(row.node_id) for row in batch))
-    visible: list[tuple[Event, Any]] = []
-    async with context.db.read() as session:
-        for row, node in zip(batch, nodes):
-            if node is not None:
-                visible.append((row, node))
-            elif not await domain_events.node_exists(session, row) and \
-                    await domain_events.deleted_node_visible(session, viewer, row):
-                visible.append((row, None))
-    return visible
-
-
 async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], Any], *, after: str | None,
                   company_id: strawberry.ID | None, project_id: strawberry.ID | None) -> AsyncGenerator[Any, None]:
     """Validates the arguments, opens the stream (errors here reach the client as the protocol's `error`),
     and returns the generator that delivers it."""
     context = info.context
-    if not isinstance(context, ConnectionContext) or context.feed is None:
+    if not isinstance(context, ConnectionContext) or context.feed is None or context.delivery is None:
         raise InvalidInput("Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql.")
     only = await _filter_of(info, kind, company_id, project_id)
     cursor = None if after is None else decode_cursor(after)
@@ -162,7 +138,11 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
         try:
             while True:
                 batch = await stream.next_batch()
-                for row, node in await _visible_nodes(context, batch):
+                viewer = await context.current_viewer()
+                loaders, visible = await context.delivery.visible(viewer, batch)
+                for row, node in visible:
+                    # The envelope's fields resolve through the loaders that decided its visibility.
+                    context.loaders = loaders
                     yield envelope(row, node)
         finally:
             stream.close()

@@ -1,0 +1,94 @@
+"""Delivering events to many subscriptions at once: the access work is shared by subscribers who are the same viewer.
+
+Every subscription decides, at delivery, whether its subscriber may read each event's node, by loading
+the node through loaders built for that subscriber (domain.policy's read rules). A thousand subscribers
+of one change would make a thousand identical queries when many of them are the same person (an
+integration that opens several subscriptions, a team's dashboards): the first subscription to deliver a
+batch for a viewer does the work, the others of the same viewer await its result and use the same
+freshly built loaders for their envelopes. Results are shared for SHARE_SECONDS only, so a node is
+never older than that when it is delivered. Re-checking a connection's token is shared in the same way.
+"""
+import asyncio
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from domain import events as domain_events
+from domain.db import Database
+from domain.model import Event, EventKind
+from domain.policy import Viewer
+from domain.tokens import viewer_for_token
+from gql.loaders import Loaders
+
+SHARE_SECONDS = 2.0
+LOADER_NAMES = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time_record_by_id",
+                EventKind.FILE: "file_by_id"}
+
+Delivered = tuple[Loaders, list[tuple[Event, Any]]]
+
+
+def viewer_key(viewer: Viewer) -> Hashable:
+    """Viewers that are equal see the same things; one that cannot be hashed shares with nobody."""
+    try:
+        hash(viewer)
+    except TypeError:
+        return id(viewer)
+    return viewer
+
+
+def _failed(task: asyncio.Task) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+class Delivery:
+    """One per server process (per GraphQL endpoint), shared by all its WebSocket connections."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._batches: dict[tuple, tuple[float, asyncio.Task]] = {}
+        self._viewers: dict[str, tuple[float, asyncio.Task]] = {}
+
+    async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
+        """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
+
+        With max_age 0 only a lookup still running is shared: a crowd connecting at once costs one lookup,
+        and a token revoked a moment ago is never accepted from an earlier answer.
+        """
+        viewer = await self._shared(self._viewers, token, max_age, lambda: viewer_for_token(self.db, token))
+        if viewer is None:
+            self._viewers.pop(token, None)  # a refusal is not remembered: the token may be created a moment later
+        return viewer
+
+    async def visible(self, viewer: Viewer, batch: list[Event]) -> Delivered:
+        """Fresh loaders for `viewer`, and the events of `batch` they may read now with their nodes.
+
+        A node they cannot see is left out; a deleted one (None) is kept if they could read it as it last was.
+        """
+        key = (viewer_key(viewer), tuple(row.id for row in batch))
+        return await self._shared(self._batches, key, SHARE_SECONDS, lambda: self._check(viewer, batch))
+
+    async def _check(self, viewer: Viewer, batch: list[Event]) -> Delivered:
+        loaders = Loaders.for_request(self.db, viewer)
+        # Gathered, so the loads of each kind meet in one batch (one statement per kind).
+        nodes = await asyncio.gather(*(getattr(loaders, LOADER_NAMES[row.kind]).load(row.node_id) for row in batch))
+        visible: list[tuple[Event, Any]] = []
+        async with self.db.read() as session:
+            for row, node in zip(batch, nodes):
+                if node is not None:
+                    visible.append((row, node))
+                elif not await domain_events.node_exists(session, row) and \
+                        await domain_events.deleted_node_visible(session, viewer, row):
+                    visible.append((row, None))
+        return loaders, visible
+
+    async def _shared(self, entries: dict, key: Hashable, max_age: float, compute) -> Any:
+        now = time.monotonic()
+        if len(entries) > 1000:  # forget what is too old to share, now and then
+            for stale in [k for k, (at, _) in entries.items() if now - at > max_age]:
+                del entries[stale]
+        found = entries.get(key)
+        if found is None or (now - found[0] > max_age and found[1].done()) or _failed(found[1]):
+            found = (now, asyncio.ensure_future(compute()))
+            entries[key] = found
+        # shield: one subscriber going away must not cancel the work others are waiting for.
+        return await asyncio.shield(found[1])
