@@ -62,6 +62,13 @@ class Settings(BaseSettings):
             raise ValueError("PARTNERGRAPH_OIDC_AUDIENCE is required with PARTNERGRAPH_OIDC_ISSUER")
         return self
 
+    @model_validator(mode="after")
+    def _a_bucket_holds_the_dearest_query(self) -> "Settings":
+        # Otherwise a query the cost limit allows could never run, however long its client waited.
+        if self.rate_limit and self.rate_limit_points < self.max_query_cost:
+            raise ValueError("PARTNERGRAPH_RATE_LIMIT_POINTS must be at least PARTNERGRAPH_MAX_QUERY_COST")
+        return self
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -4,7 +4,7 @@ The cost map:
 - every object a query may return costs 1 (a connection, an edge, a node, a payload); scalars and
   enums cost nothing, nor do `PageInfo` and `UserError` (bookkeeping) or introspection;
 - a list multiplies the cost of its items by its size: inside a connection, the `first` asked for
-  (20 when not given, at most 100); for `nodes(ids:)` and `_entities(representations:)`, the number
+  (20 when not given; none when outside 0..100, which the connection refuses); for `nodes(ids:)` and `_entities(representations:)`, the number
   of ids given; for any other list of objects, DEFAULT_LIST_SIZE;
 - a mutation costs MUTATION_COST more than the objects it returns (a write is dearer than a read).
 
@@ -200,7 +200,9 @@ def _field_of(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
 def _page(first: Any) -> int:
     if not isinstance(first, int) or isinstance(first, bool):
         return DEFAULT_PAGE
-    return max(0, min(first, MAX_PAGE))
+    # Outside 0..MAX_PAGE the connection refuses `first` (INVALID_INPUT) and returns no items, so they
+    # cost nothing, and the client hears about `first` rather than about the cost.
+    return first if 0 <= first <= MAX_PAGE else 0
 
 
 def _counters(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,

@@ -2,7 +2,11 @@
 import contextlib
 import datetime as dt
 
+import httpx
+import pytest
 from sqlalchemy import event
+
+from gql.app import create_app
 
 from tests.factories import (
     add_customer, add_hours_in_bulk, add_projects_in_bulk, company_with_staff, gid, graphql,
@@ -31,6 +35,15 @@ query ProjectsWithHours($first: Int!) {
   }
 }
 """
+
+
+@pytest.fixture
+async def client(db):
+    """These reads are large on purpose: loader batching is under test here, not the query cost limit
+    (tests/http/test_limits.py), so the app allows any cost and has no rate limit."""
+    app = create_app(db.settings.model_copy(update={"max_query_cost": 10**9, "rate_limit": False}), db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
 
 
 @contextlib.contextmanager

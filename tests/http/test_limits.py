@@ -1,5 +1,9 @@
 """Limits against abusive queries: depth, aliases, tokens and cost, checked before anything runs; the cost
 reported in `extensions.cost`; a per-token rate limit over cost."""
+import pytest
+from pydantic import ValidationError
+
+from domain.settings import Settings
 from tests.factories import add_customer, add_project, company_with_staff
 from tests.http.apps import client_for
 
@@ -108,3 +112,9 @@ async def test_with_the_rate_limit_off_nothing_is_throttled_and_no_throttle_stat
         response = await client.post("/graphql", json={"query": PROJECTS})
     assert response.status_code == 200
     assert "throttleStatus" not in response.json()["extensions"]["cost"]
+
+
+def test_a_bucket_smaller_than_the_dearest_allowed_query_is_a_configuration_error():
+    with pytest.raises(ValidationError, match="RATE_LIMIT_POINTS must be at least"):
+        Settings(_env_file=None, rate_limit_points=999, max_query_cost=1000)
+    assert Settings(_env_file=None, rate_limit=False, rate_limit_points=1).rate_limit is False

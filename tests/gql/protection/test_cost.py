@@ -20,9 +20,11 @@ def test_edges_and_their_nodes_are_objects_each_but_page_info_and_scalars_are_fr
     assert cost(query) == 1 + 10 * (1 + 1)
 
 
-def test_a_connection_without_first_counts_the_default_page_and_first_is_capped_at_the_maximum_page():
+def test_a_connection_without_first_counts_the_default_page_and_one_that_refuses_first_counts_no_items():
     assert cost("{ projects { nodes { name } } }") == 1 + 20
-    assert cost("{ projects(first: 5000) { nodes { name } } }") == 1 + 100
+    assert cost("{ projects(first: 100) { nodes { name } } }") == 1 + 100
+    assert cost("{ projects(first: 5000) { nodes { name } } }") == 1  # INVALID_INPUT: no items come back
+    assert cost("{ projects(first: -1) { nodes { name } } }") == 1
 
 
 def test_nested_connections_multiply():
