@@ -1,11 +1,12 @@
 """GraphiQL with no internet: every asset is served by partnergraph itself, and a headless Chromium that may
-reach nothing but 127.0.0.1 opens /graphql, runs a query and sees its result."""
+reach nothing but 127.0.0.1 opens /graphql, runs a query (and a subscription) and sees its result."""
 import base64
 import hashlib
 import json
 import re
 import shutil
 
+import httpx
 import pytest
 
 from gql.http.graphiql import ASSETS, STATIC, graphiql_page
@@ -52,3 +53,19 @@ def test_graphiql_runs_a_query_in_headless_chromium_with_no_internet(live_server
     assert result["data"] == {"viewer": {"email": live_server.admin_email}}
     assert seen["external"] == []
     assert seen["errors"] == []
+
+
+def test_a_subscription_in_graphiql_signs_in_with_the_headers_editor_and_shows_the_event(live_server):
+    if shutil.which("chromium") is None and not shutil.which(CHROMIUM):
+        pytest.skip("Chromium is not installed here (.ci/run installs the Debian package chromium)")
+    auth = {"Authorization": f"Bearer {live_server.token}"}
+    project = httpx.post(live_server.graphql_url, json={"query": "{ projects(first: 1) { nodes { id } } }"},
+                         headers=auth).json()["data"]["projects"]["nodes"][0]
+    rename = {"query": 'mutation($id: ID!) { projectUpdate(input: {id: $id, name: "Renamed while watched"}) '
+                       "{ userErrors { code } } }", "variables": {"id": project["id"]}}
+    out = run_node("graphiql.mjs", live_server.graphql_url, live_server.token,
+                   "subscription { projectChanged { action node { name } } }", "Renamed while watched",
+                   json.dumps(rename), timeout=120)
+    seen = json.loads(out)
+    assert "Renamed while watched" in seen["result"]
+    assert seen["external"] == [] and seen["errors"] == []

@@ -1,8 +1,10 @@
-// Opens GraphiQL in headless Chromium with every request off 127.0.0.1 blocked, runs a query and prints
-// {result, external, errors} as JSON. Usage: node graphiql.mjs <graphql url> <token> <query> <expected text>
+// Opens GraphiQL in headless Chromium with every request off 127.0.0.1 blocked, runs an operation and prints
+// {result, external, errors} as JSON once the result pane shows the expected text. For a subscription, give
+// a trigger: a {query, variables} JSON that this script POSTs (with the token) once the subscription runs.
+// Usage: node graphiql.mjs <graphql url> <token> <operation> <expected text> [trigger JSON]
 import { chromium } from 'playwright-core';
 
-const [url, token, query, expected] = process.argv.slice(2);
+const [url, token, query, expected, trigger] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -27,6 +29,15 @@ try {
   await page.goto(`${url}?${parameters}`);
   await page.waitForSelector('.graphiql-execute-button', { timeout: 30000 });
   await page.click('.graphiql-execute-button');
+  if (trigger) {
+    await page.waitForTimeout(1500); // the subscription's socket opens and subscribes
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: trigger,
+    });
+    if (!response.ok) throw new Error(`the trigger failed: ${response.status} ${await response.text()}`);
+  }
   await page.waitForFunction(
     (text) => (document.querySelector('.result-window')?.innerText || '').includes(text), expected,
     { timeout: 30000 },
