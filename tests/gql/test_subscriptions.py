@@ -389,3 +389,19 @@ async def test_the_legacy_graphql_ws_subprotocol_is_not_offered(server):
         assert getattr(getattr(closed, "rcvd", None), "code", None) == 4406
         return
     raise AssertionError("the legacy subprotocol was accepted")
+
+
+PROJECT_NAME = "query Name($id: ID!) { node(id: $id) { ... on Project { name } } }"
+
+
+async def test_queries_over_the_socket_see_fresh_data_each_time(server, acme):
+    """Strawberry keeps one context per connection; each operation still gets loaders of its own."""
+    website = gid("Project", acme.website_id)
+    async with ws_client(server, token=acme["leader"].token) as leader:
+        await leader.subscribe(PROJECT_NAME, {"id": website})
+        assert (await leader.next_data())["node"] == {"name": "Website"}
+        assert (await leader.receive())["type"] == "complete"
+        await http_graphql(server, RENAME_PROJECT, {"input": {"id": website, "name": "Website 2"}},
+                           token=acme["leader"].token)
+        await leader.subscribe(PROJECT_NAME, {"id": website})
+        assert (await leader.next_data())["node"] == {"name": "Website 2"}
