@@ -1,7 +1,7 @@
 """Tasks, one-off or part of a recurring series with a period."""
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import Base, Created, Name, Versioned, str_enum
@@ -20,7 +20,12 @@ class RecurringTaskSeries(Base):
 
 class Task(Versioned, Base):
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "number"),
+        # A task under an activity is also under that activity's project: visibility and the
+        # SharePoint folder layout follow the project.
+        CheckConstraint("activity_id IS NULL OR project_id IS NOT NULL", name="activity_has_project"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
