@@ -112,6 +112,21 @@ class PartnerCustomerNotAttached(DomainError):
     code = "PARTNER_CUSTOMER_NOT_ATTACHED"
 
 
+# --- shared projects (SPEC §3) ---------------------------------------------
+
+
+class AddFromMainProject(DomainError):
+    """Members of a secondary project are added on its main project (the message names it)."""
+
+    code = "ADD_FROM_MAIN_PROJECT"
+
+
+class InheritedFromMain(DomainError):
+    """A secondary project's inherited values change only through its main project."""
+
+    code = "INHERITED_FROM_MAIN"
+
+
 class DomainErrors(DomainError):
     """Several errors reported together (e.g. one per item of a list input); nothing was changed."""
 

@@ -1,10 +1,12 @@
-"""Partner links (one company's side of the handshake) and registered partner groups with their members."""
+"""Partner links (one company's side of the handshake), registered partner groups with their members, and
+invitations of co-workers from partner companies."""
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import Base, Created, Name, UtcDateTime, Versioned
+from domain.model.projects import Project
 
 
 class PartnerLink(Versioned, Base):
@@ -68,3 +70,25 @@ class PartnerGroupMember(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
     joined_at: Mapped[Created]
     left_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class CoWorkerInvitation(Base):
+    """One invitation of a partner company's co-worker (SPEC §3). The external co-worker record exists from the
+    moment it is made, so they can be put on projects before they accept."""
+
+    __tablename__ = "co_worker_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    co_worker_id: Mapped[int] = mapped_column(ForeignKey("co_workers.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"))
+    created_at: Mapped[Created]
+    # "SMTP" when an email went out, "LOG" when no SMTP server is configured and it was only logged.
+    delivery: Mapped[str] = mapped_column(String(8))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+# One secondary project per partner company per main project (SPEC §3): two concurrent adds of co-workers
+# from one partner company make one secondary project, not two.
+Index("uq_projects_main_project_id_company_id", Project.main_project_id, Project.company_id, unique=True)

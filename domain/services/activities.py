@@ -12,6 +12,7 @@ from domain.db import Database
 from domain.errors import DomainError, HasHours, InUse
 from domain.model import Activity, File, Project, Task, TimeRecord
 from domain.policy import Viewer
+from domain.services import project_cascade
 from domain.services.lookup import load_visible
 from domain.services.projects import load_project_to_manage
 from domain.validation import clean_money, clean_name, clean_optional_text, not_null
@@ -59,15 +60,18 @@ async def create_activity(db: Database, viewer: Viewer, draft: ActivityDraft) ->
     )
     async with db.transaction() as session:
         project = await load_project_to_manage(session, viewer, draft.project_id, field="projectId")
+        project_cascade.refuse_on_secondary(project, "activities", field="projectId")
         activity = Activity(project_id=project.id, **values)
         session.add(activity)
         events.record(session, events.ProjectAction.ACTIVITY_CREATED, project, subject=activity)
+        await project_cascade.activity_created(session, project, activity)
     return activity
 
 
 async def _activity_to_manage(session: AsyncSession, viewer: Viewer, activity_id: int) -> Activity:
     activity = await load_visible(session, viewer, Activity, activity_id, field="id", noun="activity")
-    await load_project_to_manage(session, viewer, activity.project_id, field="id")
+    project = await load_project_to_manage(session, viewer, activity.project_id, field="id")
+    project_cascade.refuse_on_secondary(project, "activities", field="id")
     return activity
 
 
@@ -86,6 +90,7 @@ async def update_activity(db: Database, viewer: Viewer, activity_id: int, change
         if session.is_modified(activity):
             events.record(session, events.ProjectAction.ACTIVITY_UPDATED, await _project_of(session, activity),
                           subject=activity)
+            await project_cascade.activity_updated(session, activity, values)
     return activity
 
 
@@ -100,11 +105,14 @@ async def delete_activity(db: Database, viewer: Viewer, activity_id: int) -> int
                 or_(TimeRecord.activity_id == activity.id, TimeRecord.activity_id.in_(copies))
             )
         )
-        files = await session.scalar(select(func.count(File.id)).where(File.activity_id == activity.id))
-        tasks = await session.scalar(select(func.count(Task.id)).where(Task.activity_id == activity.id))
+        files = await session.scalar(select(func.count(File.id)).where(
+            or_(File.activity_id == activity.id, File.activity_id.in_(copies))))
+        tasks = await session.scalar(select(func.count(Task.id)).where(
+            or_(Task.activity_id == activity.id, Task.activity_id.in_(copies))))
         refusal = deletion_refusal(hours=hours or 0, files=files or 0, tasks=tasks or 0)
         if refusal is not None:
             raise refusal
+        await project_cascade.activity_deleted(session, activity)
         await session.delete(activity)
         events.record(session, events.ProjectAction.ACTIVITY_DELETED, await _project_of(session, activity),
                       subject=activity)

@@ -1,4 +1,5 @@
-"""Who works on a project: adding and removing a company's own co-workers (their hours stay)."""
+"""Who works on a project: adding and removing co-workers (their hours stay); partner co-workers also join
+or leave their home company's secondary project (domain.services.secondary_projects)."""
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from domain.db import Database
 from domain.errors import Duplicate, InvalidInput, NotFound
 from domain.model import CoWorker, Project, ProjectMember
 from domain.policy import Viewer
+from domain.services import secondary_projects
 from domain.services.projects import load_project_to_manage
 from domain.validation import clean_money
 
@@ -31,15 +33,15 @@ async def add_project_member(
             raise NotFound("No such co-worker.", field="coWorkerId")
         if not co_worker.active:
             raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-        if co_worker.is_external:
-            # Partner co-workers join through the main project with a secondary project (SPEC §3).
-            raise InvalidInput("Co-workers from partner companies are added with the partner features.",
-                               field="coWorkerId")
+        await secondary_projects.refuse_member_change_on_secondary(session, project)
         if await _membership(session, project.id, co_worker.id) is not None:
             raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")
         member = ProjectMember(project_id=project.id, co_worker_id=co_worker.id, hourly_rate=hourly_rate)
         session.add(member)
         events.record(session, events.ProjectAction.MEMBER_ADDED, project, subject=co_worker)
+        if co_worker.is_external:
+            # A partner co-worker works in a secondary project of their home company (SPEC §3).
+            await secondary_projects.join_secondary_project(session, project, co_worker)
     return member, project
 
 
@@ -47,10 +49,13 @@ async def remove_project_member(db: Database, viewer: Viewer, project_id: int, c
     """Ends a membership; the co-worker's hours on the project are kept."""
     async with db.transaction() as session:
         project = await load_project_to_manage(session, viewer, project_id, field="projectId")
+        await secondary_projects.refuse_member_change_on_secondary(session, project)
         member = await _membership(session, project.id, co_worker_id)
         if member is None:
             raise NotFound("The co-worker is not a member of the project.", field="coWorkerId")
         await session.delete(member)
-        events.record(session, events.ProjectAction.MEMBER_REMOVED, project,
-                      subject=await session.get(CoWorker, co_worker_id))
+        co_worker = await session.get(CoWorker, co_worker_id)
+        events.record(session, events.ProjectAction.MEMBER_REMOVED, project, subject=co_worker)
+        if co_worker is not None and co_worker.is_external:
+            await secondary_projects.leave_secondary_project(session, project, co_worker)
     return project

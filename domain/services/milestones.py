@@ -10,6 +10,7 @@ from domain import events
 from domain.db import Database
 from domain.model import Milestone, Project
 from domain.policy import Viewer
+from domain.services import project_cascade
 from domain.services.lookup import load_visible
 from domain.services.projects import load_project_to_manage
 from domain.validation import clean_name, not_null
@@ -39,15 +40,18 @@ async def create_milestone(db: Database, viewer: Viewer, draft: MilestoneDraft) 
     values = milestone_values({"name": draft.name, "due_date": draft.due_date, "completed": draft.completed})
     async with db.transaction() as session:
         project = await load_project_to_manage(session, viewer, draft.project_id, field="projectId")
+        project_cascade.refuse_on_secondary(project, "milestones", field="projectId")
         milestone = Milestone(project_id=project.id, **values)
         session.add(milestone)
         events.record(session, events.ProjectAction.MILESTONE_CREATED, project, subject=milestone)
+        await project_cascade.milestone_created(session, project, milestone)
     return milestone
 
 
 async def _milestone_to_manage(session: AsyncSession, viewer: Viewer, milestone_id: int) -> Milestone:
     milestone = await load_visible(session, viewer, Milestone, milestone_id, field="id", noun="milestone")
-    await load_project_to_manage(session, viewer, milestone.project_id, field="id")
+    project = await load_project_to_manage(session, viewer, milestone.project_id, field="id")
+    project_cascade.refuse_on_secondary(project, "milestones", field="id")
     return milestone
 
 
@@ -66,12 +70,14 @@ async def update_milestone(db: Database, viewer: Viewer, milestone_id: int, chan
         if session.is_modified(milestone):
             events.record(session, events.ProjectAction.MILESTONE_UPDATED, await _project_of(session, milestone),
                           subject=milestone)
+            await project_cascade.milestone_updated(session, milestone, values)
     return milestone
 
 
 async def delete_milestone(db: Database, viewer: Viewer, milestone_id: int) -> int:
     async with db.transaction() as session:
         milestone = await _milestone_to_manage(session, viewer, milestone_id)
+        await project_cascade.milestone_deleted(session, milestone)
         await session.delete(milestone)
         events.record(session, events.ProjectAction.MILESTONE_DELETED, await _project_of(session, milestone),
                       subject=milestone)

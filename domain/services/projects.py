@@ -13,13 +13,18 @@ from domain.errors import InvalidInput, NotFound
 from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
 from domain.numbering import allocate_number
 from domain.policy import MANAGERS, Viewer, require_company_role, require_project_manager
+from domain.services import project_cascade
 from domain.services.lookup import load_visible
+from domain.services.project_cascade import refuse_inherited_edit
 from domain.validation import check_dates_in_order, clean_money, clean_name, not_null
 
 # The columns a project edit may set directly (customer and leader are checked against the database).
 PROJECT_FIELDS = ("name", "start_date", "end_date", "status", "price_model", "hourly_rate", "fixed_price", "storage")
 # What a secondary project inherits from its main project (SPEC §3): the partner cascade copies these.
-INHERITED_FIELDS = ("name", "start_date", "end_date", "status")
+INHERITED_FIELDS = project_cascade.INHERITED_FIELDS
+# The input's names of the fields, for userErrors.
+FIELD_NAMES = {"name": "name", "start_date": "startDate", "end_date": "endDate", "status": "status",
+               "price_model": "priceModel", "hourly_rate": "hourlyRate", "fixed_price": "fixedPrice"}
 
 NEW_PROJECT: dict[str, Any] = {
     "name": None, "start_date": None, "end_date": None, "status": ProjectStatus.ACTIVE,
@@ -129,8 +134,26 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
         if "leader_id" in changes:
             leader_id = changes["leader_id"]
             values["leader_id"] = None if leader_id is None else (await _leader_of(session, project.company_id, leader_id)).id
+        refuse_inherited_edit(project, values, field_names=FIELD_NAMES)
+        if "price_model_from_main" in changes:
+            values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
         for key, value in values.items():
             setattr(project, key, value)
         if session.is_modified(project):
             events.record(session, events.ProjectAction.UPDATED, project)
+            if project.main_project_id is None:
+                await project_cascade.cascade_project(session, project, values)
     return project
+
+
+async def _price_model_setting(session: AsyncSession, project: Project, follow: Any) -> dict[str, Any]:
+    """A secondary project's setting: take the main project's price model and rates, or keep its own."""
+    follow = not_null(follow, field="priceModelFromMain")
+    if project.main_project_id is None:
+        raise InvalidInput("Only a secondary project can follow its main project's price model.",
+                           field="priceModelFromMain")
+    values: dict[str, Any] = {"price_model_from_main": follow}
+    if follow:
+        main = await session.get(Project, project.main_project_id)
+        values.update({key: getattr(main, key) for key in project_cascade.PRICE_FIELDS})
+    return values

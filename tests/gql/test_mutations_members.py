@@ -98,13 +98,14 @@ async def test_only_active_co_workers_of_the_projects_company_can_be_added(db, c
     assert await _members(db, project_id) == 0
 
 
-async def test_a_partner_companys_co_worker_is_not_added_as_an_internal_member(db, client):
+async def test_a_co_worker_from_a_company_outside_the_partner_group_is_not_added(db, client):
     acme, project_id = await _seed(db)
     partner = await add_company(db, "partner")
     guest = await add_person(db, acme, "guest", m.Role.EXTERNAL, home=partner)
     data = await graphql(client, ADD, {"input": {"projectId": gid("Project", project_id), "coWorkerId": guest.gid}},
                          token=acme["admin"].token)
-    assert errors(data, "projectMemberAdd") == [("coWorkerId", "INVALID_INPUT")]
+    assert errors(data, "projectMemberAdd") == [("coWorkerId", "NOT_IN_PARTNER_GROUP")]
+    assert await _members(db, project_id) == 0
 
 
 async def test_who_may_add_members(db, client):

@@ -40,6 +40,10 @@ class ProjectUpdateInput:
     hourly_rate: Decimal | None = strawberry.UNSET
     fixed_price: Decimal | None = strawberry.UNSET
     storage: ProjectStorage | None = strawberry.UNSET
+    price_model_from_main: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Secondary projects only: take the main project's price model and rates (true) or keep its own.",
+    )
 
 
 @strawberry.type
@@ -77,7 +81,7 @@ class ProjectMutations:
         async def call():
             project_id = decode_id(input.id, "Project", field="id")
             changes = given(input, "customer_id", "name", "leader_id", "start_date", "end_date", "status",
-                            "price_model", "hourly_rate", "fixed_price", "storage")
+                            "price_model", "hourly_rate", "fixed_price", "storage", "price_model_from_main")
             if "customer_id" in changes:
                 changes["customer_id"] = decode_optional_id(changes["customer_id"], "Customer", field="customerId")
             if "leader_id" in changes:

@@ -1,0 +1,404 @@
+"""Shared projects (SPEC §3): secondary projects made by adding partner co-workers, and the cascades to them."""
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from domain import model as m
+from domain.services import project_cascade
+from tests.factories import Person, SeededCompany, add_customer, add_person, add_project, add_time_records, gid, graphql
+from tests.partner_seeds import group_of_companies
+
+ADD = """
+mutation Add($input: ProjectMemberAddInput!) {
+  projectMemberAdd(input: $input) { project { id } userErrors { field message code } }
+}
+"""
+
+REMOVE = """
+mutation Remove($input: ProjectMemberRemoveInput!) {
+  projectMemberRemove(input: $input) { project { id } userErrors { field message code } }
+}
+"""
+
+UPDATE_PROJECT = """
+mutation Update($input: ProjectUpdateInput!) {
+  projectUpdate(input: $input) {
+    project { id name status priceModel hourlyRate priceModelFromMain }
+    userErrors { field message code }
+  }
+}
+"""
+
+CREATE_ACTIVITY = """
+mutation Create($input: ActivityCreateInput!) {
+  activityCreate(input: $input) { activity { id } userErrors { field message code } }
+}
+"""
+
+UPDATE_ACTIVITY = """
+mutation Update($input: ActivityUpdateInput!) {
+  activityUpdate(input: $input) { activity { id name active } userErrors { field message code } }
+}
+"""
+
+DELETE_ACTIVITY = """
+mutation Delete($input: ActivityDeleteInput!) {
+  activityDelete(input: $input) { userErrors { field message code } }
+}
+"""
+
+CREATE_MILESTONE = """
+mutation Create($input: MilestoneCreateInput!) {
+  milestoneCreate(input: $input) { milestone { id } userErrors { field message code } }
+}
+"""
+
+PROJECT_AS_SEEN = """
+query Project($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      id name hourlyRate fixedPrice
+      customer { name contacts { name } }
+      activities { nodes { name } }
+    }
+  }
+}
+"""
+
+
+def errors(data, name):
+    return [(e["field"], e["code"]) for e in data[name]["userErrors"]]
+
+
+@dataclass
+class SharedProject:
+    main: SeededCompany
+    partner: SeededCompany
+    main_project_id: int
+    guest: Person  # the partner's employee, as an external co-worker of the main company
+    colleague_guest: Person  # the partner's other employee, likewise
+    partner_customer_id: int  # the partner's customer that stands for the main company
+
+    @property
+    def main_gid(self) -> str:
+        return gid("Project", self.main_project_id)
+
+
+async def shared_project_setup(db, *, activities: int = 2, milestones: int = 1) -> SharedProject:
+    """Two companies in a registered group; a main project in the first; two of the second's employees
+    invited to the first as external co-workers (not yet on any project)."""
+    (main, partner), _ = await group_of_companies(db, ("nordlys", "fjellvik"))
+    project_id = await add_project(db, main, await add_customer(db, main, "Statkraft AS"), "Dam inspection",
+                                   leader=main["leader"], activities=activities, milestones=milestones)
+    guest = await add_person(db, main, "guest", m.Role.EXTERNAL, home=partner, email=partner["employee"].email)
+    colleague = await add_person(db, main, "colleague_guest", m.Role.EXTERNAL, home=partner,
+                                 email=partner["colleague"].email)
+    async with db.read() as session:
+        customer_id = await session.scalar(select(m.PartnerLink.customer_id).where(
+            m.PartnerLink.company_id == partner.id, m.PartnerLink.partner_company_id == main.id))
+    return SharedProject(main, partner, project_id, guest, colleague, customer_id)
+
+
+@pytest.fixture
+async def shared(db) -> SharedProject:
+    return await shared_project_setup(db)
+
+
+async def add_member(client, setup: SharedProject, person: Person, project_id: int | None = None):
+    return await graphql(client, ADD, {"input": {"projectId": gid("Project", project_id or setup.main_project_id),
+                                                 "coWorkerId": person.gid}}, token=setup.main["admin"].token)
+
+
+async def secondaries(db, main_project_id: int) -> list[m.Project]:
+    async with db.read() as session:
+        return list(await session.scalars(select(m.Project).where(m.Project.main_project_id == main_project_id)))
+
+
+async def rows(db, model, **where) -> list:
+    async with db.read() as session:
+        query = select(model).where(*[getattr(model, k) == v for k, v in where.items()]).order_by(model.id)
+        return list(await session.scalars(query))
+
+
+async def family_state(db, main_project_id: int) -> dict:
+    """Everything of a main project and its secondaries that a cascade may touch."""
+    async with db.read() as session:
+        projects = list(await session.execute(
+            select(m.Project.id, m.Project.name, m.Project.status, m.Project.version).where(
+                (m.Project.id == main_project_id) | (m.Project.main_project_id == main_project_id)
+            ).order_by(m.Project.id)))
+        ids = [p.id for p in projects]
+        activities = list(await session.execute(
+            select(m.Activity.id, m.Activity.name, m.Activity.active, m.Activity.source_activity_id)
+            .where(m.Activity.project_id.in_(ids)).order_by(m.Activity.id)))
+        milestones = list(await session.execute(
+            select(m.Milestone.id, m.Milestone.name, m.Milestone.source_milestone_id)
+            .where(m.Milestone.project_id.in_(ids)).order_by(m.Milestone.id)))
+        events = await session.scalar(select(func.count(m.Event.id)))
+    return {"projects": projects, "activities": activities, "milestones": milestones, "events": events}
+
+
+# --- adding external co-workers ------------------------------------------------------------
+
+
+async def test_adding_an_external_co_worker_creates_the_secondary_project(db, client, shared):
+    # when the main company's admin adds the partner's co-worker to the main project
+    data = await add_member(client, shared, shared.guest)
+
+    # then one secondary project exists in the partner company, for the customer standing for the main company
+    assert errors(data, "projectMemberAdd") == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    [main] = await rows(db, m.Project, id=shared.main_project_id)
+    assert secondary.company_id == shared.partner.id
+    assert secondary.customer_id == shared.partner_customer_id
+    assert (secondary.name, secondary.start_date, secondary.status) == (main.name, main.start_date, main.status)
+    # numbered from the partner's own series
+    assert secondary.number == 1000
+    # with the main project's activities and milestones copied, linked back, milestones hidden from the plan
+    main_activities = await rows(db, m.Activity, project_id=main.id)
+    copies = await rows(db, m.Activity, project_id=secondary.id)
+    assert [(a.name, a.number, a.source_activity_id) for a in copies] == [
+        (a.name, a.number, a.id) for a in main_activities]
+    [milestone] = await rows(db, m.Milestone, project_id=main.id)
+    [milestone_copy] = await rows(db, m.Milestone, project_id=secondary.id)
+    assert (milestone_copy.source_milestone_id, milestone_copy.shown_in_plan) == (milestone.id, False)
+    assert milestone_copy.due_date == milestone.due_date
+    # and the co-worker is a member of both: their external record on the main, their home record on the secondary
+    assert [p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=main.id)] == [shared.guest.co_worker_id]
+    assert [p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=secondary.id)] == [
+        shared.partner["employee"].co_worker_id]
+
+
+async def test_a_second_co_worker_from_the_same_company_joins_the_same_secondary_project(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    data = await add_member(client, shared, shared.colleague_guest)
+    assert errors(data, "projectMemberAdd") == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    members = {p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=secondary.id)}
+    assert members == {shared.partner["employee"].co_worker_id, shared.partner["colleague"].co_worker_id}
+    assert len(await rows(db, m.Activity, project_id=secondary.id)) == 2
+
+
+async def test_the_secondary_project_takes_its_number_from_the_group_series_under_the_group_policy(db, client, shared):
+    from tests.partner_seeds import set_series_policy
+
+    await set_series_policy(db, shared.partner, m.SeriesKind.PROJECT, m.SeriesPolicy.GROUP)
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    [main] = await rows(db, m.Project, id=shared.main_project_id)
+    # the main company's series handed out the main project's number, then this one
+    assert secondary.number == main.number + 1
+
+
+async def test_adding_a_member_directly_to_a_secondary_project_names_the_main_project(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    data = await graphql(client, ADD, {"input": {"projectId": gid("Project", secondary.id),
+                                                 "coWorkerId": shared.partner["colleague"].gid}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectMemberAdd") == [("projectId", "ADD_FROM_MAIN_PROJECT")]
+    assert "Dam inspection" in data["projectMemberAdd"]["userErrors"][0]["message"]
+    assert len(await rows(db, m.ProjectMember, project_id=secondary.id)) == 1
+
+
+async def test_without_an_attached_customer_nothing_is_added(db, client, shared):
+    async with db.transaction() as session:
+        await session.execute(m.PartnerLink.__table__.update().where(
+            m.PartnerLink.company_id == shared.partner.id).values(customer_id=None))
+    data = await add_member(client, shared, shared.guest)
+    assert errors(data, "projectMemberAdd") == [("coWorkerId", "PARTNER_CUSTOMER_NOT_ATTACHED")]
+    assert await secondaries(db, shared.main_project_id) == []
+    assert await rows(db, m.ProjectMember, project_id=shared.main_project_id) == []
+
+
+# --- cascades of the main project ------------------------------------------------------------
+
+
+async def test_renaming_and_closing_the_main_project_cascades_to_its_secondary(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": shared.main_gid, "name": "Dam inspection 2026",
+                                                            "status": "CLOSED"}}, token=shared.main["admin"].token)
+    assert errors(data, "projectUpdate") == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert (secondary.name, secondary.status) == ("Dam inspection 2026", m.ProjectStatus.CLOSED)
+    # the secondary's change is in the event log, for the partner's subscribers
+    [event] = await rows(db, m.Event, node_id=secondary.id, action="UPDATED")
+    assert event.company_id == shared.partner.id and event.snapshot["name"] == "Dam inspection 2026"
+
+
+async def test_inherited_fields_cannot_be_edited_on_the_secondary(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": gid("Project", secondary.id), "name": "Mine"}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectUpdate") == [("name", "INHERITED_FROM_MAIN")]
+    # its own rates are its own, until it follows the main project's price model
+    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": gid("Project", secondary.id), "hourlyRate": "900"}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectUpdate") == []
+    assert data["projectUpdate"]["project"]["hourlyRate"] == "900.00"
+
+
+async def test_a_secondary_following_the_main_price_model_takes_its_rates_and_their_changes(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    secondary_gid = gid("Project", secondary.id)
+    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": secondary_gid, "priceModelFromMain": True}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectUpdate") == []
+    assert data["projectUpdate"]["project"]["hourlyRate"] == "1500.00"
+    await graphql(client, UPDATE_PROJECT, {"input": {"id": shared.main_gid, "hourlyRate": "1700"}},
+                  token=shared.main["admin"].token)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert str(secondary.hourly_rate) == "1700.00"
+    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": secondary_gid, "hourlyRate": "900"}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectUpdate") == [("hourlyRate", "INHERITED_FROM_MAIN")]
+
+
+async def test_activities_created_renamed_and_deactivated_on_the_main_project_follow_on_the_secondary(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    token = shared.main["admin"].token
+    data = await graphql(client, CREATE_ACTIVITY, {"input": {"projectId": shared.main_gid, "name": "Report"}},
+                         token=token)
+    new_id = data["activityCreate"]["activity"]["id"]
+    await graphql(client, UPDATE_ACTIVITY, {"input": {"id": new_id, "name": "Final report", "active": False}},
+                  token=token)
+    copies = await rows(db, m.Activity, project_id=secondary.id)
+    assert [(a.name, a.active) for a in copies][-1] == ("Final report", False)
+    await graphql(client, CREATE_MILESTONE, {"input": {"projectId": shared.main_gid, "name": "Handover",
+                                                       "dueDate": "2026-09-01"}}, token=token)
+    assert [(s.name, s.shown_in_plan) for s in await rows(db, m.Milestone, project_id=secondary.id)][-1] == (
+        "Handover", False)
+
+
+async def test_a_secondary_projects_activities_and_milestones_are_changed_only_on_the_main_project(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    token = shared.partner["admin"].token
+    data = await graphql(client, CREATE_ACTIVITY, {"input": {"projectId": gid("Project", secondary.id), "name": "X"}},
+                         token=token)
+    assert errors(data, "activityCreate") == [("projectId", "INHERITED_FROM_MAIN")]
+    copy = (await rows(db, m.Activity, project_id=secondary.id))[0]
+    data = await graphql(client, UPDATE_ACTIVITY, {"input": {"id": gid("Activity", copy.id), "name": "X"}}, token=token)
+    assert errors(data, "activityUpdate") == [("id", "INHERITED_FROM_MAIN")]
+
+
+async def test_an_activity_with_hours_on_a_secondary_cannot_be_deleted_but_can_be_deactivated(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    await add_time_records(db, shared.partner, secondary.id, shared.partner["employee"])
+    main_activity = (await rows(db, m.Activity, project_id=shared.main_project_id))[0]
+    token = shared.main["admin"].token
+    data = await graphql(client, DELETE_ACTIVITY, {"input": {"id": gid("Activity", main_activity.id)}}, token=token)
+    assert errors(data, "activityDelete") == [("id", "HAS_HOURS")]
+    data = await graphql(client, UPDATE_ACTIVITY, {"input": {"id": gid("Activity", main_activity.id), "active": False}},
+                         token=token)
+    assert errors(data, "activityUpdate") == []
+    assert [a.active for a in await rows(db, m.Activity, source_activity_id=main_activity.id)] == [False]
+
+
+async def test_deleting_an_activity_without_hours_deletes_its_copies(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    main_activity = (await rows(db, m.Activity, project_id=shared.main_project_id))[-1]
+    data = await graphql(client, DELETE_ACTIVITY, {"input": {"id": gid("Activity", main_activity.id)}},
+                         token=shared.main["admin"].token)
+    assert errors(data, "activityDelete") == []
+    assert await rows(db, m.Activity, source_activity_id=main_activity.id) == []
+
+
+async def test_a_failure_in_the_middle_of_a_cascade_leaves_the_main_project_and_every_secondary_unchanged(
+    db, client, monkeypatch
+):
+    # given a main project with secondaries in two partner companies
+    (main, first, second), _ = await group_of_companies(db, ("nordlys", "fjellvik", "havbris"))
+    project_id = await add_project(db, main, await add_customer(db, main), "Dam inspection", activities=3)
+    for partner in (first, second):
+        guest = await add_person(db, main, f"guest_{partner.database_name}", m.Role.EXTERNAL, home=partner,
+                                 email=partner["employee"].email)
+        await graphql(client, ADD, {"input": {"projectId": gid("Project", project_id), "coWorkerId": guest.gid}},
+                      token=main["admin"].token)
+    assert len(await secondaries(db, project_id)) == 2
+    before = await family_state(db, project_id)
+
+    # when the cascade fails after the first secondary's part of it
+    calls = []
+
+    def failing(session, action, secondary, *, subject=None):
+        calls.append(secondary.id)
+        if len(calls) == 2:
+            raise RuntimeError("injected failure between secondaries")
+
+    monkeypatch.setattr(project_cascade, "record_on_secondary", failing)
+    main_activity = (await rows(db, m.Activity, project_id=project_id))[0]
+    for query, variables in (
+        (UPDATE_PROJECT, {"input": {"id": gid("Project", project_id), "name": "Renamed", "status": "CLOSED"}}),
+        (CREATE_ACTIVITY, {"input": {"projectId": gid("Project", project_id), "name": "New"}}),
+        (UPDATE_ACTIVITY, {"input": {"id": gid("Activity", main_activity.id), "name": "Renamed"}}),
+    ):
+        calls.clear()
+        body = await graphql(client, query, variables, token=main["admin"].token, expect_errors=True)
+        assert body.get("errors"), body  # a server fault, masked
+
+        # then nothing changed anywhere: not the main project, not either secondary, no event
+        assert len(calls) == 2
+        assert await family_state(db, project_id) == before
+
+
+async def test_an_external_co_worker_sees_the_main_project_without_rates_or_contacts(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    data = await graphql(client, PROJECT_AS_SEEN, {"id": shared.main_gid}, token=shared.guest.token)
+    project = data["node"]
+    assert project["name"] == "Dam inspection"
+    assert project["hourlyRate"] is None and project["fixedPrice"] is None
+    assert project["customer"]["contacts"] == []
+    assert len(project["activities"]["nodes"]) == 2
+    # and another project of the main company, which they are not a member of, not at all
+    customer_id = (await rows(db, m.Project, id=shared.main_project_id))[0].customer_id
+    other = await add_project(db, shared.main, customer_id, "Other")
+    data = await graphql(client, PROJECT_AS_SEEN, {"id": gid("Project", other)}, token=shared.guest.token)
+    assert data["node"] is None
+
+
+# --- co-worker changes --------------------------------------------------------------------------
+
+
+async def test_removing_the_last_co_worker_of_a_partner_company_closes_its_secondary_project(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    await add_member(client, shared, shared.colleague_guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    await add_time_records(db, shared.partner, secondary.id, shared.partner["employee"], count=2)
+    token = shared.main["admin"].token
+
+    async def remove(person):
+        return await graphql(client, REMOVE, {"input": {"projectId": shared.main_gid, "coWorkerId": person.gid}},
+                             token=token)
+
+    assert errors(await remove(shared.guest), "projectMemberRemove") == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert secondary.status == m.ProjectStatus.ACTIVE
+    assert [p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=secondary.id)] == [
+        shared.partner["colleague"].co_worker_id]
+
+    assert errors(await remove(shared.colleague_guest), "projectMemberRemove") == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert secondary.status == m.ProjectStatus.CLOSED
+    assert await rows(db, m.ProjectMember, project_id=secondary.id) == []
+    assert len(await rows(db, m.TimeRecord, project_id=secondary.id)) == 2  # hours stay
+
+    # adding a co-worker again reopens the same secondary project
+    await add_member(client, shared, shared.guest)
+    [reopened] = await secondaries(db, shared.main_project_id)
+    assert (reopened.id, reopened.status) == (secondary.id, m.ProjectStatus.ACTIVE)
+
+
+async def test_removing_a_member_directly_from_a_secondary_project_is_refused(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    data = await graphql(client, REMOVE, {"input": {"projectId": gid("Project", secondary.id),
+                                                    "coWorkerId": shared.partner["employee"].gid}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "projectMemberRemove") == [("projectId", "ADD_FROM_MAIN_PROJECT")]
