@@ -1,0 +1,227 @@
+"""The Graph calls a transfer makes, on msgraph-sdk, with Graph's failures turned into SharePointError.
+
+The SDK's retry middleware already retries 429/503/504 on JSON calls (honouring Retry-After); this module
+adds retries for dropped connections and for throttling that outlasts the middleware.
+"""
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+
+from integrations.sharepoint.connection import SharePointConnection, credential_for, graph_service_client
+from integrations.sharepoint.errors import SharePointError, retry_after_seconds
+
+T = TypeVar("T")
+CONTENT_TYPE_NAME = "partnergraph file"
+CONTENT_TYPE_GROUP = "partnergraph"
+DOCUMENT_CONTENT_TYPE = "0x0101"  # SharePoint's base "Document" content type
+COLUMNS = ("momentActivity", "momentYear", "momentPeriod", "momentTags")
+ATTEMPTS = 5
+MAX_WAIT = 120.0  # longer Retry-After values go back to the job queue, which waits without holding a worker
+
+
+def _odata_error(error: Exception) -> SharePointError:
+    status = getattr(error, "response_status_code", None) or 0
+    inner = getattr(error, "error", None)
+    code = getattr(inner, "code", None)
+    message = getattr(inner, "message", None) or str(error)
+    headers = getattr(error, "response_headers", None) or {}
+    retry = None
+    if hasattr(headers, "get"):
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        retry = retry_after_seconds(value[0] if isinstance(value, (list, set, tuple)) and value else value)
+    return SharePointError.from_status(status, code, message, retry_after=retry)
+
+
+class GraphSession:
+    """One configuration's signed-in Graph: the SDK client for JSON calls and httpx for content."""
+
+    def __init__(self, connection: SharePointConnection, *, credential: Any = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.connection = connection
+        self.credential = credential or credential_for(connection)
+        self.client = graph_service_client(connection, self.credential)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
+        self.sleep = sleep
+        self._site: tuple[str, str] | None = None
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.credential.close()
+
+    async def __aenter__(self) -> "GraphSession":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def token(self) -> str:
+        return (await self.credential.get_token(self.connection.scope)).token
+
+    async def call(self, make: Callable[[], Awaitable[T]], *, missing_ok: bool = False) -> T | None:
+        """Runs one SDK call, retrying transient failures; None for a 404 when `missing_ok`."""
+        from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await make()
+            except ODataError as error:
+                failure = _odata_error(error)
+                if missing_ok and failure.status == 404:
+                    return None
+            except httpx.TransportError as error:
+                failure = SharePointError(f"Graph unreachable: {error!r}", transient=True)
+            if not failure.transient or attempt == ATTEMPTS:
+                raise failure
+            wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
+            if wait > MAX_WAIT:
+                raise failure
+            await self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    # --- site, content type, libraries --------------------------------------
+    async def site(self) -> tuple[str, str]:
+        """The configured site's id and webUrl."""
+        if self._site is None:
+            key = f"{self.connection.site_hostname}:{self.connection.site_path}"
+            site = await self.call(lambda: self.client.sites.by_site_id(key).get())
+            self._site = (site.id, site.web_url)
+        return self._site
+
+    async def ensure_content_type(self) -> str:
+        """The site content type with the four moment* columns, created (with its columns) when missing."""
+        from msgraph.generated.models.column_definition import ColumnDefinition
+        from msgraph.generated.models.content_type import ContentType
+        from msgraph.generated.models.text_column import TextColumn
+
+        site_id, _ = await self.site()
+        site = self.client.sites.by_site_id(site_id)
+        existing = await self.call(lambda: site.columns.get())
+        columns = {c.name: c.id for c in existing.value or []}
+        for name in COLUMNS:
+            if name not in columns:
+                made = await self._create_or_find(
+                    lambda n=name: site.columns.post(ColumnDefinition(name=n, display_name=n, text=TextColumn())),
+                    lambda: site.columns.get(), name)
+                columns[name] = made
+        types = await self.call(lambda: site.content_types.get())
+        type_id = next((t.id for t in types.value or [] if t.name == CONTENT_TYPE_NAME), None)
+        if type_id is None:
+            type_id = await self._create_or_find(
+                lambda: site.content_types.post(ContentType(
+                    name=CONTENT_TYPE_NAME, group=CONTENT_TYPE_GROUP, base=ContentType(id=DOCUMENT_CONTENT_TYPE))),
+                lambda: site.content_types.get(), CONTENT_TYPE_NAME)
+        content_type = site.content_types.by_content_type_id(type_id)
+        present = {c.name for c in (await self.call(lambda: content_type.columns.get())).value or []}
+        for name in COLUMNS:
+            if name not in present:
+                bind = f"{self.connection.graph_url}/sites/{site_id}/columns/{columns[name]}"
+                try:
+                    await self.call(lambda b=bind: content_type.columns.post(
+                        ColumnDefinition(additional_data={"sourceColumn@odata.bind": b})))
+                except SharePointError as error:
+                    if error.code != "nameAlreadyExists":
+                        raise
+        return type_id
+
+    async def _create_or_find(self, create, list_again, name: str) -> str:
+        try:
+            return (await self.call(create)).id
+        except SharePointError as error:
+            if error.status != 409:
+                raise
+        # Another worker made it first.
+        found = await self.call(list_again)
+        return next(x.id for x in found.value or [] if x.name == name)
+
+    async def find_library(self, display_name: str) -> str | None:
+        """A document library of the site by its display name (case-insensitive, as SharePoint compares)."""
+        site_id, _ = await self.site()
+        lists = self.client.sites.by_site_id(site_id).lists
+        page = await self.call(lambda: lists.get())
+        while page is not None:
+            for item in page.value or []:
+                if (item.display_name or "").casefold() == display_name.casefold():
+                    return item.id
+            link = page.odata_next_link
+            page = await self.call(lambda: lists.with_url(link).get()) if link else None
+        return None
+
+    async def create_library(self, display_name: str) -> str:
+        from msgraph.generated.models.list_ import List_
+        from msgraph.generated.models.list_info import ListInfo
+
+        site_id, _ = await self.site()
+        made = await self.call(lambda: self.client.sites.by_site_id(site_id).lists.post(
+            List_(display_name=display_name, list_=ListInfo(template="documentLibrary"))))
+        return made.id
+
+    async def library_exists(self, list_id: str) -> bool:
+        site_id, _ = await self.site()
+        found = await self.call(lambda: self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).get(),
+                                missing_ok=True)
+        return found is not None
+
+    async def add_content_type(self, list_id: str, content_type_id: str) -> None:
+        """The site content type on a library (its columns come with it); nothing when it is there already."""
+        from msgraph.generated.sites.item.lists.item.content_types.add_copy.add_copy_post_request_body import (
+            AddCopyPostRequestBody,
+        )
+
+        site_id, _ = await self.site()
+        types = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).content_types
+        present = await self.call(lambda: types.get())
+        if any((t.name == CONTENT_TYPE_NAME) for t in present.value or []):
+            return
+        url = f"{self.connection.graph_url}/sites/{site_id}/contentTypes/{content_type_id}"
+        try:
+            await self.call(lambda: types.add_copy.post(AddCopyPostRequestBody(content_type=url)))
+        except SharePointError as error:
+            if error.status != 409:
+                raise
+
+    async def library_drive(self, list_id: str) -> str:
+        site_id, _ = await self.site()
+        drive = await self.call(lambda: self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).drive.get())
+        return drive.id
+
+    # --- drive items --------------------------------------------------------
+    def _items(self, drive_id: str):
+        return self.client.drives.by_drive_id(drive_id).items
+
+    async def root_id(self, drive_id: str) -> str:
+        return (await self.call(lambda: self.client.drives.by_drive_id(drive_id).root.get())).id
+
+    async def item(self, drive_id: str, item_id: str):
+        return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).get(), missing_ok=True)
+
+    async def child(self, drive_id: str, parent_id: str, name: str):
+        """The item called `name` in a folder, or None (path addressing relative to the folder's id)."""
+        return await self.call(lambda: self._items(drive_id).by_drive_item_id(f"{parent_id}:/{name}:").get(),
+                               missing_ok=True)
+
+    async def create_folder(self, drive_id: str, parent_id: str, name: str):
+        from msgraph.generated.models.drive_item import DriveItem
+        from msgraph.generated.models.folder import Folder
+
+        body = DriveItem(name=name, folder=Folder(), additional_data={"@microsoft.graph.conflictBehavior": "fail"})
+        return await self.call(lambda: self._items(drive_id).by_drive_item_id(parent_id).children.post(body))
+
+    async def update_item(self, drive_id: str, item_id: str, *, name: str | None = None,
+                          parent_id: str | None = None):
+        from msgraph.generated.models.drive_item import DriveItem
+        from msgraph.generated.models.item_reference import ItemReference
+
+        body = DriveItem(name=name, parent_reference=ItemReference(id=parent_id) if parent_id else None)
+        return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).patch(body))
+
+    async def set_fields(self, drive_id: str, item_id: str, list_id: str, fields: dict[str, object]) -> None:
+        """Fills the list item of a file (the SDK has no drive item → listItem → fields path: use the site's)."""
+        from msgraph.generated.models.field_value_set import FieldValueSet
+
+        list_item = await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).list_item.get())
+        site_id, _ = await self.site()
+        items = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).items
+        await self.call(lambda: items.by_list_item_id(list_item.id).fields.patch(
+            FieldValueSet(additional_data=dict(fields))))

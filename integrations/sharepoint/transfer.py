@@ -1,0 +1,156 @@
+"""One file into its place in SharePoint (SPEC §6), safe to run again after a crash at any step.
+
+domain/ says where the file belongs (domain.sharepoint_layout.Placement, with the Graph ids it remembers);
+this module makes that place exist (content type, library, folders), puts the bytes there, fills the
+list item, and says which ids it used so the caller can remember them on its rows.
+
+Running it twice never makes two items: before uploading, it looks in the folder for the name it is about
+to use (and its numbered variants) and takes an item of the same size as the earlier run's upload.
+"""
+import os
+from dataclasses import dataclass, field
+
+from domain.sharepoint_layout import FolderStep, Placement
+from domain.sharepoint_names import numbered
+from integrations.sharepoint.errors import SharePointError
+from integrations.sharepoint.graph import GraphSession
+from integrations.sharepoint.upload import NameTaken, Uploader
+
+# A folder with more clashing names than this is not a name clash but something to look at.
+MAX_SUFFIX = 500
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    placement: Placement
+    size: int
+    # Remembered from an earlier transfer into the same library (None: found or created by name).
+    library_id: str | None = None
+    drive_id: str | None = None
+    # List-item columns of the content type (momentActivity…), filled when the configuration applies it.
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    library_id: str
+    drive_id: str
+    item_id: str
+    web_url: str
+    name: str  # differs from the placement's when a clash gave it a numbered suffix
+    folder_ids: dict[tuple[str, int], str]
+    # True when the item was an earlier run's upload (found, not uploaded again).
+    found_existing: bool = False
+
+
+async def ensure_library(graph: GraphSession, name: str, known_id: str | None) -> str:
+    """The library's list id: the remembered one while it exists, else one of that name, else a new one."""
+    if known_id and await graph.library_exists(known_id):
+        list_id = known_id
+    else:
+        list_id = await graph.find_library(name)
+        if list_id is None:
+            try:
+                list_id = await graph.create_library(name)
+            except SharePointError as error:
+                if error.status != 409:
+                    raise
+                # Made meanwhile by another worker.
+                list_id = await graph.find_library(name)
+                if list_id is None:
+                    raise
+    if graph.connection.apply_content_type:
+        await graph.add_content_type(list_id, await graph.ensure_content_type())
+    return list_id
+
+
+async def ensure_folder(graph: GraphSession, drive_id: str, parent_id: str, step: FolderStep) -> str:
+    """The folder's id: the remembered one while it exists in the drive (wherever it was moved, whatever it
+    is called now), else the folder of that name in the parent, else a new one."""
+    if step.graph_id:
+        item = await graph.item(drive_id, step.graph_id)
+        if item is not None and item.folder is not None:
+            return item.id
+    for _ in range(3):
+        existing = await graph.child(drive_id, parent_id, step.name)
+        if existing is not None:
+            if existing.folder is not None:
+                return existing.id
+            raise SharePointError(f"a file named {step.name!r} stands where the folder should be", code="notAFolder")
+        try:
+            return (await graph.create_folder(drive_id, parent_id, step.name)).id
+        except SharePointError as error:
+            if error.code != "nameAlreadyExists":
+                raise
+    raise SharePointError(f"could not create the folder {step.name!r}", transient=True)
+
+
+async def _earlier_or_free_name(graph: GraphSession, drive_id: str, folder_id: str, name: str, size: int):
+    """(item, name): an earlier run's upload (same name or numbered variant, same size), or (None, the first
+    free name). Deterministic, so a run after a crash reaches the same item the crashed run made."""
+    for number in range(0, MAX_SUFFIX + 1):
+        candidate = numbered(name, number)
+        item = await graph.child(drive_id, folder_id, candidate)
+        if item is None:
+            return None, candidate
+        if item.file is not None and item.size == size:
+            return item, candidate
+    raise SharePointError(f"more than {MAX_SUFFIX} files named like {name!r} in the folder", code="tooManyClashes")
+
+
+async def transfer_file(graph: GraphSession, target: TransferTarget, local_path: str | os.PathLike) -> TransferResult:
+    placement = target.placement
+    library_id = await ensure_library(graph, placement.library, target.library_id)
+    drive_id = target.drive_id if target.library_id == library_id and target.drive_id else None
+    drive_id = drive_id or await graph.library_drive(library_id)
+    parent_id = await graph.root_id(drive_id)
+    folder_ids: dict[tuple[str, int], str] = {}
+    for step in placement.folders:
+        parent_id = await ensure_folder(graph, drive_id, parent_id, step)
+        folder_ids[(step.kind, step.entity_id)] = parent_id
+
+    found_existing = False
+    while True:
+        item, name = await _earlier_or_free_name(graph, drive_id, parent_id, placement.file_name, target.size)
+        if item is not None:
+            found_existing = True
+            uploaded = {"id": item.id, "name": item.name, "webUrl": item.web_url}
+            break
+        try:
+            uploaded = await Uploader(graph, drive_id, parent_id, name, local_path, target.size).run()
+            break
+        except NameTaken:
+            continue  # someone took the name meanwhile: look again
+
+    if graph.connection.apply_content_type and target.fields:
+        await graph.set_fields(drive_id, uploaded["id"], library_id, target.fields)
+    return TransferResult(library_id, drive_id, uploaded["id"], uploaded["webUrl"], uploaded["name"], folder_ids,
+                          found_existing)
+
+
+async def rename_item(graph: GraphSession, drive_id: str, item_id: str, name: str) -> str | None:
+    """Renames a folder (or file) by its id, wherever it is now (SPEC §6 item 7). On a clash the name gets a
+    numbered suffix. Returns the name given, or None when the item no longer exists."""
+    for number in range(0, MAX_SUFFIX + 1):
+        try:
+            item = await graph.update_item(drive_id, item_id, name=numbered(name, number))
+        except SharePointError as error:
+            if error.status == 404:
+                return None
+            if error.code != "nameAlreadyExists":
+                raise
+            continue
+        return item.name
+    raise SharePointError(f"more than {MAX_SUFFIX} items named like {name!r} in the folder", code="tooManyClashes")
+
+
+async def move_item(graph: GraphSession, drive_id: str, item_id: str, parent_id: str, *,
+                    name: str | None = None) -> str | None:
+    """Moves an item under another folder of the same drive (optionally renaming it); None when it is gone."""
+    try:
+        item = await graph.update_item(drive_id, item_id, name=name, parent_id=parent_id)
+    except SharePointError as error:
+        if error.status == 404:
+            return None
+        raise
+    return item.name

@@ -1,0 +1,194 @@
+"""The emulator's memory: sites, content types, libraries with their drives, drive items, upload sessions.
+
+File contents live in a temporary folder, never in memory, so a 200 MB upload costs the test process
+nothing but disk. Everything is guarded by one lock: the HTTP server answers each request in its own thread.
+"""
+import datetime as dt
+import itertools
+import os
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+
+@dataclass
+class Site:
+    id: str
+    hostname: str
+    path: str  # server-relative, e.g. /sites/partners
+
+    @property
+    def web_url(self) -> str:
+        return f"https://{self.hostname}{self.path}"
+
+
+@dataclass
+class ContentType:
+    id: str
+    name: str
+    site_id: str
+    column_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Library:
+    id: str
+    site_id: str
+    display_name: str
+    url_name: str
+    drive_id: str
+    root_id: str
+    columns: set[str] = field(default_factory=set)
+    content_type_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    id: str
+    drive_id: str
+    name: str
+    parent_id: str | None
+    is_folder: bool
+    size: int = 0
+    content_path: str | None = None
+    list_item_id: str = ""
+    fields: dict[str, object] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
+
+
+@dataclass
+class UploadSession:
+    id: str
+    drive_id: str
+    parent_id: str
+    name: str
+    conflict: str
+    content_path: str
+    received: int = 0
+    total: int | None = None
+    expired: bool = False
+    expires: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+
+
+@dataclass
+class Fault:
+    """One injected failure: `op` is an operation name (see server.OPERATIONS) or "*"."""
+
+    op: str
+    kind: str  # "throttle" (429) | "unavailable" (503) | "drop" (connection closed mid-body) | "expire"
+    times: int = 1
+    retry_after: int | None = 1
+    at_byte: int | None = None  # for "drop": bytes of the body read before the connection is closed
+
+
+class GraphState:
+    # The "Forms" folder SharePoint keeps at a library's root is hidden from Graph listings, so not modelled.
+    def __init__(self, directory: str | None = None) -> None:
+        self.lock = threading.RLock()
+        self._own_dir = directory is None
+        self.directory = directory or tempfile.mkdtemp(prefix="graph-emulator-")
+        self.sites: dict[str, Site] = {}
+        self.content_types: dict[str, ContentType] = {}
+        self.site_columns: dict[str, set[str]] = {}
+        self.libraries: dict[str, Library] = {}
+        self.items: dict[str, Item] = {}
+        self.sessions: dict[str, UploadSession] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._ids = itertools.count(1)
+
+    def new_id(self, prefix: str = "") -> str:
+        return f"{prefix}{next(self._ids):08X}{uuid.uuid4().hex[:8].upper()}"
+
+    def content_file(self) -> str:
+        handle, path = tempfile.mkstemp(dir=self.directory)
+        os.close(handle)
+        return path
+
+    # --- sites and libraries ------------------------------------------------
+    def site_by_path(self, hostname: str, path: str) -> Site:
+        path = "/" + path.strip("/")
+        with self.lock:
+            for site in self.sites.values():
+                if site.hostname == hostname.lower() and site.path.lower() == path.lower():
+                    return site
+            # Any site asked for exists: the emulator stands for a tenant where the admin made it.
+            site = Site(f"{hostname.lower()},{uuid.uuid4()},{uuid.uuid4()}", hostname.lower(), path)
+            self.sites[site.id] = site
+            return site
+
+    def create_library(self, site_id: str, display_name: str, columns: list[str]) -> Library:
+        drive_id = "b!" + uuid.uuid4().hex
+        root = Item(self.new_id("ROOT"), drive_id, "root", None, True)
+        url_name = "".join(ch for ch in display_name if ch.isalnum() or ch in " -_") or "Library"
+        taken = {lib.url_name.lower() for lib in self.libraries.values() if lib.site_id == site_id}
+        base, n = url_name, 1
+        while url_name.lower() in taken:
+            url_name, n = f"{base}{n}", n + 1
+        library = Library(str(uuid.uuid4()), site_id, display_name, url_name, drive_id, root.id, set(columns))
+        self.items[root.id] = root
+        self.libraries[library.id] = library
+        return library
+
+    def library_of_drive(self, drive_id: str) -> Library | None:
+        return next((lib for lib in self.libraries.values() if lib.drive_id == drive_id), None)
+
+    # --- items --------------------------------------------------------------
+    def children(self, parent_id: str) -> list[Item]:
+        return [item for item in self.items.values() if item.parent_id == parent_id]
+
+    def child_named(self, parent_id: str, name: str) -> Item | None:
+        return next((i for i in self.children(parent_id) if i.name.lower() == name.lower()), None)
+
+    def free_name(self, parent_id: str, name: str) -> str:
+        """conflictBehavior "rename": "a 1.txt", "a 2.txt"… as OneDrive does."""
+        stem, dot, ext = name.rpartition(".")
+        stem, ext = (stem, dot + ext) if dot and stem else (name, "")
+        n = 1
+        while self.child_named(parent_id, name):
+            name, n = f"{stem} {n}{ext}", n + 1
+        return name
+
+    def path_of(self, item: Item) -> list[str]:
+        names = []
+        while item.parent_id is not None:
+            names.append(item.name)
+            item = self.items[item.parent_id]
+        return list(reversed(names))
+
+    def web_url(self, item: Item) -> str:
+        library = self.library_of_drive(item.drive_id)
+        site = self.sites[library.site_id]
+        parts = [library.url_name, *self.path_of(item)]
+        return site.web_url + "/" + "/".join(quote(p) for p in parts)
+
+    def is_descendant(self, item_id: str, ancestor_id: str) -> bool:
+        current = self.items.get(item_id)
+        while current is not None:
+            if current.id == ancestor_id:
+                return True
+            current = self.items.get(current.parent_id) if current.parent_id else None
+        return False
+
+    def files(self) -> list[Item]:
+        return [item for item in self.items.values() if not item.is_folder]
+
+    def item_by_path(self, library_name: str, *names: str) -> Item | None:
+        with self.lock:
+            library = next((lib for lib in self.libraries.values() if lib.display_name == library_name), None)
+            if library is None:
+                return None
+            item = self.items[library.root_id]
+            for name in names:
+                item = self.child_named(item.id, name)
+                if item is None:
+                    return None
+            return item
+
+    def close(self) -> None:
+        if self._own_dir:
+            import shutil
+
+            shutil.rmtree(self.directory, ignore_errors=True)
