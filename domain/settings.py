@@ -48,6 +48,31 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(100 * 1024 * 1024, ge=1)
     # Where clients reach this server, for each file's `url` (e.g. https://api.example.com); empty: relative URLs.
     public_url: str = ""
+    # Invitations of partner co-workers (SPEC §3) are mailed through this SMTP server; empty: only logged.
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "partnergraph@localhost"
+    # --- the durable job queue (README: "Background jobs") ---
+    # The server runs a worker in its own process; turn off when `partnergraph worker` processes do the work.
+    worker_in_process: bool = True
+    # A job is tried at most this often; between attempts it waits backoff * 2^(attempt-1), capped, with jitter.
+    job_max_attempts: int = Field(8, ge=1, le=100)
+    job_backoff_seconds: float = Field(5.0, gt=0)
+    job_backoff_max_seconds: float = Field(3600.0, gt=0)
+    # A claim lasts this long unless its worker renews it (it does, every third of it): a killed worker's
+    # job is taken again after at most this long.
+    job_lease_seconds: float = Field(60.0, gt=0)
+    job_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # --- SharePoint (README: "SharePoint") ---
+    # A Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)
+    # that encrypts the stored client secrets; without it no secret can be stored.
+    sharepoint_secret_key: str = ""
+    # Microsoft Graph and the sign-in authority: national clouds, or a local emulator (loopback http only).
+    sharepoint_graph_url: str = "https://graph.microsoft.com/v1.0"
+    sharepoint_authority: str = "https://login.microsoftonline.com"
+    # Upload-session fragment size: a multiple of 320 KiB under 60 MiB (Graph's rule); files up to
+    # one fragment go in one simple PUT instead.
+    sharepoint_chunk_bytes: int = Field(10 * 320 * 1024, ge=320 * 1024, le=187 * 320 * 1024, multiple_of=320 * 1024)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -55,6 +80,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("sharepoint_secret_key")
+    @classmethod
+    def _a_fernet_key(cls, value: str) -> str:
+        from domain.sharepoint_config import check_key
+
+        try:
+            return check_key(value.strip())
+        except ValueError:
+            raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes)") from None
 
     @model_validator(mode="after")
     def _oidc_needs_an_audience(self) -> "Settings":

@@ -15,6 +15,7 @@ from domain.tokens import viewer_for_token
 from gql.connection import WebSocketSubscriptions
 from gql.context import Context
 from gql.file_content import file_content_endpoint, sweep_file_storage
+from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
 from gql.http.faults import masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await sweep_file_storage(db, settings)
-        async with endpoint.event_delivery():
+        async with endpoint.event_delivery(), in_process_worker(db, settings):
             yield
         await db.dispose()
 

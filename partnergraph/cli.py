@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.model import Company, User
 from domain.settings import Settings
 from domain.tokens import create_token, list_tokens, revoke_token
-from partnergraph import persisted_queries
+from partnergraph import persisted_queries, worker_command
 
 EXAMPLE_QUERY = "{ viewer { email } projects(first: 10) { nodes { number name status } } }"
 
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("seed-demo", help="migrate and load demo data into an empty database")
     persisted_queries.add_parser(commands)
+    worker_command.add_parser(commands)
     return parser
 
 
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"{name}: {first['msg']}")
     if args.command == "serve":
         return serve(args, settings)
+    if args.command == "worker":
+        return asyncio.run(worker_command.run(settings, args))
     return asyncio.run(execute(args, settings))
 
 

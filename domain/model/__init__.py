@@ -3,6 +3,7 @@ from domain.model.base import Base, utcnow
 from domain.model.customers import Contact, Customer, NumberSeries
 from domain.model.enums import (
     CustomerStatus,
+    FileTransferState,
     HourStatus,
     PriceModel,
     ProjectStatus,
@@ -20,7 +21,9 @@ from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
 from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
 from domain.model.people import ApiToken, CoWorker, Company, User
+from domain.model.jobs import Job, JobState
 from domain.model.persisted_queries import PersistedQuery
+from domain.model.sharepoint import SharePointConfiguration
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task
 
@@ -32,4 +35,5 @@ __all__ = [
     "PartnerGroup", "PartnerGroupMember", "PartnerLink",
     "Event", "EventKind", "EventLog",
     "PersistedQuery",
+    "Job", "JobState", "SharePointConfiguration", "FileTransferState",
 ]

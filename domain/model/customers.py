@@ -20,6 +20,9 @@ class Customer(Versioned, Base):
         str_enum(StorageLocation), default=StorageLocation.CLOUD
     )
     created_at: Mapped[Created]
+    # Its SharePoint document library (SPEC §6), remembered by Graph ids: the list and its drive.
+    sharepoint_library_id: Mapped[str | None] = mapped_column(String(200))
+    sharepoint_drive_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Contact(Base):

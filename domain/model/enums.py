@@ -63,6 +63,15 @@ class TaskStatus(enum.StrEnum):
     DONE = "DONE"
 
 
+class FileTransferState(enum.StrEnum):
+    """Where a file's contents are (SPEC §5, §6): only here, on the way to SharePoint, there, or stuck."""
+
+    LOCAL = "LOCAL"
+    PENDING = "PENDING"
+    TRANSFERRED = "TRANSFERRED"
+    FAILED = "FAILED"
+
+
 class Recurrence(enum.StrEnum):
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"

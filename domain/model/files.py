@@ -1,8 +1,11 @@
 """File metadata and tags; contents live in storage, not here."""
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+import datetime as dt
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Versioned
+from domain.model.base import Base, Created, UtcDateTime, Versioned, str_enum
+from domain.model.enums import FileTransferState
 
 OWNER_COLUMNS = ("customer_id", "project_id", "activity_id", "task_id")
 
@@ -45,3 +48,12 @@ class File(Versioned, Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    # The SharePoint transfer (SPEC §6): its state, the last error of a failed one, and where the file went.
+    transfer_state: Mapped[FileTransferState] = mapped_column(
+        str_enum(FileTransferState), default=FileTransferState.LOCAL, server_default="LOCAL", index=True
+    )
+    transfer_error: Mapped[str | None] = mapped_column(Text)
+    sharepoint_drive_id: Mapped[str | None] = mapped_column(String(200))
+    sharepoint_item_id: Mapped[str | None] = mapped_column(String(200))
+    sharepoint_web_url: Mapped[str | None] = mapped_column(String(2000))
+    transferred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

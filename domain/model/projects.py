@@ -34,6 +34,8 @@ class Project(Versioned, Base):
     price_model_from_main: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     share_expenses: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[Created]
+    # Its SharePoint folder by Graph item id, so renames and moves on either side keep the link (SPEC §6).
+    sharepoint_folder_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class ProjectMember(Base):
@@ -59,6 +61,7 @@ class Activity(Versioned, Base):
     # Set on a secondary project's copy: the main project's activity it mirrors.
     source_activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     created_at: Mapped[Created]
+    sharepoint_folder_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Milestone(Versioned, Base):

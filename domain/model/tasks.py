@@ -1,7 +1,7 @@
 """Tasks, one-off or part of a recurring series with a period."""
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import Base, Created, Name, Versioned, str_enum
@@ -16,6 +16,8 @@ class RecurringTaskSeries(Base):
     name: Mapped[Name]
     recurrence: Mapped[Recurrence] = mapped_column(str_enum(Recurrence))
     created_at: Mapped[Created]
+    # The one SharePoint folder the whole series shares (SPEC §6), by Graph item id.
+    sharepoint_folder_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Task(Versioned, Base):
@@ -40,3 +42,4 @@ class Task(Versioned, Base):
     # The first day of the period a recurring task is for (its month, quarter or year).
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[Created]
+    sharepoint_folder_id: Mapped[str | None] = mapped_column(String(200))

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
+from domain import events, transfers
 from domain.content_store import ContentStore, IncomingContent, is_sha256
 from domain.db import Database
 from domain.errors import InvalidInput
@@ -178,6 +178,8 @@ async def upload_file(db: Database, viewer: Viewer, store: ContentStore, draft: 
             session.add(file)
             await session.flush()
             await _set_tags(session, file, tags)
+            # Into SharePoint where its entity stores there: PENDING, and the job commits with the upload.
+            await transfers.schedule_transfer(session, file)
             events.record(session, events.FileAction.UPLOADED, file)
             await asyncio.to_thread(store.place, content)
             placed = True
@@ -215,6 +217,9 @@ async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mappi
         if tags is not None:
             await _set_tags(session, file, tags)
         await session.flush()
+        if entity is not None:
+            await transfers.schedule_transfer(session, file)
+            await session.flush()
         events.record(session, events.FileAction.UPDATED, file)
     return file
 

@@ -14,6 +14,7 @@ from gql.loaders.counts import CountByParentLoader
 from gql.loaders.file_storage import StorageLocationByFileLoader
 from gql.loaders.file_tags import TagNamesByFileLoader
 from gql.loaders.pages import PageByParentLoader
+from gql.loaders.pending_transfers import PendingTransferCountLoader
 from gql.loaders.partners import PartnerLoaders
 from gql.loaders.relation import Criteria, Relation
 from gql.pagination import Order
@@ -76,6 +77,8 @@ class Loaders:
     files_by_project: Children
     tags_by_file: TagNamesByFileLoader
     storage_location_by_file: StorageLocationByFileLoader
+    pending_transfers_by_customer: PendingTransferCountLoader
+    pending_transfers_by_project: PendingTransferCountLoader
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
@@ -117,4 +120,6 @@ class Loaders:
             files_by_project=children(m.File, [m.File.project_id], FILES_ORDER),
             tags_by_file=TagNamesByFileLoader(db),
             storage_location_by_file=StorageLocationByFileLoader(db),
+            pending_transfers_by_customer=PendingTransferCountLoader(db, viewer, "customer"),
+            pending_transfers_by_project=PendingTransferCountLoader(db, viewer, "project"),
         )

@@ -26,6 +26,7 @@ from gql.schema.partner_queries import PartnerQueries
 from gql.schema.partners import PartnerGroup
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
+from gql.schema.sharepoint import SharePointMutations, SharePointQueries
 from gql.schema.subscriptions import EventQueries, Subscription
 from gql.connection import ConnectionOperations
 
@@ -43,6 +44,7 @@ Mutation = merge_types(
         FileMutations,
         PartnerMutations,
         TaskMutations,
+        SharePointMutations,
     ),
 )
 
@@ -56,7 +58,7 @@ class Schema(strawberry.federation.Schema):
 # Federation v2.9: the newest that @theguild/federation-composition (0.27) composes; @key is all we use.
 schema = Schema(
     federation_version="2.9",
-    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries)),
+    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],

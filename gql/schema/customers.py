@@ -71,3 +71,8 @@ class Customer(RowNode):
     @strawberry.field(description="The customer's own files (not its projects'), newest first; admins and project leaders only.")
     async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
         return await child_connection(info.context.loaders.files_by_customer, (self.id,), first, after, _file)
+
+    @strawberry.field(description="Files (its own and those below it) that belong in SharePoint and are not "
+                      "there yet: pending, failed, or uploaded before the storage location changed.")
+    async def pending_transfer_count(self, info: Info) -> int:
+        return await info.context.loaders.pending_transfers_by_customer.load(self.id)

@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from domain import model as m
 from domain.file_rules import owner_of
 from gql.context import Info
 from gql.ids import to_global_id
@@ -12,6 +13,8 @@ from gql.schema.common import RowNode
 from gql.schema.customers import Customer, StorageLocation
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Project
+
+FileTransferState = strawberry.enum(m.FileTransferState, name="FileTransferState")
 
 
 @strawberry.federation.type(keys=["id"], description="A file's metadata; it belongs to one customer, project, activity or task.")
@@ -29,6 +32,12 @@ class File(RowNode):
     project_id: strawberry.Private[int | None]
     activity_id: strawberry.Private[int | None]
     task_id: strawberry.Private[int | None]
+    transfer_state: FileTransferState = strawberry.field(
+        description="LOCAL: in cloud storage only; PENDING: on its way to SharePoint; TRANSFERRED: in SharePoint "
+                    "(`url` is its webUrl); FAILED: see `transferError`, and retry with fileTransferRetry."
+    )
+    transfer_error: str | None = strawberry.field(description="Why the last transfer failed (FAILED only).")
+    sharepoint_web_url: strawberry.Private[str | None]
 
     @strawberry.field(description="The global id of what the file belongs to: a Customer, Project, Activity or Task.")
     def entity_id(self) -> strawberry.ID:
@@ -39,8 +48,11 @@ class File(RowNode):
     async def tags(self, info: Info) -> list[str]:
         return await info.context.loaders.tags_by_file.load(self.id)
 
-    @strawberry.field(description="Where the contents are downloaded: `GET` with the same bearer token as the API.")
+    @strawberry.field(description="Where the contents are downloaded: `GET` with the same bearer token as the API; "
+                      "once transferred, the file's SharePoint webUrl (SharePoint decides who may open it).")
     def url(self, info: Info) -> str:
+        if self.transfer_state is m.FileTransferState.TRANSFERRED and self.sharepoint_web_url:
+            return self.sharepoint_web_url
         return f"{info.context.settings.public_url.rstrip('/')}/files/{to_global_id('File', self.id)}/content"
 
     @strawberry.field(

@@ -20,6 +20,7 @@ PriceModel = strawberry.enum(m.PriceModel)
 ProjectStorage = strawberry.enum(m.ProjectStorage)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+LinkedProjectRef = Annotated["LinkedProject", strawberry.lazy("gql.schema.shared_projects")]
 
 
 def _file(row: m.File):
@@ -82,6 +83,20 @@ class Project(RowNode):
     async def main_project(self, info: Info) -> "Project | None":
         return await Project.load(info, self.main_project_id)
 
+    @strawberry.field(description="For a secondary project: its main project as this company sees it (the partner "
+                      "link a timesheet shows); null for other projects.")
+    async def main_project_link(self, info: Info) -> LinkedProjectRef | None:
+        from gql.schema.shared_projects import main_project_of
+
+        return await main_project_of(info, self.main_project_id)
+
+    @strawberry.field(description="For a main project: its secondary projects in partner companies, with the "
+                      "co-workers from each company; empty for other projects.")
+    async def secondary_projects(self, info: Info) -> list[LinkedProjectRef]:
+        from gql.schema.shared_projects import secondary_projects_of
+
+        return await secondary_projects_of(info, self.id)
+
     @strawberry.field(description="Null unless you are an admin or project leader of the project's company.")
     def hourly_rate(self, info: Info) -> Decimal | None:
         return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
@@ -127,6 +142,11 @@ class Project(RowNode):
     @strawberry.field(description="Files that belong to the project itself (not its activities), newest first.")
     async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
         return await child_connection(info.context.loaders.files_by_project, (self.id,), first, after, _file)
+
+    @strawberry.field(description="Files (its own and those below it) that belong in SharePoint and are not "
+                      "there yet: pending, failed, or uploaded before the storage location changed.")
+    async def pending_transfer_count(self, info: Info) -> int:
+        return await info.context.loaders.pending_transfers_by_project.load(self.id)
 
 
 @strawberry.type(description="A co-worker's membership in a project.")

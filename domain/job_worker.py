@@ -1,0 +1,108 @@
+"""The worker that runs queued jobs: claims one, renews its lease while the handler runs, records the outcome.
+
+The server runs one in-process (PARTNERGRAPH_WORKER_IN_PROCESS); `partnergraph worker` runs it alone, and
+several such processes may share one PostgreSQL database (domain.jobs explains why they never run one job
+twice at the same time).
+"""
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+
+from domain import jobs
+from domain.db import Database
+from domain.settings import Settings
+
+log = logging.getLogger("partnergraph.worker")
+
+
+def policy_from(settings: Settings) -> jobs.Policy:
+    return jobs.Policy(
+        max_attempts=settings.job_max_attempts,
+        backoff_seconds=settings.job_backoff_seconds,
+        backoff_max_seconds=settings.job_backoff_max_seconds,
+        lease_seconds=settings.job_lease_seconds,
+    )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    def __init__(self, db: Database, registry: jobs.Registry, policy: jobs.Policy, *,
+                 concurrency: int = 1, poll_seconds: float = 1.0, name: str | None = None) -> None:
+        self.db, self.registry, self.policy = db, registry, policy
+        self.concurrency, self.poll_seconds = concurrency, poll_seconds
+        self.name = name or worker_name()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was enqueued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs `concurrency` claim loops until `stop` is set; a job under way is finished first."""
+        log.info("worker %s runs %s job(s) at a time: %s", self.name, self.concurrency, ", ".join(self.registry.names()))
+        await asyncio.gather(*(self._loop(f"{self.name}/{n}", stop) for n in range(self.concurrency)))
+
+    async def _loop(self, slot: str, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                ran = await self.run_one(slot)
+            except Exception:
+                # The database may be away for a moment; the worker itself must outlive that.
+                log.exception("worker %s could not claim or record a job", slot)
+                ran = False
+            if ran:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first_of(stop, self._wake), timeout=self.poll_seconds)
+
+    async def run_one(self, slot: str | None = None) -> jobs.ClaimedJob | None:
+        """Claims and runs one due job; returns it, or None when nothing was due."""
+        job = await jobs.claim(self.db, self.registry, slot or self.name, self.policy)
+        if job is None:
+            return None
+        kind = self.registry.get(job.kind)
+        heartbeat = asyncio.create_task(self._renew_while_running(job))
+        try:
+            if kind is None:
+                raise jobs.PermanentFailure(f"No handler is registered for jobs of kind {job.kind!r}.")
+            await kind.run(self.db, job)
+        except asyncio.CancelledError:
+            # Shutting down mid-job: the lease runs out and another worker takes the job again.
+            raise
+        except Exception as error:
+            if not isinstance(error, (jobs.RetryLater, jobs.PermanentFailure)):
+                log.warning("job %s (%s) raised", job.id, job.kind, exc_info=True)
+            await jobs.fail(self.db, self.registry, job, error, self.policy)
+        else:
+            await jobs.finish(self.db, job)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        return job
+
+    async def _renew_while_running(self, job: jobs.ClaimedJob) -> None:
+        while True:
+            await asyncio.sleep(self.policy.lease_seconds / 3)
+            try:
+                if not await jobs.renew(self.db, job, self.policy):
+                    log.warning("job %s: the claim was lost (lease expired and taken over)", job.id)
+                    return
+            except Exception:
+                log.exception("job %s: could not renew the lease", job.id)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,149 @@
+"""The domain side of SharePoint transfers (SPEC §5, §6): which files must go, their transfer state, the job.
+
+domain/ decides *that* a file goes to SharePoint: when it is uploaded to, or moved into, an entity whose
+effective storage location is SHAREPOINT, the file becomes PENDING and a `sharepoint.transfer` job is
+enqueued in the same transaction. The handler that does the transfer belongs to integrations/sharepoint/
+(registered in partnergraph/job_kinds.py); it reports back through `mark_transferred`, and a job that
+finally fails makes the file FAILED through `transfer_failed`, from where `retry_transfer` sends it again.
+"""
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain import events, jobs
+from domain.db import Database
+from domain.errors import DomainError
+from domain.file_placement import storage_locations
+from domain.model import (
+    Activity, Customer, File, FileTransferState, Project, ProjectStorage, StorageLocation, Task, utcnow,
+)
+from domain.policy import Viewer, visible
+
+TRANSFER_JOB = "sharepoint.transfer"
+
+
+class TransferNotFailed(DomainError):
+    """Only a file whose transfer failed can be sent again (a pending one is on its way, a local one stays)."""
+
+    code = "TRANSFER_NOT_FAILED"
+
+
+def transfer_needed(location: StorageLocation, state: FileTransferState) -> bool:
+    """Whether a file, given where its entity stores files and its transfer state, must be (re)queued."""
+    return location is StorageLocation.SHAREPOINT and state in (FileTransferState.LOCAL, FileTransferState.FAILED)
+
+
+def _enqueue(session: AsyncSession, file: File) -> None:
+    file.transfer_state = FileTransferState.PENDING
+    file.transfer_error = None
+    jobs.enqueue(session, TRANSFER_JOB, {"file_id": file.id})
+
+
+async def schedule_transfer(session: AsyncSession, file: File) -> bool:
+    """After an upload or a move (flushed): queue the transfer when the file now belongs in SharePoint.
+    A file still waiting whose new place is in cloud storage stays local (its queued job then finds
+    nothing to do). Returns whether a job was queued."""
+    location = (await storage_locations(session, [file.id])).get(file.id, StorageLocation.CLOUD)
+    if transfer_needed(location, file.transfer_state):
+        _enqueue(session, file)
+        return True
+    if location is StorageLocation.CLOUD and file.transfer_state is FileTransferState.PENDING:
+        file.transfer_state = FileTransferState.LOCAL
+    return False
+
+
+async def retry_transfer(db: Database, viewer: Viewer, file_id: int) -> File:
+    """Sends a FAILED file again (who may change the file may retry it)."""
+    from domain.services.files import load_file_to_change
+
+    async with db.transaction() as session:
+        file, _ = await load_file_to_change(session, viewer, file_id)
+        if file.transfer_state is not FileTransferState.FAILED:
+            raise TransferNotFailed(
+                f"Only a file whose transfer failed can be retried; this one is {file.transfer_state.value}.",
+                field="id",
+            )
+        location = (await storage_locations(session, [file.id])).get(file.id, StorageLocation.CLOUD)
+        if location is not StorageLocation.SHAREPOINT:
+            # Its entity stores in cloud storage now: nothing to send, it is simply local again.
+            file.transfer_state, file.transfer_error = FileTransferState.LOCAL, None
+        else:
+            _enqueue(session, file)
+        await session.flush()
+        events.record(session, events.FileAction.UPDATED, file)
+    return file
+
+
+async def file_to_transfer(session: AsyncSession, file_id: int) -> File | None:
+    """The file a transfer job is for, when it still waits to go to SharePoint (else the job has nothing to do)."""
+    file = await session.get(File, file_id)
+    if file is None or file.transfer_state is not FileTransferState.PENDING:
+        return None
+    location = (await storage_locations(session, [file.id])).get(file.id, StorageLocation.CLOUD)
+    return file if location is StorageLocation.SHAREPOINT else None
+
+
+def mark_transferred(session: AsyncSession, file: File, *, drive_id: str, item_id: str, web_url: str,
+                     name: str | None = None) -> None:
+    """Records where the file went (and the name SharePoint gave it after a clash), with its event."""
+    file.transfer_state, file.transfer_error = FileTransferState.TRANSFERRED, None
+    file.sharepoint_drive_id, file.sharepoint_item_id, file.sharepoint_web_url = drive_id, item_id, web_url
+    file.transferred_at = utcnow()
+    if name is not None:
+        file.name = name
+    events.record(session, events.FileAction.TRANSFERRED, file)
+
+
+async def transfer_failed(session: AsyncSession, job: jobs.ClaimedJob, error: str) -> None:
+    """The on_dead hook of transfer jobs: the file shows the error, with its event, and can be retried."""
+    file = await session.get(File, job.payload.get("file_id"))
+    if file is None or file.transfer_state is not FileTransferState.PENDING:
+        return
+    file.transfer_state, file.transfer_error = FileTransferState.FAILED, error
+    await session.flush()
+    events.record(session, events.FileAction.TRANSFER_FAILED, file)
+
+
+async def transfer_not_wired_in(db: Database, job: jobs.ClaimedJob) -> None:
+    """The handler until the SharePoint client (issue 7, part A) is wired in: an honest, permanent failure,
+    so a waiting file shows why it did not move and can be retried once the client is there."""
+    async with db.read() as session:
+        file = await file_to_transfer(session, job.payload.get("file_id"))
+    if file is None:
+        return  # deleted, moved back to cloud storage, or already transferred: nothing to do
+    raise jobs.PermanentFailure(
+        "SharePoint transfers are not available in this build yet (the Graph client is not wired in); "
+        "the file stays in cloud storage and can be retried later."
+    )
+
+
+def transfer_job_kind() -> jobs.JobKind:
+    return jobs.JobKind(TRANSFER_JOB, transfer_not_wired_in, on_dead=transfer_failed)
+
+
+async def pending_transfer_counts(session: AsyncSession, viewer: Viewer, level: str, ids: set[int]) -> dict[int, int]:
+    """For customers (level "customer") or projects ("project"): how many of their files, their projects',
+    activities' and tasks' included, belong in SharePoint and are not there yet, of those the viewer may see;
+    one grouped statement."""
+    activity, task, task_activity = aliased(Activity), aliased(Task), aliased(Activity)
+    project, customer = aliased(Project), aliased(Customer)
+    project_id = func.coalesce(File.project_id, activity.project_id, task.project_id, task_activity.project_id)
+    customer_id = func.coalesce(File.customer_id, project.customer_id)
+    parent = customer_id if level == "customer" else project_id
+    query = (
+        select(parent, func.count(File.id))
+        .outerjoin(activity, activity.id == File.activity_id)
+        .outerjoin(task, task.id == File.task_id)
+        .outerjoin(task_activity, task_activity.id == task.activity_id)
+        .outerjoin(project, project.id == project_id)
+        .outerjoin(customer, customer.id == customer_id)
+        .where(
+            parent.in_(ids),
+            customer.storage_location == StorageLocation.SHAREPOINT,
+            or_(project.storage.is_(None), project.storage != ProjectStorage.CLOUD),
+            File.transfer_state != FileTransferState.TRANSFERRED,
+            visible(viewer, File),
+        )
+        .group_by(parent)
+    )
+    return {pk: count for pk, count in await session.execute(query)}
