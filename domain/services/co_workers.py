@@ -5,11 +5,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import Database
 from domain.errors import Duplicate
-from domain.model import CoWorker, Role, User
+from domain.model import CoWorker, Project, ProjectMember, Role, User
 from domain.people import normalise_email
 from domain.policy import Viewer, require_company_role
+from domain.services import secondary_projects
+from domain.services.lookup import load_visible
 from domain.validation import clean_email, clean_money, clean_name, clean_optional_text
 
 
@@ -59,4 +62,30 @@ async def create_co_worker(db: Database, viewer: Viewer, draft: CoWorkerDraft) -
             title=title, hourly_rate=hourly_rate, hourly_cost=hourly_cost,
         )
         session.add(co_worker)
+    return co_worker
+
+
+async def deactivate_co_worker(db: Database, viewer: Viewer, co_worker_id: int) -> CoWorker:
+    """An admin deactivates a co-worker; their hours stay. Deactivated in their home company, the person is
+    deactivated as an external co-worker in every partner company too, and leaves those companies' projects
+    (and so the secondary projects of them: SPEC §3)."""
+    async with db.transaction() as session:
+        co_worker = await load_visible(session, viewer, CoWorker, co_worker_id, field="id", noun="co-worker")
+        require_company_role(viewer, co_worker.company_id, [Role.ADMIN], field="id")
+        co_worker.active = False
+        leaving = [co_worker] if co_worker.is_external else []
+        if not co_worker.is_external:
+            leaving += list(await session.scalars(select(CoWorker).where(
+                CoWorker.user_id == co_worker.user_id, CoWorker.home_company_id == co_worker.company_id,
+                CoWorker.company_id != co_worker.company_id, CoWorker.active.is_(True),
+            )))
+        for external in leaving:
+            external.active = False
+            memberships = list(await session.scalars(
+                select(ProjectMember).where(ProjectMember.co_worker_id == external.id)))
+            for membership in memberships:
+                project = await session.get(Project, membership.project_id)
+                await session.delete(membership)
+                events.record(session, events.ProjectAction.MEMBER_REMOVED, project, subject=external)
+                await secondary_projects.leave_secondary_project(session, project, external)
     return co_worker

@@ -12,6 +12,7 @@ from domain.partner_policy import visible_to_operator_or
 from domain.policy import Viewer, visible
 from domain.services.partner_links import PartnerPair, read_partner_pairs
 from gql.loaders.by_id import MAX_BATCH
+from gql.loaders.shared_projects import MainProjectSummaryLoader, SecondaryProjectsByMainLoader
 
 GroupId = int
 CompanyId = int
@@ -112,10 +113,13 @@ class PartnerLoaders:
     group_by_company: GroupByCompanyLoader
     number_series_by_company: NumberSeriesByCompanyLoader
     pairs_by_company: PartnerPairsByCompanyLoader
+    secondary_projects_by_main: SecondaryProjectsByMainLoader
+    main_project_summary: MainProjectSummaryLoader
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "PartnerLoaders":
         return cls(
             MembersByGroupLoader(db, viewer), GroupByCompanyLoader(db, viewer),
             NumberSeriesByCompanyLoader(db, viewer), PartnerPairsByCompanyLoader(db, viewer),
+            SecondaryProjectsByMainLoader(db), MainProjectSummaryLoader(db),
         )

@@ -402,3 +402,104 @@ async def test_removing_a_member_directly_from_a_secondary_project_is_refused(db
                                                     "coWorkerId": shared.partner["employee"].gid}},
                          token=shared.partner["admin"].token)
     assert errors(data, "projectMemberRemove") == [("projectId", "ADD_FROM_MAIN_PROJECT")]
+
+
+DEACTIVATE = """
+mutation Deactivate($input: CoWorkerDeactivateInput!) {
+  coWorkerDeactivate(input: $input) { coWorker { id active } userErrors { field message code } }
+}
+"""
+
+
+async def test_a_co_worker_deactivated_at_home_is_deactivated_everywhere_and_leaves_the_projects(db, client, shared):
+    # given the partner's employee on the main project (and so on the secondary), with hours there
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    await add_time_records(db, shared.partner, secondary.id, shared.partner["employee"])
+
+    # when their home company's admin deactivates them
+    data = await graphql(client, DEACTIVATE, {"input": {"id": shared.partner["employee"].gid}},
+                         token=shared.partner["admin"].token)
+
+    # then their external record in the main company is inactive too, they are on neither project's member
+    # list, the secondary (left without co-workers) is closed, and their hours stay
+    assert errors(data, "coWorkerDeactivate") == []
+    [external] = await rows(db, m.CoWorker, id=shared.guest.co_worker_id)
+    assert external.active is False
+    assert await rows(db, m.ProjectMember, project_id=shared.main_project_id) == []
+    assert await rows(db, m.ProjectMember, project_id=secondary.id) == []
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert secondary.status == m.ProjectStatus.CLOSED
+    assert len(await rows(db, m.TimeRecord, project_id=secondary.id)) == 1
+
+
+async def test_only_an_admin_of_the_co_workers_company_deactivates_them(db, client, shared):
+    for who, target, code in (
+        (shared.partner["leader"], shared.partner["employee"], "FORBIDDEN"),
+        (shared.main["admin"], shared.partner["employee"], "NOT_FOUND"),
+    ):
+        data = await graphql(client, DEACTIVATE, {"input": {"id": target.gid}}, token=who.token)
+        assert errors(data, "coWorkerDeactivate") == [("id", code)]
+    assert (await rows(db, m.CoWorker, id=shared.partner["employee"].co_worker_id))[0].active is True
+
+
+# --- what each side sees of the other -----------------------------------------------------------
+
+SECONDARIES = """
+query Secondaries($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      secondaryProjects { number name status company { databaseName } coWorkers { id } project { id } }
+      mainProjectLink { name }
+    }
+  }
+}
+"""
+
+TIMESHEET = """
+query Timesheet {
+  timeRecords(first: 10) {
+    nodes {
+      hours
+      project { name mainProjectLink { number name company { name } } }
+    }
+  }
+}
+"""
+
+
+async def test_a_main_project_shows_its_secondary_projects_with_their_co_workers(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    await add_member(client, shared, shared.colleague_guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    data = await graphql(client, SECONDARIES, {"id": shared.main_gid}, token=shared.main["admin"].token)
+    assert data["node"] == {
+        "secondaryProjects": [{
+            "number": secondary.number, "name": "Dam inspection", "status": "ACTIVE",
+            "company": {"databaseName": "fjellvik"},
+            "coWorkers": [{"id": shared.guest.gid}, {"id": shared.colleague_guest.gid}],
+            "project": None,  # a node of the partner company, which the main company's admin does not see
+        }],
+        "mainProjectLink": None,
+    }
+    # the partner's admin sees the secondary project itself, and from it the main project
+    data = await graphql(client, SECONDARIES, {"id": gid("Project", secondary.id)}, token=shared.partner["admin"].token)
+    assert data["node"] == {"secondaryProjects": [], "mainProjectLink": {"name": "Dam inspection"}}
+
+
+async def test_a_co_workers_timesheet_marks_partner_linked_projects_with_the_main_project_and_its_company(
+    db, client, shared
+):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    [main] = await rows(db, m.Project, id=shared.main_project_id)
+    own_project = await add_project(db, shared.partner, shared.partner_customer_id, "Internal work",
+                                    members=[shared.partner["employee"]])
+    await add_time_records(db, shared.partner, secondary.id, shared.partner["employee"])
+    await add_time_records(db, shared.partner, own_project, shared.partner["employee"], start=dt.date(2026, 3, 3))
+    data = await graphql(client, TIMESHEET, token=shared.partner["employee"].token)
+    projects = {r["project"]["name"]: r["project"]["mainProjectLink"] for r in data["timeRecords"]["nodes"]}
+    assert projects == {
+        "Dam inspection": {"number": main.number, "name": "Dam inspection", "company": {"name": "Nordlys"}},
+        "Internal work": None,
+    }
