@@ -6,9 +6,11 @@ twice at the same time).
 """
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 
 from domain import jobs
@@ -16,6 +18,8 @@ from domain.db import Database
 from domain.settings import Settings
 
 log = logging.getLogger("partnergraph.worker")
+
+PURGE_EVERY_SECONDS = 3600
 
 
 def policy_from(settings: Settings) -> jobs.Policy:
@@ -27,15 +31,24 @@ def policy_from(settings: Settings) -> jobs.Policy:
     )
 
 
+def worker_from(db: Database, registry: jobs.Registry, settings: Settings, *, concurrency: int = 1) -> "Worker":
+    """A worker with the settings' policy, poll interval and retention of finished jobs."""
+    return Worker(db, registry, policy_from(settings), concurrency=concurrency, poll_seconds=settings.job_poll_seconds,
+                  keep_done=dt.timedelta(days=settings.job_retention_days))
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Worker:
     def __init__(self, db: Database, registry: jobs.Registry, policy: jobs.Policy, *,
-                 concurrency: int = 1, poll_seconds: float = 1.0, name: str | None = None) -> None:
+                 concurrency: int = 1, poll_seconds: float = 1.0, name: str | None = None,
+                 keep_done: dt.timedelta | None = None) -> None:
         self.db, self.registry, self.policy = db, registry, policy
         self.concurrency, self.poll_seconds = concurrency, poll_seconds
+        # Finished jobs are deleted after this long (checked hourly when idle); None: kept.
+        self.keep_done, self._purged_at = keep_done, 0.0
         self.name = name or worker_name()
         self._wake = asyncio.Event()
 
@@ -46,10 +59,16 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs `concurrency` claim loops until `stop` is set; a job under way is finished first."""
         log.info("worker %s runs %s job(s) at a time: %s", self.name, self.concurrency, ", ".join(self.registry.names()))
-        await asyncio.gather(*(self._loop(f"{self.name}/{n}", stop) for n in range(self.concurrency)))
+        stop_waking = jobs.wake_on_enqueue(self.wake)
+        try:
+            await asyncio.gather(*(self._loop(f"{self.name}/{n}", stop) for n in range(self.concurrency)))
+        finally:
+            stop_waking()
 
     async def _loop(self, slot: str, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before looking, so a wake-up that comes while we look is not lost.
+            self._wake.clear()
             try:
                 ran = await self.run_one(slot)
             except Exception:
@@ -58,7 +77,7 @@ class Worker:
                 ran = False
             if ran:
                 continue
-            self._wake.clear()
+            await self._purge_now_and_then()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first_of(stop, self._wake), timeout=self.poll_seconds)
 
@@ -87,6 +106,18 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         return job
+
+    async def _purge_now_and_then(self) -> None:
+        if self.keep_done is None or time.monotonic() - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = time.monotonic()
+        try:
+            purged = await jobs.purge_done(self.db, older_than=self.keep_done)
+        except Exception:
+            log.exception("could not purge finished jobs")
+            return
+        if purged:
+            log.info("purged %s finished job(s)", purged)
 
     async def _renew_while_running(self, job: jobs.ClaimedJob) -> None:
         while True:

@@ -22,13 +22,13 @@ jitter. After the policy's `max_attempts` claims (a setting, so it can change fo
 import datetime as dt
 import logging
 import random
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from domain.db import Database
 from domain.model import Job, JobState, utcnow
@@ -102,7 +102,32 @@ def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, not_be
     """Adds a job to the caller's transaction (it exists only if that transaction commits)."""
     job = Job(kind=kind, payload=payload, state=JobState.QUEUED, attempts=0, run_after=not_before or utcnow())
     session.add(job)
+    session.info[_ENQUEUED] = True
     return job
+
+
+# Workers of this process are woken when a transaction that enqueued commits, instead of at their next poll
+# (workers elsewhere find the job by polling).
+_ENQUEUED = "partnergraph.jobs_enqueued"
+_wakers: list[Callable[[], None]] = []
+
+
+def wake_on_enqueue(callback: Callable[[], None]) -> Callable[[], None]:
+    """Calls `callback` after each local commit that enqueued a job; returns the function that stops it."""
+    _wakers.append(callback)
+    return lambda: _wakers.remove(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_ENQUEUED, False):
+        for callback in list(_wakers):
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)
 
 
 def backoff_delay(attempts: int, policy: Policy, *, rng: random.Random | None = None) -> float:
@@ -216,3 +241,12 @@ async def fail(db: Database, registry: Registry, job: ClaimedJob, error: BaseExc
         log.info("job %s (%s) attempt %s failed, again after %s: %s", job.id, job.kind, row.attempts,
                  row.run_after.isoformat(), message)
         return JobState.QUEUED
+
+
+async def purge_done(db: Database, *, older_than: dt.timedelta) -> int:
+    """Deletes jobs that finished well (DONE) longer ago than `older_than`; dead letters stay for inspection."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(Job).where(Job.state == JobState.DONE, Job.finished_at < utcnow() - older_than)
+        )
+        return result.rowcount

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # job is taken again after at most this long.
     job_lease_seconds: float = Field(60.0, gt=0)
     job_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # Finished jobs are deleted after this many days; dead letters are kept until someone deletes them.
+    job_retention_days: float = Field(7, gt=0)
     # --- SharePoint (README: "SharePoint") ---
     # A Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)
     # that encrypts the stored client secrets; without it no secret can be stored.

@@ -4,7 +4,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from domain.db import Database
-from domain.job_worker import Worker, policy_from
+from domain.job_worker import Worker, worker_from
 from domain.settings import Settings
 
 
@@ -15,7 +15,7 @@ async def in_process_worker(db: Database, settings: Settings) -> AsyncIterator[W
         return
     from partnergraph.job_kinds import registry
 
-    worker = Worker(db, registry(), policy_from(settings), poll_seconds=settings.job_poll_seconds)
+    worker = worker_from(db, registry(), settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="partnergraph-worker")
     try:

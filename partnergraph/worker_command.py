@@ -5,7 +5,7 @@ import logging
 import signal
 
 from domain.db import Database
-from domain.job_worker import Worker, policy_from
+from domain.job_worker import worker_from
 from domain.settings import Settings
 from partnergraph.job_kinds import registry
 
@@ -30,8 +30,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(db, registry(), policy_from(settings), concurrency=args.concurrency,
-                    poll_seconds=settings.job_poll_seconds)
+    worker = worker_from(db, registry(), settings, concurrency=args.concurrency)
     print(f"partnergraph worker {worker.name}: {args.concurrency} at a time; stop with Ctrl-C.", flush=True)
     try:
         await worker.run(stop)

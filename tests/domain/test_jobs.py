@@ -222,3 +222,35 @@ async def test_two_workers_in_one_process_share_the_queue_without_running_a_job_
 
     await asyncio.gather(*(drain(w) for w in workers))
     assert sorted(r.payload["n"] for r in recorder.runs) == list(range(20))
+
+
+async def test_a_worker_of_this_process_is_woken_by_a_commit_that_enqueued_not_by_its_next_poll(db):
+    recorder = Recorder()
+    worker = Worker(db, recorder.registry(), POLICY, poll_seconds=30)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.sleep(0.2)  # idle, waiting for its 30-second poll
+
+    await enqueue(db, {"n": 7})
+    for _ in range(50):
+        if recorder.runs:
+            break
+        await asyncio.sleep(0.1)
+
+    stop.set()
+    await running
+    assert [r.payload for r in recorder.runs] == [{"n": 7}]
+
+
+async def test_finished_jobs_are_purged_after_their_retention_and_dead_letters_are_kept(db):
+    done, dead, recent = await enqueue(db), await enqueue(db), await enqueue(db)
+    async with db.transaction() as session:
+        long_ago = utcnow() - dt.timedelta(days=30)
+        for job_id, state in ((done, JobState.DONE), (dead, JobState.DEAD), (recent, JobState.DONE)):
+            row = await session.get(Job, job_id)
+            row.state, row.finished_at = state, long_ago if job_id != recent else utcnow()
+
+    assert await jobs.purge_done(db, older_than=dt.timedelta(days=7)) == 1
+
+    async with db.read() as session:
+        assert sorted(await session.scalars(select(Job.id))) == sorted([dead, recent])
