@@ -247,9 +247,8 @@ async def load(db: Database, *, seed: int = SEED) -> str:
             for home, name in spec.externals:
                 home_company, home_staff = companies[home]
                 internal = home_staff[email_for(name, home)]
-                # Externals are co-workers only, on no project: putting them on a main project must
-                # create the secondary project in their home company (SPEC §3), which is the
-                # project-member service's job, and their hours arrive there as mirrors (§4).
+                # Externals join a main project only through the project-member service, which creates
+                # the secondary project in their home company (SPEC §3): domain/demo_partner_group.py.
                 session.add(m.CoWorker(
                     company_id=company.id, user_id=users[email_for(name, home)], home_company_id=home_company.id,
                     role=m.Role.EXTERNAL, title=internal.title, hourly_rate=internal.hourly_rate,

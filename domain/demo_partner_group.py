@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import model as m
 from domain.policy import Membership, Viewer
 from domain.services.company_settings import update_company_settings_in
+from domain.services.members import add_project_member_in
 from domain.services.partner_groups import GroupDraft, register_partner_group_in
 from domain.services.partner_links import add_partner_link_in, attach_partner_customer_in, confirm_partner_link_in
 from domain.services.tasks import TaskDraft, create_task_in
@@ -37,8 +38,25 @@ async def load(
 ) -> None:
     """`companies` by databaseName; `operator` registers the group."""
     await _partner_group(session, companies, operator)
+    await _shared_project(session, companies[MAIN_COMPANY])
     for company in companies.values():
         await _tasks(session, company, first_monday)
+
+
+async def _shared_project(session: AsyncSession, main_company: m.Company) -> None:
+    """The main company's externals join its first active project through the member service (SPEC §3), so
+    their home companies get a secondary project each."""
+    admin = await _admin_of(session, main_company)
+    project_id = await session.scalar(
+        select(m.Project.id).where(m.Project.company_id == main_company.id, m.Project.status == m.ProjectStatus.ACTIVE)
+        .order_by(m.Project.id)
+    )
+    externals = await session.scalars(
+        select(m.CoWorker.id).where(m.CoWorker.company_id == main_company.id,
+                                    m.CoWorker.home_company_id != main_company.id).order_by(m.CoWorker.id)
+    )
+    for co_worker_id in list(externals):
+        await add_project_member_in(session, admin, project_id, co_worker_id)
 
 
 async def _admin_of(session: AsyncSession, company: m.Company) -> Viewer:

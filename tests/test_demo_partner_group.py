@@ -1,5 +1,8 @@
 """The demo's partner group: registered through the services, complete, sharing tasks and the group's series."""
+from sqlalchemy import func, select
+
 from domain import demo
+from domain import model as m
 from domain.tokens import create_token
 from tests.factories import graphql
 from tests.partner_seeds import operator_token
@@ -66,6 +69,22 @@ async def test_a_new_havbris_project_takes_its_number_from_the_groups_series(db,
         assert data["projectCreate"]["userErrors"] == []
         return data["projectCreate"]["project"]["number"]
 
-    # Nordlys (the main company) has projects 1000–1003; Havbris its own 1000–1003 from before the group
+    # Nordlys (the main company) has projects 1000–1003; Havbris its own 1000–1003 from before the group, and the
+    # secondary project of the demo's shared project, 1004 from the group's series
     assert [await create("havbris-design"), await create("nordlys-consulting"), await create("havbris-design")] == [
-        1004, 1005, 1006]
+        1005, 1006, 1007]
+
+
+async def test_the_demo_has_a_shared_project_with_a_secondary_project_in_each_partner_company(db):
+    await demo.load(db)
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(m.Company.database_name, m.Project.name, m.Project.main_project_id)
+            .join(m.Company, m.Company.id == m.Project.company_id)
+            .where(m.Project.main_project_id.isnot(None)).order_by(m.Company.database_name)
+        )).all()
+        members = await session.scalar(select(func.count(m.ProjectMember.id)).where(
+            m.ProjectMember.project_id.in_([r.main_project_id for r in rows])))
+    assert [r.database_name for r in rows] == ["fjellvik-engineering", "havbris-design"]
+    assert len({r.main_project_id for r in rows}) == 1
+    assert members >= 2  # the main project's own people, and the two externals

@@ -25,23 +25,30 @@ async def add_project_member(
     db: Database, viewer: Viewer, project_id: int, co_worker_id: int, *, hourly_rate: Decimal | None = None
 ) -> tuple[ProjectMember, Project]:
     """Adds an active co-worker of the project's own company; a second add of the same one is refused."""
-    hourly_rate = clean_money(hourly_rate, field="hourlyRate")
     async with db.transaction() as session:
-        project = await load_project_to_manage(session, viewer, project_id, field="projectId")
-        co_worker = await session.get(CoWorker, co_worker_id)
-        if co_worker is None or co_worker.company_id != project.company_id:
-            raise NotFound("No such co-worker.", field="coWorkerId")
-        if not co_worker.active:
-            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-        await secondary_projects.refuse_member_change_on_secondary(session, project)
-        if await _membership(session, project.id, co_worker.id) is not None:
-            raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")
-        member = ProjectMember(project_id=project.id, co_worker_id=co_worker.id, hourly_rate=hourly_rate)
-        session.add(member)
-        events.record(session, events.ProjectAction.MEMBER_ADDED, project, subject=co_worker)
-        if co_worker.is_external:
-            # A partner co-worker works in a secondary project of their home company (SPEC §3).
-            await secondary_projects.join_secondary_project(session, project, co_worker)
+        return await add_project_member_in(session, viewer, project_id, co_worker_id, hourly_rate=hourly_rate)
+
+
+async def add_project_member_in(
+    session: AsyncSession, viewer: Viewer, project_id: int, co_worker_id: int, *, hourly_rate: Decimal | None = None
+) -> tuple[ProjectMember, Project]:
+    """add_project_member inside the caller's transaction (the demo loads everything in one)."""
+    hourly_rate = clean_money(hourly_rate, field="hourlyRate")
+    project = await load_project_to_manage(session, viewer, project_id, field="projectId")
+    co_worker = await session.get(CoWorker, co_worker_id)
+    if co_worker is None or co_worker.company_id != project.company_id:
+        raise NotFound("No such co-worker.", field="coWorkerId")
+    if not co_worker.active:
+        raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+    await secondary_projects.refuse_member_change_on_secondary(session, project)
+    if await _membership(session, project.id, co_worker.id) is not None:
+        raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")
+    member = ProjectMember(project_id=project.id, co_worker_id=co_worker.id, hourly_rate=hourly_rate)
+    session.add(member)
+    events.record(session, events.ProjectAction.MEMBER_ADDED, project, subject=co_worker)
+    if co_worker.is_external:
+        # A partner co-worker works in a secondary project of their home company (SPEC §3).
+        await secondary_projects.join_secondary_project(session, project, co_worker)
     return member, project
 
 
