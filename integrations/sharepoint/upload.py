@@ -14,6 +14,7 @@ from integrations.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import MAX_WAIT, GraphSession
 
 CHUNK_UNIT = 320 * 1024
+PIECE = 64 * 1024
 # Failures in a row (dropped connections, throttling, expired sessions) before the job is handed back.
 MAX_FAILURES = 8
 
@@ -38,6 +39,18 @@ def _next_offset(body: dict[str, Any]) -> int:
     if not ranges:
         raise SharePointError("upload session status without nextExpectedRanges", transient=True)
     return int(str(ranges[0]).split("-", 1)[0])
+
+
+async def _pieces(source, offset: int, length: int):
+    """A fragment read from disk in small pieces as it is sent: httpx keeps requests alive in reference
+    cycles until the garbage collector runs, so a fragment passed as one bytes object lingers in memory."""
+    source.seek(offset)
+    while length > 0:
+        piece = source.read(min(PIECE, length))
+        if not piece:
+            raise SharePointError("the local file is shorter than its recorded size", code="localFileChanged")
+        length -= len(piece)
+        yield piece
 
 
 class Uploader:
@@ -142,16 +155,15 @@ class Uploader:
         with open(self.path, "rb") as source:
             while True:
                 length = min(chunk, self.size - offset)
-                source.seek(offset)
-                data = source.read(length)
-                headers = {"Content-Range": f"bytes {offset}-{offset + length - 1}/{self.size}"}
+                headers = {"Content-Range": f"bytes {offset}-{offset + length - 1}/{self.size}",
+                           "Content-Length": str(length)}
                 try:
-                    response = await self.graph.http.put(upload_url, content=data, headers=headers)
+                    response = await self.graph.http.put(upload_url, content=_pieces(source, offset, length),
+                                                         headers=headers)
                 except httpx.TransportError as error:
                     self.uncertain = self.uncertain or offset + length == self.size
                     await self._pause(SharePointError(f"fragment interrupted: {error!r}", transient=True))
                     response = None
-                del data
                 if response is not None and response.status_code in (200, 201):
                     return response.json()
                 if response is not None and response.status_code == 202:

@@ -57,9 +57,11 @@ class GraphEmulator:
     def base_url(self) -> str:
         return self.origin + "/v1.0"
 
-    def inject(self, op: str, kind: str, *, times: int = 1, retry_after: int | None = 1, at_byte: int | None = None):
+    def inject(self, op: str, kind: str, *, times: int = 1, retry_after: int | None = 1, at_byte: int | None = None,
+               after: int = 0) -> None:
+        """The next `times` requests of operation `op` (after `after` untouched ones) fail as `kind` says."""
         with self.state.lock:
-            self.state.faults.append(Fault(op, kind, times, retry_after, at_byte))
+            self.state.faults.append(Fault(op, kind, times, retry_after, at_byte, after))
 
     def calls(self, op: str | None = None) -> list[tuple[str, str, dict[str, str]]]:
         with self.state.lock:
@@ -126,8 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
                 raise GraphError(400, "BadRequest", "Invalid version")
             with state.lock:
                 state.requests.append((op, self.command + " " + self.path, dict(self.headers)))
-            self._fault(op)
+            mute = self._fault(op)
             status, body, headers = handler(*args)
+            if mute:
+                # Done, but the answer is lost on the way: the client cannot know the request succeeded.
+                self.connection.shutdown(socket.SHUT_RDWR)
+                raise Dropped()
         except Dropped:
             self.close_connection = True
             return
@@ -136,17 +142,23 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, headers = error.status, {"error": {"code": error.code, "message": error.message}}, error.headers
         self._send(status, body, headers)
 
-    def _fault(self, op: str) -> None:
+    def _fault(self, op: str) -> bool:
+        """Applies the first injected fault for this operation; True when the answer must be lost."""
         state = self.graph.state
         with state.lock:
             fault = next((f for f in state.faults if f.op in (op, "*") and f.times > 0), None)
             if fault is None:
-                return
+                return False
+            if fault.after > 0:
+                fault.after -= 1
+                return False
             fault.times -= 1
             if fault.kind == "expire":
                 for session in state.sessions.values():
                     session.expired = True
-                return
+                return False
+            if fault.kind == "mute":
+                return True
         if fault.kind == "drop":
             length = int(self.headers.get("Content-Length") or 0)
             keep = fault.at_byte if fault.at_byte is not None else length // 2

@@ -77,10 +77,13 @@ class Fault:
     """One injected failure: `op` is an operation name (see server.OPERATIONS) or "*"."""
 
     op: str
-    kind: str  # "throttle" (429) | "unavailable" (503) | "drop" (connection closed mid-body) | "expire"
+    # "throttle" (429) | "unavailable" (503) | "drop" (connection closed mid-body) | "expire" (upload
+    # sessions time out) | "mute" (the request is carried out, then the connection closes unanswered)
+    kind: str
     times: int = 1
     retry_after: int | None = 1
     at_byte: int | None = None  # for "drop": bytes of the body read before the connection is closed
+    after: int = 0  # matching requests let through untouched before the fault starts
 
 
 class GraphState:

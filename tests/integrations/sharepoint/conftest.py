@@ -6,7 +6,7 @@ from azure.core.credentials import AccessToken
 
 from integrations.sharepoint.connection import SharePointConnection
 from integrations.sharepoint.graph import GraphSession
-from tests.graph_emulator import GraphEmulator
+from tests.graph_emulator import CHUNK_UNIT, GraphEmulator
 
 SITE_URL = "https://contoso.sharepoint.com/sites/partners"
 
@@ -31,6 +31,8 @@ def graph_emulator():
 
 
 def connection_to(emulator: GraphEmulator, **values) -> SharePointConnection:
+    # Small fragments (two 320 KiB units) keep multi-fragment uploads small and quick.
+    values.setdefault("chunk_bytes", 2 * CHUNK_UNIT)
     return SharePointConnection(
         tenant_id="tenant", client_id="client", client_secret="secret", site_url=SITE_URL,
         graph_url=emulator.base_url, authority=emulator.origin, **values,
