@@ -159,6 +159,8 @@ CONSTRAINT_ERRORS: dict[str, tuple[type[DomainError], str, str]] = {
         Duplicate, "partnerDatabaseName", "The company has already added that partner."),
     "uq_partner_group_members_current_company": (
         InPartnerGroup, "companyIds", "A company was registered in another group at the same moment; try again."),
+    "uq_projects_main_project_id_company_id": (
+        Conflict, "coWorkerId", "A co-worker of the same company was added at the same moment; try again."),
 }
 
 # SQLite names the columns of a failed UNIQUE constraint, not the constraint.
@@ -169,6 +171,7 @@ SQLITE_UNIQUE_COLUMNS = {
     "users.email": "uq_users_email",
     "partner_links.company_id, partner_links.partner_company_id": "uq_partner_links_company_id_partner_company_id",
     "partner_group_members.company_id": "uq_partner_group_members_current_company",
+    "projects.main_project_id, projects.company_id": "uq_projects_main_project_id_company_id",
 }
 
 _POSTGRES_CONSTRAINT = re.compile(r'constraint "([^"]+)"')

@@ -63,8 +63,8 @@ async def test_an_invited_co_worker_can_be_added_to_a_project_before_accepting(d
     assert "employee@fjellvik.test" in caplog.text
     # and the co-worker can be put on a main project right away
     project_id = await add_project(db, main, await add_customer(db, main))
-    data = await graphql(client, ADD, {"input": {"projectId": gid("Project", project_id),
-                                                 "coWorkerId": invitation["coWorker"]["id"]}}, token=main["admin"].token)
+    variables = {"input": {"projectId": gid("Project", project_id), "coWorkerId": invitation["coWorker"]["id"]}}
+    data = await graphql(client, ADD, variables, token=main["admin"].token)
     assert errors(data, "projectMemberAdd") == []
 
 

@@ -1,10 +1,12 @@
 """A cascade to secondary projects costs a fixed number of SQL statements, whatever the number of activities
 and milestones it copies (bulk writes, as the read side's statement-count test checks for loaders)."""
+from sqlalchemy import func, select
+
+from domain import model as m
 from tests.factories import add_customer, add_person, add_project, gid, graphql
 from tests.gql.test_shared_projects import ADD, CREATE_ACTIVITY, UPDATE_PROJECT
 from tests.gql.test_statement_count import counting_statements
 from tests.partner_seeds import group_of_companies
-from domain import model as m
 
 
 async def _family(db, client, name: str, size: int):
@@ -41,13 +43,13 @@ async def test_creating_secondary_projects_and_cascading_costs_the_same_statemen
         ] + [
             len(await _statements(db, client, UPDATE_PROJECT,
                                   {"input": {"id": project, "name": "Renamed", "status": "PLANNED"}}, token)),
-            len(await _statements(db, client, CREATE_ACTIVITY, {"input": {"projectId": project, "name": "New"}}, token)),
+            len(await _statements(db, client, CREATE_ACTIVITY,
+                                  {"input": {"projectId": project, "name": "New"}}, token)),
         ]
+        # and everything was copied: each secondary has every activity, the new one included
+        secondary_ids = select(m.Project.id).where(m.Project.main_project_id == project_id)
         async with db.read() as session:
-            from sqlalchemy import func, select
-
-            copies = await session.scalar(select(func.count(m.Activity.id)).where(m.Activity.source_activity_id.isnot(None),
-                                          m.Activity.project_id.in_(select(m.Project.id).where(
-                                              m.Project.main_project_id == project_id))))
+            copies = await session.scalar(select(func.count(m.Activity.id)).where(
+                m.Activity.source_activity_id.isnot(None), m.Activity.project_id.in_(secondary_ids)))
         assert copies == 2 * (size + 1)
     assert counts[5] == counts[50], counts

@@ -258,7 +258,9 @@ async def test_a_secondary_following_the_main_price_model_takes_its_rates_and_th
     assert errors(data, "projectUpdate") == [("hourlyRate", "INHERITED_FROM_MAIN")]
 
 
-async def test_activities_created_renamed_and_deactivated_on_the_main_project_follow_on_the_secondary(db, client, shared):
+async def test_activities_created_renamed_and_deactivated_on_the_main_project_follow_on_the_secondary(
+    db, client, shared
+):
     await add_member(client, shared, shared.guest)
     [secondary] = await secondaries(db, shared.main_project_id)
     token = shared.main["admin"].token
@@ -503,3 +505,18 @@ async def test_a_co_workers_timesheet_marks_partner_linked_projects_with_the_mai
         "Dam inspection": {"number": main.number, "name": "Dam inspection", "company": {"name": "Nordlys"}},
         "Internal work": None,
     }
+
+
+async def test_co_workers_of_one_company_added_at_the_same_moment_share_one_secondary_project(db, client, shared):
+    import asyncio
+
+    results = await asyncio.gather(add_member(client, shared, shared.guest),
+                                   add_member(client, shared, shared.colleague_guest))
+    codes = [errors(r, "projectMemberAdd") for r in results]
+    # both succeed (one waited for the other), or one is told to try again: never two secondary projects
+    assert all(c in ([], [("coWorkerId", "CONFLICT")]) for c in codes), codes
+    [secondary] = await secondaries(db, shared.main_project_id)
+    added = [p for p, c in zip((shared.guest, shared.colleague_guest), codes) if c == []]
+    assert {p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=shared.main_project_id)} == {
+        p.co_worker_id for p in added}
+    assert len(await rows(db, m.ProjectMember, project_id=secondary.id)) == len(added)
