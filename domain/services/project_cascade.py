@@ -8,12 +8,12 @@ the same few statements for one secondary or ten, five activities or five hundre
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, exists, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.errors import InheritedFromMain
-from domain.model import Activity, Milestone, Project
+from domain.model import Activity, Milestone, Project, ProjectMember, ProjectStatus
 
 # What a secondary project takes from its main project (SPEC §3).
 INHERITED_FIELDS = ("name", "start_date", "end_date", "status")
@@ -25,6 +25,7 @@ INHERITED_MILESTONE_FIELDS = ("name", "due_date", "completed")
 PROJECTS = Project.__table__
 ACTIVITIES = Activity.__table__
 MILESTONES = Milestone.__table__
+MEMBERS = ProjectMember.__table__
 
 
 def inherited_changes(changes: Mapping[str, Any], *, price_model_from_main: bool) -> list[str]:
@@ -79,9 +80,19 @@ async def cascade_project(session: AsyncSession, main: Project, values: Mapping[
     prices = {k: getattr(main, k) for k in PRICE_FIELDS if k in values}
     if not fields and not prices:
         return
+    status = fields.pop("status", None)
     if fields:
         await session.execute(update(PROJECTS).where(PROJECTS.c.main_project_id == main.id)
                               .values(**fields, **_bumped(PROJECTS)))
+    if status is not None:
+        # A secondary closed because its company's last co-worker left stays closed when the main project
+        # reopens; adding a co-worker from that company again reopens it.
+        staffed = exists().where(MEMBERS.c.project_id == PROJECTS.c.id)
+        await session.execute(
+            update(PROJECTS).where(PROJECTS.c.main_project_id == main.id,
+                                   true() if status == ProjectStatus.CLOSED else staffed)
+            .values(status=status, **_bumped(PROJECTS))
+        )
     if prices:
         await session.execute(
             update(PROJECTS).where(PROJECTS.c.main_project_id == main.id, PROJECTS.c.price_model_from_main.is_(True))

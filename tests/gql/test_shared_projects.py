@@ -520,3 +520,20 @@ async def test_co_workers_of_one_company_added_at_the_same_moment_share_one_seco
     assert {p.co_worker_id for p in await rows(db, m.ProjectMember, project_id=shared.main_project_id)} == {
         p.co_worker_id for p in added}
     assert len(await rows(db, m.ProjectMember, project_id=secondary.id)) == len(added)
+
+
+async def test_reopening_the_main_project_leaves_a_secondary_without_co_workers_closed(db, client, shared):
+    # given a secondary project closed because its company's last co-worker left the main project
+    await add_member(client, shared, shared.guest)
+    await graphql(client, REMOVE, {"input": {"projectId": shared.main_gid, "coWorkerId": shared.guest.gid}},
+                  token=shared.main["admin"].token)
+    token = shared.main["admin"].token
+
+    # when the main project is closed and reopened
+    for status in ("CLOSED", "ACTIVE"):
+        data = await graphql(client, UPDATE_PROJECT, {"input": {"id": shared.main_gid, "status": status}}, token=token)
+        assert errors(data, "projectUpdate") == []
+
+    # then the secondary stays closed (until a co-worker of its company is added again)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    assert secondary.status == m.ProjectStatus.CLOSED
