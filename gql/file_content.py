@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from domain.content_store import ContentStore
 from domain.db import Database
+from domain.model import FileTransferState
 from domain.services.files import file_to_download, sweep_storage
 from domain.settings import Settings
 from gql.ids import parse_global_id
@@ -54,6 +55,9 @@ def file_content_endpoint(db: Database, settings: Settings) -> Callable[[Request
         file = await file_to_download(db, viewer, parsed[1])
         if file is None:
             return not_found()
+        if file.transfer_state is FileTransferState.TRANSFERRED and file.sharepoint_web_url:
+            # In SharePoint now (its local copy goes): SharePoint decides who may open it (SPEC §6).
+            return RedirectResponse(file.sharepoint_web_url, status_code=302)
         path = store.path_of(file.sha256)
         try:
             stat_result = await asyncio.to_thread(os.stat, path)

@@ -225,3 +225,22 @@ async def test_pending_transfer_counts_of_many_customers_and_projects_cost_one_s
     assert [c["pendingTransferCount"] for c in data["customers"]["nodes"]] == [2, 2, 2, 2]
     pending = [s for s in statements if "transfer_state" in s and "count(" in s.lower()]
     assert len(pending) == 2, pending
+
+
+async def test_downloading_a_transferred_file_redirects_to_sharepoint(db, file_client):
+    acme = await company_with_staff(db)
+    project_id = await add_project(db, acme, await sharepoint_customer(db, acme))
+    file = uploaded(await upload(file_client, acme["admin"].token, gid("Project", project_id)))["file"]
+    web_url = "https://contoso.sharepoint.com/sites/clients/Fjordkraft%20AS/Website/offer.pdf"
+    async with db.transaction() as session:
+        transfers.mark_transferred(session, await session.get(m.File, pk(file["id"])), drive_id="d", item_id="i",
+                                   web_url=web_url)
+
+    response = await file_client.get(f"/files/{file['id']}/content",
+                                     headers={"Authorization": f"Bearer {acme['admin'].token}"})
+
+    assert (response.status_code, response.headers["location"]) == (302, web_url)
+    # and who may not read the file still gets 404, not the address
+    refused = await file_client.get(f"/files/{file['id']}/content",
+                                    headers={"Authorization": f"Bearer {acme['external'].token}"})
+    assert refused.status_code == 404
