@@ -86,6 +86,8 @@ def downgrade() -> None:
         batch.drop_column("sharepoint_library_id")
     with op.batch_alter_table("files") as batch:
         batch.drop_index(op.f("ix_files_transfer_state"))
+        # SQLite's batch copy would keep the enum's CHECK, which names the column being dropped.
+        batch.drop_constraint(op.f("ck_files_filetransferstate"), type_="check")
         for column in ("transferred_at", "sharepoint_web_url", "sharepoint_item_id", "sharepoint_drive_id",
                        "transfer_error", "transfer_state"):
             batch.drop_column(column)
