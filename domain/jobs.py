@@ -203,14 +203,17 @@ async def renew(db: Database, job: ClaimedJob, policy: Policy) -> bool:
         return result.rowcount == 1
 
 
-async def finish(db: Database, job: ClaimedJob, *, session: AsyncSession | None = None) -> bool:
-    """Marks the job done. Pass the handler's own session to finish in the same transaction as its last write
-    (then a crash can never leave the work committed and the job still running). False when the claim was lost."""
+async def finish(db: Database, job: ClaimedJob) -> bool:
+    """Marks the job done (when its handler returns). False when the claim was lost."""
+    async with db.transaction() as session:
+        return await finish_in(session, job)
+
+
+async def finish_in(session: AsyncSession, job: ClaimedJob) -> bool:
+    """Marks the job done in the handler's own transaction, with its last write: then a crash can never leave
+    the work committed and the job still to run. The worker's own `finish` afterwards finds it done already."""
     values = {"state": JobState.DONE, "finished_at": utcnow(), "lease_expires_at": None, "last_error": None}
-    if session is not None:
-        return (await session.execute(update(Job).where(_mine(job)).values(**values))).rowcount == 1
-    async with db.transaction() as own:
-        return (await own.execute(update(Job).where(_mine(job)).values(**values))).rowcount == 1
+    return (await session.execute(update(Job).where(_mine(job)).values(**values))).rowcount == 1
 
 
 def describe(error: BaseException) -> str:

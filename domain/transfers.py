@@ -6,16 +6,21 @@ enqueued in the same transaction. The handler that does the transfer belongs to 
 (registered in partnergraph/job_kinds.py); it reports back through `mark_transferred`, and a job that
 finally fails makes the file FAILED through `transfer_failed`, from where `retry_transfer` sends it again.
 """
+import asyncio
+from collections.abc import Mapping
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain import events, jobs
+from domain.content_store import ContentStore
 from domain.db import Database
 from domain.errors import DomainError
 from domain.file_placement import storage_locations
 from domain.model import (
-    Activity, Customer, File, FileTransferState, Project, ProjectStorage, StorageLocation, Task, utcnow,
+    Activity, Customer, File, FileTransferState, Project, ProjectStorage, RecurringTaskSeries, StorageLocation, Task,
+    utcnow,
 )
 from domain.policy import Viewer, visible
 
@@ -81,6 +86,57 @@ async def file_to_transfer(session: AsyncSession, file_id: int) -> File | None:
         return None
     location = (await storage_locations(session, [file.id])).get(file.id, StorageLocation.CLOUD)
     return file if location is StorageLocation.SHAREPOINT else None
+
+
+FOLDER_MODELS = {"project": Project, "activity": Activity, "task": Task, "series": RecurringTaskSeries}
+
+
+async def complete_transfer(
+    session: AsyncSession, job: jobs.ClaimedJob, *, file_id: int, customer_id: int, library_id: str, drive_id: str,
+    item_id: str, web_url: str, name: str | None = None, folder_ids: Mapping[tuple[str, int], str] = {},
+) -> bool:
+    """What a transfer handler commits once the file is in SharePoint, all in the caller's one transaction:
+    the Graph ids of the library and of each folder on their rows, the file TRANSFERRED with its event, and
+    the job DONE. A crash before this commit leaves the file PENDING and the job to run again (the handler
+    then finds its own upload instead of making a second one). False when the file no longer waits (deleted,
+    moved back to cloud storage, or done by an earlier run): nothing is changed but the job."""
+    query = select(File).where(File.id == file_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    file = await session.scalar(query)
+    if file is None or file.transfer_state is not FileTransferState.PENDING:
+        await jobs.finish_in(session, job)
+        return False
+    customer = await session.get(Customer, customer_id)
+    # Only when they changed: these rows are versioned, and a needless write would clash with a user's edit.
+    if customer is not None and (customer.sharepoint_library_id, customer.sharepoint_drive_id) != (library_id, drive_id):
+        customer.sharepoint_library_id, customer.sharepoint_drive_id = library_id, drive_id
+    for (kind, pk), folder_id in folder_ids.items():
+        row = await session.get(FOLDER_MODELS[kind], pk)
+        if row is not None and row.sharepoint_folder_id != folder_id:
+            row.sharepoint_folder_id = folder_id
+    mark_transferred(session, file, drive_id=drive_id, item_id=item_id, web_url=web_url, name=name)
+    await session.flush()
+    await jobs.finish_in(session, job)
+    return True
+
+
+async def release_local_copy(db: Database, store: ContentStore, sha256: str) -> bool:
+    """After a commit of complete_transfer: removes the local contents unless another file with the same bytes
+    still needs them here (not transferred yet, or in cloud storage). Returns whether they were removed."""
+    from domain.services.files import lock_blob
+
+    aside = None
+    async with db.transaction() as session:
+        await lock_blob(session, sha256)
+        needed = await session.scalar(select(func.count(File.id)).where(
+            File.sha256 == sha256, File.transfer_state != FileTransferState.TRANSFERRED))
+        if not needed:
+            aside = await asyncio.to_thread(store.set_aside, sha256)
+    if aside is None:
+        return False
+    await asyncio.to_thread(store.purge, aside)
+    return True
 
 
 def mark_transferred(session: AsyncSession, file: File, *, drive_id: str, item_id: str, web_url: str,
