@@ -10,6 +10,7 @@ from domain import model as m
 from domain.file_rules import effective_storage_location
 from domain.policy import can_see_rates
 from gql.context import Info
+from gql.ids import to_global_id
 from gql.loaders import window
 from gql.schema.common import Connection, RowNode, child_connection
 from gql.schema.customers import Customer, StorageLocation
@@ -202,9 +203,17 @@ class Activity(RowNode):
     async def project(self, info: Info) -> Project:
         return await Project.load(info, self.project_id)
 
-    @strawberry.field(description="On a secondary project: the main project's activity this one is copied from.")
+    @strawberry.field(description="On a secondary project: the main project's activity this one is copied from, "
+                      "when you may see it.")
     async def copied_from(self, info: Info) -> "Activity | None":
         return await Activity.load(info, self.source_activity_id)
+
+    @strawberry.field(description="On a secondary project: the id of the main project's activity this one is copied "
+                      "from, also when you may not see that activity (see Project.mainProjectLink).")
+    def copied_from_id(self) -> strawberry.ID | None:
+        if self.source_activity_id is None:
+            return None
+        return strawberry.ID(to_global_id("Activity", self.source_activity_id))
 
 
 @strawberry.federation.type(keys=["id"])
@@ -223,6 +232,14 @@ class Milestone(RowNode):
     async def project(self, info: Info) -> Project:
         return await Project.load(info, self.project_id)
 
-    @strawberry.field(description="On a secondary project: the main project's milestone this one is copied from.")
+    @strawberry.field(description="On a secondary project: the main project's milestone this one is copied from, "
+                      "when you may see it.")
     async def copied_from(self, info: Info) -> "Milestone | None":
         return await Milestone.load(info, self.source_milestone_id)
+
+    @strawberry.field(description="On a secondary project: the id of the main project's milestone this one is "
+                      "copied from, also when you may not see that milestone.")
+    def copied_from_id(self) -> strawberry.ID | None:
+        if self.source_milestone_id is None:
+            return None
+        return strawberry.ID(to_global_id("Milestone", self.source_milestone_id))

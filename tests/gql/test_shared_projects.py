@@ -537,3 +537,28 @@ async def test_reopening_the_main_project_leaves_a_secondary_without_co_workers_
     # then the secondary stays closed (until a co-worker of its company is added again)
     [secondary] = await secondaries(db, shared.main_project_id)
     assert secondary.status == m.ProjectStatus.CLOSED
+
+
+COPIES = """
+query Copies($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      activities { nodes { name copiedFromId copiedFrom { id } } }
+      milestones { nodes { name shownInPlan copiedFromId } }
+    }
+  }
+}
+"""
+
+
+async def test_a_secondary_projects_activities_and_milestones_show_where_they_were_copied_from(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    main_activities = await rows(db, m.Activity, project_id=shared.main_project_id)
+    [main_milestone] = await rows(db, m.Milestone, project_id=shared.main_project_id)
+    data = await graphql(client, COPIES, {"id": gid("Project", secondary.id)}, token=shared.partner["admin"].token)
+    assert data["node"]["activities"]["nodes"] == [
+        # the partner's admin is told which activity it is, though that activity is the main company's to show
+        {"name": a.name, "copiedFromId": gid("Activity", a.id), "copiedFrom": None} for a in main_activities]
+    assert data["node"]["milestones"]["nodes"] == [
+        {"name": main_milestone.name, "shownInPlan": False, "copiedFromId": gid("Milestone", main_milestone.id)}]
