@@ -562,3 +562,40 @@ async def test_a_secondary_projects_activities_and_milestones_show_where_they_we
         {"name": a.name, "copiedFromId": gid("Activity", a.id), "copiedFrom": None} for a in main_activities]
     assert data["node"]["milestones"]["nodes"] == [
         {"name": main_milestone.name, "shownInPlan": False, "copiedFromId": gid("Milestone", main_milestone.id)}]
+
+
+UPDATE_MILESTONE = """
+mutation Update($input: MilestoneUpdateInput!) {
+  milestoneUpdate(input: $input) { milestone { id } userErrors { field message code } }
+}
+"""
+
+DELETE_MILESTONE = """
+mutation Delete($input: MilestoneDeleteInput!) {
+  milestoneDelete(input: $input) { userErrors { field message code } }
+}
+"""
+
+
+async def test_milestones_changed_and_deleted_on_the_main_project_follow_on_the_secondary(db, client, shared):
+    await add_member(client, shared, shared.guest)
+    [secondary] = await secondaries(db, shared.main_project_id)
+    [milestone] = await rows(db, m.Milestone, project_id=shared.main_project_id)
+    token = shared.main["admin"].token
+
+    # a secondary's copy is changed only through the main project
+    [copy] = await rows(db, m.Milestone, project_id=secondary.id)
+    data = await graphql(client, UPDATE_MILESTONE, {"input": {"id": gid("Milestone", copy.id), "completed": True}},
+                         token=shared.partner["admin"].token)
+    assert errors(data, "milestoneUpdate") == [("id", "INHERITED_FROM_MAIN")]
+
+    data = await graphql(client, UPDATE_MILESTONE, {"input": {"id": gid("Milestone", milestone.id), "name": "Handover",
+                                                              "dueDate": "2026-10-01", "completed": True}}, token=token)
+    assert errors(data, "milestoneUpdate") == []
+    [copy] = await rows(db, m.Milestone, project_id=secondary.id)
+    assert (copy.name, copy.due_date, copy.completed, copy.shown_in_plan) == (
+        "Handover", dt.date(2026, 10, 1), True, False)
+
+    data = await graphql(client, DELETE_MILESTONE, {"input": {"id": gid("Milestone", milestone.id)}}, token=token)
+    assert errors(data, "milestoneDelete") == []
+    assert await rows(db, m.Milestone, project_id=secondary.id) == []
