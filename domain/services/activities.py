@@ -68,10 +68,14 @@ async def create_activity(db: Database, viewer: Viewer, draft: ActivityDraft) ->
     return activity
 
 
-async def _activity_to_manage(session: AsyncSession, viewer: Viewer, activity_id: int) -> Activity:
+async def _activity_to_manage(session: AsyncSession, viewer: Viewer, activity_id: int,
+                              changes: Mapping[str, Any] | None = None) -> Activity:
+    """An activity the viewer manages. On a secondary project only its own rate may change (`changes`
+    without inherited fields); anything else, and deleting it, is the main project's to do."""
     activity = await load_visible(session, viewer, Activity, activity_id, field="id", noun="activity")
     project = await load_project_to_manage(session, viewer, activity.project_id, field="id")
-    project_cascade.refuse_on_secondary(project, "activities", field="id")
+    if changes is None or any(k in project_cascade.INHERITED_ACTIVITY_FIELDS for k in changes):
+        project_cascade.refuse_on_secondary(project, "activities", field="id")
     return activity
 
 
@@ -84,7 +88,7 @@ async def _project_of(session: AsyncSession, activity: Activity) -> Project:
 async def update_activity(db: Database, viewer: Viewer, activity_id: int, changes: Mapping[str, Any]) -> Activity:
     values = activity_values(changes)
     async with db.transaction() as session:
-        activity = await _activity_to_manage(session, viewer, activity_id)
+        activity = await _activity_to_manage(session, viewer, activity_id, values)
         for key, value in values.items():
             setattr(activity, key, value)
         if session.is_modified(activity):

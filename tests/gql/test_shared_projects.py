@@ -287,6 +287,14 @@ async def test_a_secondary_projects_activities_and_milestones_are_changed_only_o
     copy = (await rows(db, m.Activity, project_id=secondary.id))[0]
     data = await graphql(client, UPDATE_ACTIVITY, {"input": {"id": gid("Activity", copy.id), "name": "X"}}, token=token)
     assert errors(data, "activityUpdate") == [("id", "INHERITED_FROM_MAIN")]
+    data = await graphql(client, DELETE_ACTIVITY, {"input": {"id": gid("Activity", copy.id)}}, token=token)
+    assert errors(data, "activityDelete") == [("id", "INHERITED_FROM_MAIN")]
+    # its own internal rate on the activity is the secondary's to set
+    data = await graphql(client, UPDATE_ACTIVITY, {"input": {"id": gid("Activity", copy.id), "hourlyRate": "950"}},
+                         token=token)
+    assert errors(data, "activityUpdate") == []
+    [copy_now] = await rows(db, m.Activity, id=copy.id)
+    assert (copy_now.name, str(copy_now.hourly_rate)) == (copy.name, "950.00")
 
 
 async def test_an_activity_with_hours_on_a_secondary_cannot_be_deleted_but_can_be_deactivated(db, client, shared):
