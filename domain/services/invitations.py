@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Database
 from domain.errors import Duplicate, InvalidInput, NotFound, NotInPartnerGroup
-from domain.model import Company, CoWorker, Role, User
+from domain.model import Company, CoWorker, Role, User, utcnow
 from domain.model.partners import CoWorkerInvitation
 from domain.partner_policy import group_companies_of
 from domain.people import normalise_email
@@ -149,3 +149,22 @@ async def send_invitations(settings: Settings, items: list[Invitation]) -> None:
         await asyncio.to_thread(_send_by_smtp, settings, [invitation_message(settings, i) for i in items])
     except (OSError, smtplib.SMTPException):
         log.exception("sending %d invitation(s) by SMTP failed", len(items))
+
+
+async def accept_invitation(db: Database, viewer: Viewer, company_id: int) -> CoWorkerInvitation:
+    """The invited person accepts their invitation to `company_id` (nothing depends on it: they could be
+    staffed before; it tells the inviting company they have seen it)."""
+    membership = viewer.membership(company_id)
+    if membership is None:
+        raise NotFound("No invitation to that company.", field="companyId")
+    async with db.transaction() as session:
+        invitation = await session.scalar(
+            select(CoWorkerInvitation).where(CoWorkerInvitation.co_worker_id == membership.co_worker_id)
+            .order_by(CoWorkerInvitation.id.desc()))
+        if invitation is None:
+            raise NotFound("No invitation to that company.", field="companyId")
+        if invitation.accepted_at is None:
+            invitation.accepted_at = utcnow()
+        co_worker = await session.get(CoWorker, invitation.co_worker_id)
+        await session.refresh(co_worker, ["user"])
+    return Invitation(co_worker, invitation, "")

@@ -147,3 +147,28 @@ async def test_invitations_are_mailed_when_smtp_is_configured(db, client, monkey
     assert data["coWorkerInvite"]["invitation"]["delivery"] == "SMTP"
     mail = b"".join(received).decode()
     assert "To: employee@fjellvik.test" in mail and "Nordlys" in mail
+
+
+ACCEPT = """
+mutation Accept($input: CoWorkerInvitationAcceptInput!) {
+  coWorkerInvitationAccept(input: $input) { invitation { email acceptedAt } userErrors { field message code } }
+}
+"""
+
+
+async def test_the_invited_person_accepts_their_invitation(db, client):
+    from domain.tokens import create_token
+
+    (main, partner), _ = await group_of_companies(db, ("nordlys", "fjellvik"))
+    email = partner["employee"].email
+    # not invited yet: nothing to accept
+    data = await graphql(client, ACCEPT, {"input": {"companyId": main.gid}}, token=partner["employee"].token)
+    assert errors(data, "coWorkerInvitationAccept") == [("companyId", "NOT_FOUND")]
+
+    await graphql(client, INVITE, {"input": {"companyId": main.gid, "email": email}}, token=main["admin"].token)
+    token, _ = await create_token(db, db.settings, email=email, company="nordlys")
+    data = await graphql(client, ACCEPT, {"input": {"companyId": main.gid}}, token=token)
+    assert errors(data, "coWorkerInvitationAccept") == []
+    assert data["coWorkerInvitationAccept"]["invitation"]["email"] == email
+    [invitation] = await invitations(db)
+    assert invitation.accepted_at is not None

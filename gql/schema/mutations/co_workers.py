@@ -1,4 +1,4 @@
-"""coWorkerCreate, coWorkerDeactivate, coWorkerInvite, coWorkerInviteAll."""
+"""coWorkerCreate, coWorkerDeactivate, coWorkerInvite, coWorkerInviteAll, coWorkerInvitationAccept."""
 import datetime
 from decimal import Decimal
 
@@ -49,12 +49,20 @@ class CoWorkerInvitation:
     email: str
     delivery: str = strawberry.field(description="SMTP (mailed) or LOG (no SMTP server configured: logged).")
     created_at: datetime.datetime
+    accepted_at: datetime.datetime | None = strawberry.field(
+        description="When the invited person accepted; they can be staffed before that.")
     co_worker: CoWorker
 
     @classmethod
     def of(cls, item: invitations.Invitation) -> "CoWorkerInvitation":
         return cls(email=item.invitation.email, delivery=item.invitation.delivery,
-                   created_at=item.invitation.created_at, co_worker=CoWorker.from_row(item.co_worker))
+                   created_at=item.invitation.created_at, accepted_at=item.invitation.accepted_at,
+                   co_worker=CoWorker.from_row(item.co_worker))
+
+
+@strawberry.input(description="The invited person accepts their invitation to a company.")
+class CoWorkerInvitationAcceptInput:
+    company_id: strawberry.ID
 
 
 @strawberry.input
@@ -118,8 +126,9 @@ class CoWorkerMutations:
 
         return await payload(CoWorkerInviteAllPayload, call)
 
-    @strawberry.mutation(description="Admins only. Hours stay. In the home company it also deactivates the person as an "
-                         "external co-worker in every partner company, taking them off those companies' projects.")
+    @strawberry.mutation(description="Admins only. Hours stay. In the home company it also deactivates the person "
+                         "as an external co-worker in every partner company, taking them off those companies' "
+                         "projects.")
     async def co_worker_deactivate(self, info: Info, input: CoWorkerDeactivateInput) -> CoWorkerDeactivatePayload:
         async def call():
             row = await service.deactivate_co_worker(
@@ -127,3 +136,14 @@ class CoWorkerMutations:
             return {"co_worker": CoWorker.from_row(row)}
 
         return await payload(CoWorkerDeactivatePayload, call)
+
+    @strawberry.mutation(description="The invited person accepts their latest invitation to the company.")
+    async def co_worker_invitation_accept(
+        self, info: Info, input: CoWorkerInvitationAcceptInput
+    ) -> CoWorkerInvitePayload:
+        async def call():
+            item = await invitations.accept_invitation(
+                info.context.db, info.context.viewer, decode_id(input.company_id, "Company", field="companyId"))
+            return {"invitation": CoWorkerInvitation.of(item)}
+
+        return await payload(CoWorkerInvitePayload, call)
