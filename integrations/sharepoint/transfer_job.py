@@ -1,0 +1,170 @@
+"""The `sharepoint.transfer` job handler: one PENDING file from cloud storage into SharePoint (SPEC §5, §6).
+
+Three steps, none holding a transaction open while Graph is called: read what the file needs (its place,
+the configuration, the Graph ids remembered), transfer it (integrations.sharepoint.transfer, which finds an
+earlier run's upload instead of duplicating it), then record the outcome and the ids in one transaction and
+let go of the local copy. A crash anywhere leaves the job to run again and reach the same single item.
+
+Not wired into partnergraph/job_kinds.py by part A of issue 7 (see the report): `transfer_job_kind()` is
+the drop-in replacement for domain.transfers.transfer_job_kind().
+"""
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from domain import jobs, transfers
+from domain.content_store import ContentStore
+from domain.db import Database
+from domain.model import (
+    Activity, Customer, File, FileTransferState, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task,
+    file_tags, utcnow,
+)
+from domain.services.files import lock_blob
+from domain.sharepoint_config import SecretBox
+from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, placement
+from domain.errors import DomainError
+from integrations.sharepoint.connection import SharePointConnection
+from integrations.sharepoint.errors import SharePointError
+from integrations.sharepoint.graph import GraphSession
+from integrations.sharepoint.transfer import TransferResult, TransferTarget, transfer_file
+
+log = logging.getLogger("partnergraph.sharepoint")
+GraphFactory = Callable[[SharePointConnection], AbstractAsyncContextManager[GraphSession]]
+
+
+@dataclass
+class Whereabouts:
+    file: File
+    customer: Customer
+    project: Project | None
+    activity: Activity | None
+    task: Task | None
+    series: RecurringTaskSeries | None
+    configuration: SharePointConfiguration | None
+    tags: list[str]
+
+
+async def _whereabouts(session, file: File) -> Whereabouts:
+    task = await session.get(Task, file.task_id) if file.task_id else None
+    activity_id = file.activity_id or (task.activity_id if task else None)
+    activity = await session.get(Activity, activity_id) if activity_id else None
+    project_id = file.project_id or (activity.project_id if activity else None) or (task.project_id if task else None)
+    project = await session.get(Project, project_id) if project_id else None
+    customer = await session.get(Customer, file.customer_id or project.customer_id)
+    series = await session.get(RecurringTaskSeries, task.series_id) if task is not None and task.series_id else None
+    configuration = await session.scalar(
+        select(SharePointConfiguration).where(SharePointConfiguration.company_id == file.company_id))
+    tags = list(await session.scalars(
+        select(Tag.name).join(file_tags, file_tags.c.tag_id == Tag.id).where(file_tags.c.file_id == file.id)
+        .order_by(Tag.name)))
+    return Whereabouts(file, customer, project, activity, task, series, configuration, tags)
+
+
+def _target(where: Whereabouts) -> TransferTarget:
+    activity = (ActivityRef(where.activity.id, where.activity.name, where.activity.number)
+                if where.activity is not None else None)
+    task = None
+    if where.task is not None:
+        task = TaskRef(where.task.id, where.task.number, where.task.name, series_id=where.task.series_id,
+                       series_name=where.series.name if where.series else None, period_start=where.task.period_start)
+    known: dict[tuple[str, int], str] = {}
+    for kind, row in (("project", where.project), ("activity", where.activity), ("task", where.task),
+                      ("series", where.series)):
+        if row is not None and row.sharepoint_folder_id:
+            known[(kind, row.id)] = row.sharepoint_folder_id
+    spot = placement(
+        where.customer.name, where.file.name,
+        project=(where.project.id, where.project.name) if where.project is not None else None,
+        activity=activity, task=task, known_ids=known,
+    )
+    return TransferTarget(spot, where.file.size, library_id=where.customer.sharepoint_library_id,
+                          drive_id=where.customer.sharepoint_drive_id,
+                          fields=content_type_values(activity=activity, task=task, tags=where.tags).as_fields())
+
+
+def _connection(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
+    if configuration is None or not configuration.client_secret_encrypted:
+        raise jobs.PermanentFailure("SharePoint is not configured for this company (or has no client secret).")
+    try:
+        secret = SecretBox.from_settings(db.settings).open(configuration.client_secret_encrypted)
+    except DomainError as error:
+        raise jobs.PermanentFailure(error.message) from None
+    return SharePointConnection.from_settings(
+        db.settings, tenant_id=configuration.tenant_id, client_id=configuration.client_id, client_secret=secret,
+        site_url=configuration.site_url, apply_content_type=configuration.apply_content_type,
+    )
+
+
+def _remember(where: Whereabouts, result: TransferResult) -> None:
+    """The library's and folders' Graph ids on our rows, so later transfers and renames follow them by id."""
+    where.customer.sharepoint_library_id = result.library_id
+    where.customer.sharepoint_drive_id = result.drive_id
+    for kind, row in (("project", where.project), ("activity", where.activity), ("task", where.task),
+                      ("series", where.series)):
+        if row is not None and (kind, row.id) in result.folder_ids:
+            row.sharepoint_folder_id = result.folder_ids[(kind, row.id)]
+
+
+async def _release_local_copy(db: Database, store: ContentStore, sha256: str) -> None:
+    """Removes the blob once no file still needs it locally (files share blobs by content)."""
+    aside = None
+    async with db.transaction() as session:
+        await lock_blob(session, sha256)
+        waiting = await session.scalar(select(func.count(File.id)).where(
+            File.sha256 == sha256, File.transfer_state != FileTransferState.TRANSFERRED))
+        if not waiting:
+            aside = await asyncio.to_thread(store.set_aside, sha256)
+    if aside is not None:
+        await asyncio.to_thread(store.purge, aside)
+
+
+def default_graph(connection: SharePointConnection) -> AbstractAsyncContextManager[GraphSession]:
+    return GraphSession(connection)
+
+
+async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFactory = default_graph) -> None:
+    file_id = job.payload.get("file_id")
+    async with db.read() as session:
+        file = await transfers.file_to_transfer(session, file_id)
+        if file is None:
+            return  # deleted, moved back to cloud storage, or transferred already
+        where = await _whereabouts(session, file)
+        target = _target(where)
+    connection = _connection(db, where.configuration)
+    store = ContentStore.from_settings(db.settings)
+    local = store.path_of(file.sha256)
+    if not local.exists():
+        raise jobs.PermanentFailure("The file's contents are missing from cloud storage.")
+    try:
+        async with graph_for(connection) as graph:
+            result = await transfer_file(graph, target, local)
+    except SharePointError as error:
+        if not error.transient:
+            raise jobs.PermanentFailure(error.message) from None
+        later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
+        raise jobs.RetryLater(error.message, not_before=later) from None
+    async with db.transaction() as session:
+        file = await transfers.file_to_transfer(session, file_id)
+        if file is None:
+            # Changed while we were away (deleted, or its entity now stores in the cloud). The item stays in
+            # SharePoint, where a person may decide about it; partnergraph keeps its own state.
+            log.warning("file %s no longer waits for SharePoint; item %s left in place", file_id, result.item_id)
+            return
+        where = await _whereabouts(session, file)
+        _remember(where, result)
+        transfers.mark_transferred(session, file, drive_id=result.drive_id, item_id=result.item_id,
+                                   web_url=result.web_url, name=result.name if result.name != file.name else None)
+        sha256 = file.sha256
+    await _release_local_copy(db, store, sha256)
+
+
+def transfer_job_kind(graph_for: GraphFactory = default_graph) -> jobs.JobKind:
+    async def run(db: Database, job: jobs.ClaimedJob) -> None:
+        await run_transfer(db, job, graph_for=graph_for)
+
+    return jobs.JobKind(transfers.TRANSFER_JOB, run, on_dead=transfers.transfer_failed)
