@@ -5,26 +5,23 @@ the configuration, the Graph ids remembered), transfer it (integrations.sharepoi
 earlier run's upload instead of duplicating it), then record the outcome and the ids in one transaction and
 let go of the local copy. A crash anywhere leaves the job to run again and reach the same single item.
 
-Not wired into partnergraph/job_kinds.py by part A of issue 7 (see the report): `transfer_job_kind()` is
-the drop-in replacement for domain.transfers.transfer_job_kind().
+Not yet registered in partnergraph/job_kinds.py: `transfer_job_kind()` is the drop-in replacement for
+domain.transfers.transfer_job_kind().
 """
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import jobs, transfers
 from domain.content_store import ContentStore
 from domain.db import Database
 from domain.model import (
-    Activity, Customer, File, FileTransferState, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task,
-    file_tags, utcnow,
+    Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags, utcnow,
 )
-from domain.services.files import lock_blob
 from domain.sharepoint_config import SecretBox
 from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, placement
 from domain.errors import DomainError
@@ -100,29 +97,6 @@ def _connection(db: Database, configuration: SharePointConfiguration | None) -> 
     )
 
 
-def _remember(where: Whereabouts, result: TransferResult) -> None:
-    """The library's and folders' Graph ids on our rows, so later transfers and renames follow them by id."""
-    where.customer.sharepoint_library_id = result.library_id
-    where.customer.sharepoint_drive_id = result.drive_id
-    for kind, row in (("project", where.project), ("activity", where.activity), ("task", where.task),
-                      ("series", where.series)):
-        if row is not None and (kind, row.id) in result.folder_ids:
-            row.sharepoint_folder_id = result.folder_ids[(kind, row.id)]
-
-
-async def _release_local_copy(db: Database, store: ContentStore, sha256: str) -> None:
-    """Removes the blob once no file still needs it locally (files share blobs by content)."""
-    aside = None
-    async with db.transaction() as session:
-        await lock_blob(session, sha256)
-        waiting = await session.scalar(select(func.count(File.id)).where(
-            File.sha256 == sha256, File.transfer_state != FileTransferState.TRANSFERRED))
-        if not waiting:
-            aside = await asyncio.to_thread(store.set_aside, sha256)
-    if aside is not None:
-        await asyncio.to_thread(store.purge, aside)
-
-
 def default_graph(connection: SharePointConnection) -> AbstractAsyncContextManager[GraphSession]:
     return GraphSession(connection)
 
@@ -149,18 +123,18 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
         later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
         raise jobs.RetryLater(error.message, not_before=later) from None
     async with db.transaction() as session:
-        file = await transfers.file_to_transfer(session, file_id)
-        if file is None:
-            # Changed while we were away (deleted, or its entity now stores in the cloud). The item stays in
-            # SharePoint, where a person may decide about it; partnergraph keeps its own state.
-            log.warning("file %s no longer waits for SharePoint; item %s left in place", file_id, result.item_id)
-            return
-        where = await _whereabouts(session, file)
-        _remember(where, result)
-        transfers.mark_transferred(session, file, drive_id=result.drive_id, item_id=result.item_id,
-                                   web_url=result.web_url, name=result.name if result.name != file.name else None)
-        sha256 = file.sha256
-    await _release_local_copy(db, store, sha256)
+        # The ids on our rows, the file TRANSFERRED and the job DONE: one commit (domain.transfers).
+        done = await transfers.complete_transfer(
+            session, job, file_id=file_id, customer_id=where.customer.id, library_id=result.library_id,
+            drive_id=result.drive_id, item_id=result.item_id, web_url=result.web_url,
+            name=result.name if result.name != where.file.name else None, folder_ids=result.folder_ids,
+        )
+    if not done:
+        # Changed while we were away (deleted, or its entity now stores in the cloud). The item stays in
+        # SharePoint, where a person may decide about it.
+        log.warning("file %s no longer waits for SharePoint; item %s left in place", file_id, result.item_id)
+        return
+    await transfers.release_local_copy(db, store, where.file.sha256)
 
 
 def transfer_job_kind(graph_for: GraphFactory = default_graph) -> jobs.JobKind:
