@@ -160,23 +160,6 @@ async def transfer_failed(session: AsyncSession, job: jobs.ClaimedJob, error: st
     events.record(session, events.FileAction.TRANSFER_FAILED, file)
 
 
-async def transfer_not_wired_in(db: Database, job: jobs.ClaimedJob) -> None:
-    """The handler until the SharePoint client (issue 7, part A) is wired in: an honest, permanent failure,
-    so a waiting file shows why it did not move and can be retried once the client is there."""
-    async with db.read() as session:
-        file = await file_to_transfer(session, job.payload.get("file_id"))
-    if file is None:
-        return  # deleted, moved back to cloud storage, or already transferred: nothing to do
-    raise jobs.PermanentFailure(
-        "SharePoint transfers are not available in this build yet (the Graph client is not wired in); "
-        "the file stays in cloud storage and can be retried later."
-    )
-
-
-def transfer_job_kind() -> jobs.JobKind:
-    return jobs.JobKind(TRANSFER_JOB, transfer_not_wired_in, on_dead=transfer_failed)
-
-
 async def pending_transfer_counts(session: AsyncSession, viewer: Viewer, level: str, ids: set[int]) -> dict[int, int]:
     """For customers (level "customer") or projects ("project"): how many of their files, their projects',
     activities' and tasks' included, belong in SharePoint and are not there yet, of those the viewer may see;

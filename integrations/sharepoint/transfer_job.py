@@ -4,9 +4,6 @@ Three steps, none holding a transaction open while Graph is called: read what th
 the configuration, the Graph ids remembered), transfer it (integrations.sharepoint.transfer, which finds an
 earlier run's upload instead of duplicating it), then record the outcome and the ids in one transaction and
 let go of the local copy. A crash anywhere leaves the job to run again and reach the same single item.
-
-Not yet registered in partnergraph/job_kinds.py: `transfer_job_kind()` is the drop-in replacement for
-domain.transfers.transfer_job_kind().
 """
 import datetime as dt
 import logging

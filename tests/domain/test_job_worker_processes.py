@@ -127,4 +127,4 @@ async def test_the_partnergraph_worker_command_runs_the_transfer_jobs_of_this_bu
 
         await wait_until(db, failed, timeout=30)
     async with db.read() as session:
-        assert "not wired in" in (await session.get(File, file_id)).transfer_error
+        assert "SharePoint is not configured" in (await session.get(File, file_id)).transfer_error

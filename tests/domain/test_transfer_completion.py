@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from domain import jobs, model as m, transfers
 from domain.content_store import ContentStore
+from integrations.sharepoint.transfer_job import transfer_job_kind
 from tests.factories import add_customer, add_file, add_project, company_with_staff
 
 POLICY = jobs.Policy()
@@ -27,7 +28,7 @@ async def pending_file(db, *, sha256: str = "0" * 64):
 
 def registry() -> jobs.Registry:
     kinds = jobs.Registry()
-    kinds.register(transfers.transfer_job_kind())
+    kinds.register(transfer_job_kind())
     return kinds
 
 

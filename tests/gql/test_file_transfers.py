@@ -128,9 +128,9 @@ async def test_until_the_graph_client_is_wired_in_a_transfer_fails_visibly_and_c
     # then the file is FAILED with the reason, the job is a dead letter, and the failure is an event
     node = (await graphql(file_client, FILE, {"id": file["id"]}, token=acme["admin"].token))["node"]
     assert node["transferState"] == "FAILED"
-    assert "not wired in" in node["transferError"]
+    assert "SharePoint is not configured" in node["transferError"]
     [job] = await jobs_of(db)
-    assert job.state is JobState.DEAD and "not wired in" in job.last_error
+    assert job.state is JobState.DEAD and "SharePoint is not configured" in job.last_error
     assert await file_events(db, pk(file["id"])) == ["UPLOADED", "TRANSFER_FAILED"]
 
     # and a retry sends it again: PENDING, a new job
