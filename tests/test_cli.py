@@ -7,7 +7,6 @@ from collections import Counter
 from decimal import Decimal
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from domain import demo
@@ -16,29 +15,11 @@ from domain.db import Database
 from domain.migrations import upgrade
 from domain.settings import Settings
 from gql.app import create_app
-from partnergraph import cli
+from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
 from tests.factories import add_company, add_person
 
 VIEWER = "{ viewer { email } }"
 PROJECTS = "{ projects(first: 100) { nodes { number name } } }"
-
-
-@pytest.fixture
-async def cli_database(tmp_path, monkeypatch) -> Database:
-    """An empty, migrated SQLite database that the command finds through the environment, as a user's would."""
-    monkeypatch.setenv("PARTNERGRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
-    db = Database(Settings(_env_file=None))
-    await upgrade(db.engine)
-    yield db
-    await db.dispose()
-
-
-async def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """Runs a command in this process (and this event loop); returns exit code, stdout and stderr."""
-    capsys.readouterr()
-    code = await cli.execute(cli.build_parser().parse_args(argv), Settings(_env_file=None))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 async def ask(db: Database, query: str, token: str) -> httpx.Response:

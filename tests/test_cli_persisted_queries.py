@@ -3,32 +3,12 @@ import hashlib
 import json
 
 import httpx
-import pytest
 
-from domain.db import Database
-from domain.migrations import upgrade
-from domain.settings import Settings
 from gql.app import create_app
-from partnergraph import cli
+from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
 
 VIEWER = "query Viewer { viewer { email } }\n"
 COMPANIES = "query Companies { companies { totalCount } }"
-
-
-@pytest.fixture
-async def cli_database(tmp_path, monkeypatch) -> Database:
-    monkeypatch.setenv("PARTNERGRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
-    db = Database(Settings(_env_file=None))
-    await upgrade(db.engine)
-    yield db
-    await db.dispose()
-
-
-async def run(capsys, *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = await cli.execute(cli.build_parser().parse_args(argv), Settings(_env_file=None))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 async def test_stored_documents_are_the_ones_a_persisted_only_server_runs(cli_database, capsys, tmp_path):

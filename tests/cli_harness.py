@@ -1,0 +1,25 @@
+"""Running `partnergraph` commands inside the test process, against a database found through the environment."""
+import pytest
+
+from domain.db import Database
+from domain.migrations import upgrade
+from domain.settings import Settings
+from partnergraph import cli
+
+
+@pytest.fixture
+async def cli_database(tmp_path, monkeypatch) -> Database:
+    """An empty, migrated SQLite database that the command finds through the environment, as a user's would."""
+    monkeypatch.setenv("PARTNERGRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    db = Database(Settings(_env_file=None))
+    await upgrade(db.engine)
+    yield db
+    await db.dispose()
+
+
+async def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Runs a command in this process (and this event loop); returns exit code, stdout and stderr."""
+    capsys.readouterr()
+    code = await cli.execute(cli.build_parser().parse_args(argv), Settings(_env_file=None))
+    out, err = capsys.readouterr()
+    return code, out, err
