@@ -127,6 +127,27 @@ class InheritedFromMain(DomainError):
     code = "INHERITED_FROM_MAIN"
 
 
+# --- hours and expenses across companies (SPEC §4) ------------------------------
+
+
+class EditInHomeCompany(DomainError):
+    """A mirror (or an expense clone) changes only through its source in the partner company (the message names it)."""
+
+    code = "EDIT_IN_HOME_COMPANY"
+
+
+class RegisterInHomeCompany(DomainError):
+    """A partner's co-worker registers on their home company's secondary project (the message names it)."""
+
+    code = "REGISTER_IN_HOME_COMPANY"
+
+
+class MirrorTargetMissing(DomainError):
+    """A source on a secondary project has nowhere to be mirrored (no main activity or no external record)."""
+
+    code = "MIRROR_TARGET_MISSING"
+
+
 class DomainErrors(DomainError):
     """Several errors reported together (e.g. one per item of a list input); nothing was changed."""
 
