@@ -1,13 +1,13 @@
 """Shared projects (SPEC §3): secondary projects made by adding partner co-workers, and the cascades to them."""
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
 
 from domain import model as m
 from domain.services import project_cascade
-from tests.factories import Person, SeededCompany, add_customer, add_person, add_project, add_time_records, gid, graphql
+from tests.factories import Person, add_customer, add_person, add_project, add_time_records, gid, graphql
+from tests.partner_fixtures import SharedProject, shared_project_setup
 from tests.partner_seeds import group_of_companies
 
 ADD = """
@@ -70,35 +70,6 @@ query Project($id: ID!) {
 
 def errors(data, name):
     return [(e["field"], e["code"]) for e in data[name]["userErrors"]]
-
-
-@dataclass
-class SharedProject:
-    main: SeededCompany
-    partner: SeededCompany
-    main_project_id: int
-    guest: Person  # the partner's employee, as an external co-worker of the main company
-    colleague_guest: Person  # the partner's other employee, likewise
-    partner_customer_id: int  # the partner's customer that stands for the main company
-
-    @property
-    def main_gid(self) -> str:
-        return gid("Project", self.main_project_id)
-
-
-async def shared_project_setup(db, *, activities: int = 2, milestones: int = 1) -> SharedProject:
-    """Two companies in a registered group; a main project in the first; two of the second's employees
-    invited to the first as external co-workers (not yet on any project)."""
-    (main, partner), _ = await group_of_companies(db, ("nordlys", "fjellvik"))
-    project_id = await add_project(db, main, await add_customer(db, main, "Statkraft AS"), "Dam inspection",
-                                   leader=main["leader"], activities=activities, milestones=milestones)
-    guest = await add_person(db, main, "guest", m.Role.EXTERNAL, home=partner, email=partner["employee"].email)
-    colleague = await add_person(db, main, "colleague_guest", m.Role.EXTERNAL, home=partner,
-                                 email=partner["colleague"].email)
-    async with db.read() as session:
-        customer_id = await session.scalar(select(m.PartnerLink.customer_id).where(
-            m.PartnerLink.company_id == partner.id, m.PartnerLink.partner_company_id == main.id))
-    return SharedProject(main, partner, project_id, guest, colleague, customer_id)
 
 
 @pytest.fixture
