@@ -13,7 +13,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.graph_emulator.state import ContentType, Fault, GraphState, Item, UploadSession
+from tests.graph_emulator.state import ContentType, Fault, GraphState, Hold, Item, UploadSession
 
 CHUNK_UNIT = 320 * 1024
 MAX_FRAGMENT = 60 * 1024 * 1024
@@ -63,6 +63,14 @@ class GraphEmulator:
         with self.state.lock:
             self.state.faults.append(Fault(op, kind, times, retry_after, at_byte, after))
 
+    def hold(self, op: str, *, after: int = 0, carry_out: bool = False) -> Hold:
+        """Holds the next request of `op` (after `after` let through) open until `release()`d, then closes its
+        connection unanswered: carried out first with `carry_out`, else not at all. Wait on `.reached`."""
+        hold = Hold(op, after, carry_out)
+        with self.state.lock:
+            self.state.holds.append(hold)
+        return hold
+
     def calls(self, op: str | None = None) -> list[tuple[str, str, dict[str, str]]]:
         with self.state.lock:
             return [c for c in self.state.requests if op is None or c[0] == op]
@@ -73,6 +81,8 @@ class GraphEmulator:
         return self
 
     def stop(self) -> None:
+        for hold in self.state.holds:
+            hold.released.set()
         self._server.shutdown()
         self._server.server_close()
         self.state.close()
@@ -129,7 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.requests.append((op, self.command + " " + self.path, dict(self.headers)))
             mute = self._fault(op)
+            hold = self._hold(op)
+            if hold is not None and not hold.carry_out:
+                self._held(hold)
             status, body, headers = handler(*args)
+            if hold is not None:
+                self._held(hold)
             if mute:
                 # Done, but the answer is lost on the way: the client cannot know the request succeeded.
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -175,6 +190,28 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.kind == "throttle":
             raise GraphError(429, "activityLimitReached", "The request has been throttled", headers)
         raise GraphError(503, "serviceNotAvailable", "Service unavailable", headers)
+
+    def _hold(self, op: str) -> Hold | None:
+        state = self.graph.state
+        with state.lock:
+            hold = next((h for h in state.holds if h.op == op and not h.used), None)
+            if hold is None:
+                return None
+            if hold.after > 0:
+                hold.after -= 1
+                return None
+            hold.used = True
+            return hold
+
+    def _held(self, hold: Hold) -> None:
+        """Keeps the connection open, unanswered, until the test releases it; then closes it."""
+        hold.reached.set()
+        hold.released.wait(timeout=120)
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise Dropped()
 
     def _send(self, status: int, body, headers: dict[str, str] | None = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
@@ -289,6 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ("GET", "/children", "children", self._children),
                 ("POST", "/children", "create_folder", self._create_folder),
                 ("GET", "/listItem", "list_item", self._list_item),
+                ("GET", "/delta", "delta", self._delta),
             ]
             for verb, suffix, op, handler in routes:
                 if method == verb and rest == suffix:
@@ -649,6 +687,13 @@ class _Handler(BaseHTTPRequestHandler):
             for i in doomed:
                 state.items.pop(i)
         return 204, None, {}
+
+    def _delta(self, drive_id: str, item_id: str):
+        from tests.graph_emulator import delta  # the drive delta lives in its own module
+
+        if item_id != self.graph.state.library_of_drive(drive_id).root_id:
+            raise GraphError(400, "invalidRequest", "delta is emulated for the drive's root only")
+        return delta.answer(self.graph.state, self.graph.base_url, drive_id, self.query)
 
     def _list_item(self, drive_id: str, item_id: str):
         item = self.graph.state.items[item_id]

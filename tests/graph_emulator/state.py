@@ -86,6 +86,20 @@ class Fault:
     after: int = 0  # matching requests let through untouched before the fault starts
 
 
+@dataclass
+class Hold:
+    """A request held open (GraphEmulator.hold), so a test can kill its client at a chosen moment: `reached`
+    is set once the request is held; after `released` its connection closes unanswered. With `carry_out`
+    the request is carried out first, so only the answer is lost."""
+
+    op: str
+    after: int = 0  # matching requests let through before the one held
+    carry_out: bool = False
+    used: bool = False
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
 class GraphState:
     # The "Forms" folder SharePoint keeps at a library's root is hidden from Graph listings, so not modelled.
     def __init__(self, directory: str | None = None) -> None:
@@ -99,6 +113,7 @@ class GraphState:
         self.items: dict[str, Item] = {}
         self.sessions: dict[str, UploadSession] = {}
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._ids = itertools.count(1)
 
