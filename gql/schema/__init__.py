@@ -10,6 +10,7 @@ from gql.schema.errors import MaskedErrors
 from gql.schema.file_queries import FileQueries
 from gql.schema.files import File
 from gql.schema.hours import TimeRecord
+from gql.schema.hours_report import HoursReportQueries
 from gql.schema.mutations.activities import ActivityMutations
 from gql.schema.mutations.co_workers import CoWorkerMutations
 from gql.schema.mutations.companies import CompanyMutations
@@ -58,7 +59,8 @@ class Schema(strawberry.federation.Schema):
 # Federation v2.9: the newest that @theguild/federation-composition (0.27) composes; @key is all we use.
 schema = Schema(
     federation_version="2.9",
-    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries)),
+    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries,
+                                  HoursReportQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
