@@ -66,6 +66,8 @@ class TimeRecordAction(enum.StrEnum):
     UPDATED = "UPDATED"
     DELETED = "DELETED"
     APPROVED = "APPROVED"
+    UNAPPROVED = "UNAPPROVED"  # back to NOT_APPROVED
+    INVOICED = "INVOICED"
 
 
 class FileAction(enum.StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
+from domain import events, hour_mirrors
 from domain.db import Database
 from domain.errors import (
     DayOver24Hours,
@@ -24,6 +24,7 @@ from domain.errors import (
 from domain.model import Activity, CoWorker, HourStatus, Project, ProjectMember, ProjectStatus, TimeRecord
 from domain.policy import Viewer, may_manage_project, require_approver, require_time_writer, visible
 from domain.services.lookup import load_visible
+from domain.services.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
 from domain.validation import clean_hours, clean_optional_text, not_null
 
 DAY = Decimal(24)
@@ -129,6 +130,7 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
             own = viewer.membership(project.company_id)
             if own is None:
                 raise NotFound("No such project.", field="projectId")
+            co_worker = await session.get(CoWorker, own.co_worker_id)
             co_worker_id, member_field = own.co_worker_id, "projectId"
         else:
             co_worker = await session.get(CoWorker, draft.co_worker_id)
@@ -138,6 +140,7 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
                 raise InvalidInput("The co-worker is not active.", field="coWorkerId")
             co_worker_id, member_field = co_worker.id, "coWorkerId"
         require_time_writer(viewer, project, co_worker_id, field=member_field)
+        await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
         check_open(project, field="projectId")
         if not await _is_member(session, project.id, co_worker_id):
             raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
@@ -149,16 +152,26 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
         )
         session.add(record)
         events.record(session, events.TimeRecordAction.CREATED, record)
+        if project.main_project_id is not None:
+            # Hours on a secondary project reach the main project in the same transaction (SPEC §4).
+            await hour_mirrors.write_mirror(session, record)
     return record
 
 
 async def _record_to_change(session: AsyncSession, viewer: Viewer, record_id: int) -> tuple[TimeRecord, Project]:
-    """A record the viewer may write: their own while still a member, or any on a project they manage."""
+    """A record the viewer may write: their own while still a member, or any on a project they manage.
+
+    The record's row is locked first, so a source and its mirror are always locked in that order (an
+    update and a delete of one source cannot deadlock on PostgreSQL).
+    """
+    await session.execute(select(TimeRecord.id).where(TimeRecord.id == record_id).with_for_update())
     record = await load_visible(session, viewer, TimeRecord, record_id, field="id", noun="time record")
+    await refuse_edit_of_copy(session, TimeRecord, record.source_record_id)
     project = await session.get(Project, record.project_id)
     assert project is not None
     require_time_writer(viewer, project, record.co_worker_id, field="id")
-    check_editable(record.status)
+    mirror = await hour_mirrors.mirror_of(session, record.id) if project.main_project_id is not None else None
+    hour_mirrors.check_pair_editable(record.status, mirror.status if mirror else None)
     check_open(project, field="id")
     if not may_manage_project(viewer, project) and not await _is_member(session, project.id, record.co_worker_id):
         raise NotProjectMember("You are no longer a member of the project.", field="id")
@@ -180,12 +193,16 @@ async def update_time_record(db: Database, viewer: Viewer, record_id: int, chang
             setattr(record, key, value)
         if session.is_modified(record):
             events.record(session, events.TimeRecordAction.UPDATED, record)
+            if project.main_project_id is not None:
+                await hour_mirrors.write_mirror(session, record)
     return record
 
 
 async def delete_time_record(db: Database, viewer: Viewer, record_id: int) -> int:
     async with db.transaction() as session:
-        record, _project = await _record_to_change(session, viewer, record_id)
+        record, project = await _record_to_change(session, viewer, record_id)
+        if project.main_project_id is not None:
+            await hour_mirrors.remove_mirror(session, record.id)
         await session.delete(record)
         events.record(session, events.TimeRecordAction.DELETED, record)
     return record_id

@@ -1,16 +1,17 @@
-"""timeRecordCreate, timeRecordUpdate, timeRecordDelete, timeRecordsApprove."""
+"""timeRecordCreate, timeRecordUpdate, timeRecordDelete, timeRecordsApprove, timeRecordsSetStatus."""
 import datetime as dt
 from decimal import Decimal
 
 import strawberry
 
 from domain.errors import DomainError, DomainErrors, InvalidInput
+from domain.services import hour_statuses
 from domain.services import hours as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import decode_optional_id, given, payload
 from gql.schema.common import UserError
-from gql.schema.hours import TimeRecord
+from gql.schema.hours import HourStatus, TimeRecord
 
 
 @strawberry.input(description="Your own hours; admins and the project's leader may give another member's `coWorkerId`.")
@@ -42,6 +43,18 @@ class TimeRecordsApproveInput:
     ids: list[strawberry.ID]
 
 
+@strawberry.input(description="At most 100 ids; either all change or none (errors name `ids.<index>`).")
+class TimeRecordsSetStatusInput:
+    ids: list[strawberry.ID]
+    status: HourStatus
+
+
+@strawberry.type
+class TimeRecordsSetStatusPayload:
+    user_errors: list[UserError]
+    time_records: list[TimeRecord] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class TimeRecordCreatePayload:
     user_errors: list[UserError]
@@ -66,12 +79,12 @@ class TimeRecordsApprovePayload:
     time_records: list[TimeRecord] = strawberry.field(default_factory=list)
 
 
-def _decode_all(ids: list[strawberry.ID]) -> list[int]:
+def _decode_all(ids: list[strawberry.ID], type_name: str = "TimeRecord") -> list[int]:
     """Every id decoded, or every malformed one reported by its index."""
     decoded, errors = [], []
     for index, value in enumerate(ids):
         try:
-            decoded.append(decode_id(value, "TimeRecord", field=f"ids.{index}"))
+            decoded.append(decode_id(value, type_name, field=f"ids.{index}"))
         except DomainError as error:
             errors.append(error)
     if errors:
@@ -125,3 +138,16 @@ class TimeRecordMutations:
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}
 
         return await payload(TimeRecordsApprovePayload, call)
+
+    @strawberry.mutation(description="Admins, or the leader of each record's project: approve (APPROVED), un-approve "
+                         "(NOT_APPROVED) or invoice (INVOICED, approved records only); only admins take INVOICED back "
+                         "to APPROVED. Each company sets its own records: a mirror and its source change separately.")
+    async def time_records_set_status(self, info: Info, input: TimeRecordsSetStatusInput) -> TimeRecordsSetStatusPayload:
+        async def call():
+            if len(input.ids) > hour_statuses.MAX_IDS:
+                raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
+            rows = await hour_statuses.set_time_record_statuses(
+                info.context.db, info.context.viewer, _decode_all(input.ids), input.status)
+            return {"time_records": [TimeRecord.from_row(row) for row in rows]}
+
+        return await payload(TimeRecordsSetStatusPayload, call)
