@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Upload-session fragment size: a multiple of 320 KiB under 60 MiB (Graph's rule); files up to
     # one fragment go in one simple PUT instead.
     sharepoint_chunk_bytes: int = Field(10 * 320 * 1024, ge=320 * 1024, le=187 * 320 * 1024, multiple_of=320 * 1024)
+    # Benchmarks (bench/api.py): each HTTP answer of /graphql says how many SQL statements it ran, in an
+    # `X-SQL-Statements` header. Off in production: it is for measuring, not for clients.
+    report_sql_statements: bool = False
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
 from gql.http.faults import masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
+from gql.http.sql_statements import count_statements_of, counting_request
 from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
 from gql.sign_in import bearer_token, unauthenticated
@@ -33,9 +34,13 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True)
         self.db, self.settings = db, settings
         self.setup_subscriptions(db, settings)
+        if settings.report_sql_statements:
+            count_statements_of(db.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self.settings.report_sql_statements:
+                send = counting_request(send)
             request = Request(scope)
             token = bearer_token(request.headers.get("authorization"))
             viewer = None if token == "" else await viewer_for_token(self.db, token)
