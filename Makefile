@@ -7,8 +7,9 @@ INSTALLED := $(VENV)/.installed-from-lock
 PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 $(PYTHON) -m pip
 DATABASE_URL ?= sqlite+aiosqlite:///$(CURDIR)/var/partnergraph.db
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help serve test schema lock
+.PHONY: help serve test schema lock bench
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +17,7 @@ help:
 	@echo "make test    run the test suite (PYTEST_ARGS='-k token -x' to narrow it)"
 	@echo "make schema  write schema.graphql from the code"
 	@echo "make lock    regenerate requirements.lock (hashed) from pyproject.toml"
+	@echo "make bench   the API benchmark on SQLite (BENCH_ARGS='--db postgresql --scale 0.1'); see bench/README.md"
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -33,6 +35,10 @@ serve: $(INSTALLED)
 # The suite's last lines say which databases it ran on (tests/conftest.py).
 test: $(INSTALLED)
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+# Not part of `make test`: timings live in bench/results and bench/README.md, never in tests.
+bench: $(INSTALLED)
+	$(PYTHON) -m bench.api $(BENCH_ARGS)
 
 schema: $(INSTALLED)
 	$(VENV)/bin/partnergraph export-schema --output schema.graphql

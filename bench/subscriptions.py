@@ -12,12 +12,10 @@ time from the mutation's response to the event's arrival. Not part of the test s
 """
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
 import resource
-import signal
 import socket
 import statistics
 import sys
@@ -28,6 +26,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from bench import common
 from domain import model as m
 from domain.db import Database
 from domain.migrations import upgrade
@@ -91,22 +90,9 @@ def global_id(type_name: str, pk: int) -> str:
 
 
 async def start_server(settings: Settings, port: int) -> asyncio.subprocess.Process:
-    env = {**os.environ, "PARTNERGRAPH_DATABASE_URL": settings.database_url,
-           "PARTNERGRAPH_FILES_DIR": tempfile.mkdtemp(prefix="bench-files-"),
-           # The benchmark measures delivery, not the HTTP protections: 1,000 sign-ins from one address.
-           "PARTNERGRAPH_RATE_LIMIT": "false"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []),
-        "-m", "uvicorn", "gql.app:create_app", "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", "--ws-max-queue", "64", env=env,
-    )
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            with contextlib.suppress(httpx.TransportError):
-                if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                    return process
-            await asyncio.sleep(0.1)
-    raise SystemExit("the server did not start")
+    # The benchmark measures delivery, not the HTTP protections: 1,000 sign-ins from one address.
+    return await common.start_server(settings.database_url, port, env={"PARTNERGRAPH_RATE_LIMIT": "false"},
+                                     profile=os.environ.get("BENCH_PROFILE"), uvicorn_args=("--ws-max-queue", "64"))
 
 
 class Subscriber:
@@ -236,9 +222,7 @@ async def main() -> None:
         stop.set()
         await asyncio.sleep(0.2)
         await http.aclose()
-        server.send_signal(signal.SIGINT)  # (SIGINT: a profiled server writes its profile on the way out)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(server.wait(), 20)
+        await common.stop_server(server)  # (SIGINT: a profiled server writes its profile on the way out)
         if cluster is not None and cluster.directory:
             cluster.stop()
 
