@@ -24,6 +24,9 @@ from domain.model.people import ApiToken, CoWorker, Company, User
 from domain.model.jobs import Job, JobState
 from domain.model.persisted_queries import PersistedQuery
 from domain.model.sharepoint import SharePointConfiguration
+from domain.model.sharepoint_sync import (
+    SharePointDailySync, SharePointFolder, SharePointLibrarySync, SharePointSyncRun, SyncDirection, SyncStatus, SyncTrigger,
+)
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task
 
@@ -36,4 +39,6 @@ __all__ = [
     "Event", "EventKind", "EventLog",
     "PersistedQuery",
     "Job", "JobState", "SharePointConfiguration", "FileTransferState",
+    "SharePointDailySync", "SharePointFolder", "SharePointLibrarySync", "SharePointSyncRun", "SyncDirection",
+    "SyncStatus", "SyncTrigger",
 ]

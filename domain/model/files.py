@@ -54,6 +54,8 @@ class File(Versioned, Base):
     )
     transfer_error: Mapped[str | None] = mapped_column(Text)
     sharepoint_drive_id: Mapped[str | None] = mapped_column(String(200))
-    sharepoint_item_id: Mapped[str | None] = mapped_column(String(200))
+    sharepoint_item_id: Mapped[str | None] = mapped_column(String(200), index=True)
     sharepoint_web_url: Mapped[str | None] = mapped_column(String(2000))
     transferred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The item's eTag when a sync from SharePoint last read it: an unchanged eTag needs no read of its fields.
+    sharepoint_etag: Mapped[str | None] = mapped_column(String(200))

@@ -295,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             library = state.library_of_drive(drive_id)
             if library is None:
                 raise _not_found("drive")
-            base_id = library.root_id if ref == "root" else ref[len("items/"):]
+            base_id = library.root_id if ref in ("root", "items/root") else ref[len("items/"):]
             if base_id not in state.items or state.items[base_id].drive_id != drive_id:
                 raise _not_found("item")
             parent_id, name = base_id, None
@@ -327,6 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ("POST", "/children", "create_folder", self._create_folder),
                 ("GET", "/listItem", "list_item", self._list_item),
                 ("GET", "/delta", "delta", self._delta),
+                ("GET", "/delta()", "delta", self._delta),  # msgraph-sdk's OData function form
             ]
             for verb, suffix, op, handler in routes:
                 if method == verb and rest == suffix:

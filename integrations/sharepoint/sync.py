@@ -1,0 +1,155 @@
+"""Sync from SharePoint (SPEC §6): read a library's drive delta and bring partnergraph's files in step with it.
+
+A sync reads every page of the change set since the library's stored delta link (no link: every item, the
+first time), then applies it here in short transactions, and stores the new delta link last. So a sync cut
+short anywhere (between pages, between batches) leaves the old link, and the next run reads the same changes
+again and applies them again to the same end (applying is idempotent). A link Graph no longer accepts
+(410 Gone) starts a full enumeration, after which our files whose items were not seen are deleted.
+
+Only changes are read: an unchanged library costs one delta request; a file's list-item fields (momentTags)
+are read only when its eTag differs from the one stored at its last sync.
+"""
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from domain.db import Database
+from domain.sharepoint_layout import library_name
+from domain.sharepoint_sync import DriveChange, Outcome, decide, latest, owner_of_folder, tags_from_fields
+from domain import sharepoint_sync_store as store
+from integrations.sharepoint.errors import SharePointError
+from integrations.sharepoint.graph import GraphSession
+
+log = logging.getLogger("partnergraph.sharepoint.sync")
+PageHook = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class DeltaRead:
+    changes: list[DriveChange]
+    delta_link: str
+    full: bool  # a full enumeration (first sync, or after 410 Gone): what was not seen is gone
+    pages: int
+
+
+def drive_change(item) -> DriveChange:
+    """A msgraph DriveItem of a delta page as plain values."""
+    parent = item.parent_reference
+    return DriveChange(
+        item_id=item.id, deleted=item.deleted is not None, name=item.name,
+        parent_id=parent.id if parent is not None else None, is_folder=item.folder is not None,
+        is_root=item.root is not None, size=item.size or 0, etag=item.e_tag, web_url=item.web_url,
+        mime_type=item.file.mime_type if item.file is not None else None, created_at=item.created_date_time,
+    )
+
+
+async def read_delta(graph: GraphSession, drive_id: str, delta_link: str | None, *,
+                     on_page: PageHook | None = None) -> DeltaRead:
+    """Every page of the changes since `delta_link` (None: every item). A 410 Gone starts over from scratch."""
+    builder = graph.client.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
+    link, full, changes, pages, resyncs = delta_link, delta_link is None, [], 0, 0
+    while True:
+        try:
+            page = await graph.call(lambda: builder.with_url(link).get() if link else builder.get())
+        except SharePointError as error:
+            if error.status != 410 or resyncs:
+                raise
+            log.info("drive %s: the delta link expired (410 Gone); reading the whole library again", drive_id)
+            link, full, changes, pages, resyncs = None, True, [], 0, 1
+            continue
+        pages += 1
+        changes.extend(drive_change(item) for item in page.value or [])
+        if on_page is not None:
+            await on_page(pages)
+        if page.odata_next_link:
+            link = page.odata_next_link
+            continue
+        if not page.odata_delta_link:
+            raise SharePointError("a delta page had neither @odata.nextLink nor @odata.deltaLink")
+        return DeltaRead(latest(changes), page.odata_delta_link, full, pages)
+
+
+async def read_tags(graph: GraphSession, drive_id: str, item_id: str) -> tuple[str, ...] | None:
+    """The file's tags from its list item's momentTags; None when the library has no such column."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.drives.item.items.item.list_item.list_item_request_builder import ListItemRequestBuilder
+
+    config = RequestConfiguration(
+        query_parameters=ListItemRequestBuilder.ListItemRequestBuilderGetQueryParameters(expand=["fields"]))
+    item = await graph.call(
+        lambda: graph.client.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).list_item.get(
+            request_configuration=config), missing_ok=True)
+    if item is None or item.fields is None:
+        return None
+    return tags_from_fields(item.fields.additional_data or {})
+
+
+async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, on_page: PageHook | None = None,
+                       batch: int = store.CHUNK) -> store.Counts:
+    """Brings the customer's files in step with its library; returns what it changed."""
+    counts = store.Counts()
+    async with db.read() as session:
+        state = await store.library_state(session, customer_id)
+    if state.drive_id is None:
+        library_id = await graph.find_library(library_name(state.customer_name))
+        if library_id is None:
+            return counts  # nothing of this customer is in SharePoint yet
+        drive_id = await graph.library_drive(library_id)
+        async with db.transaction() as session:
+            await store.remember_library(session, customer_id, library_id, drive_id)
+        state = replace(state, library_id=library_id, drive_id=drive_id, root_id=None, delta_link=None)
+
+    read = await read_delta(graph, state.drive_id, state.delta_link, on_page=on_page)
+    root_id = next((c.item_id for c in read.changes if c.is_root), None) or state.root_id
+    async with db.transaction() as session:
+        await store.store_folders(session, state.drive_id, read.changes, full=read.full)
+
+    files = [c for c in read.changes if c.is_file or c.deleted]
+    async with db.read() as session:
+        known = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in files])
+        known_etags = {item_id: row.sharepoint_etag for item_id, row in known.items()}
+    # Fields only where something may have changed: a new item, or an eTag other than the one stored.
+    tags: dict[str, tuple[str, ...] | None] = {}
+    for change in files:
+        if change.is_file and (change.item_id not in known_etags or known_etags[change.item_id] != change.etag):
+            tags[change.item_id] = await read_tags(graph, state.drive_id, change.item_id)
+
+    for part in store.chunks(files, batch):
+        await _apply(db, state, root_id, part, tags, counts)
+
+    if read.full:
+        seen = {c.item_id for c in read.changes if not c.deleted}
+        async with db.transaction() as session:
+            counts.deleted += await store.delete_vanished(session, state.company_id, state.drive_id, seen)
+    async with db.transaction() as session:
+        await store.store_delta_link(session, state, root_id=root_id, delta_link=read.delta_link)
+    return counts
+
+
+async def _apply(db: Database, state: store.LibraryState, root_id: str | None, changes: list[DriveChange],
+                 tags: dict[str, tuple[str, ...] | None], counts: store.Counts) -> None:
+    async with db.transaction() as session:
+        parents = await store.folder_parents(session, state.drive_id)
+        entities = await store.entity_folders(session, state.customer_id)
+        rows = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in changes])
+        row_tags = await store.tags_of(session, [row.id for row in rows.values()])
+        waiting = await store.waiting_uploads(session, state.company_id,
+                                              [c.name for c in changes if c.item_id not in rows and c.name])
+        for change in changes:
+            row = rows.get(change.item_id)
+            owner = owner_of_folder(change.parent_id, parents=parents, entity_folders=entities, root_id=root_id,
+                                    customer_id=state.customer_id) if change.is_file else None
+            ours = owner is not None and (owner, change.name, change.size) in waiting
+            decision = decide(change, store.as_known(row, row_tags.get(row.id, ())) if row is not None else None,
+                              owner=owner, tags=tags.get(change.item_id), ours_on_the_way=ours)
+            if decision.outcome in (Outcome.UNCHANGED, Outcome.SKIPPED):
+                continue
+            try:
+                async with session.begin_nested():
+                    await store.apply_file(session, state, change, row, decision)
+            except Exception as error:  # one bad item must not hold up the rest of the library
+                log.warning("drive %s item %s: %s", state.drive_id, change.item_id, error, exc_info=True)
+                counts.failed += 1
+                counts.errors.append(f"{change.name or change.item_id}: {error}"[:500])
+                continue
+            counts.add(decision.outcome)

@@ -1,0 +1,75 @@
+"""The `sharepoint.sync` and `sharepoint.sync_settle` job handlers (SPEC §6): one sync run, either direction.
+
+FROM_SHAREPOINT reads the customer's library delta with no transaction open and applies it
+(integrations.sharepoint.sync); a project's sync brings its customer's whole library up to date, since the
+delta link is per library and a change left unapplied would be lost. TO_SHAREPOINT hands the scope's files to
+the transfer queue (domain.services.sharepoint_sync). A transient Graph failure is retried by the queue from
+the stored delta link; a job that finally fails leaves its run FAILED with the error.
+"""
+import datetime as dt
+
+from sqlalchemy import select
+
+from domain import jobs
+from domain.db import Database
+from domain.model import SharePointConfiguration, SyncDirection, utcnow
+from domain.services import sharepoint_sync as service
+from integrations.sharepoint.errors import SharePointError
+from integrations.sharepoint.sync import PageHook, sync_library
+from domain.errors import DomainError
+from domain.sharepoint_config import SecretBox
+from integrations.sharepoint.connection import SharePointConnection
+from integrations.sharepoint.transfer_job import GraphFactory, default_graph
+
+
+def _connection(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
+    if configuration is None or not configuration.client_secret_encrypted:
+        raise jobs.PermanentFailure("SharePoint is not configured for this company (or has no client secret).")
+    try:
+        secret = SecretBox.from_settings(db.settings).open(configuration.client_secret_encrypted)
+    except DomainError as error:
+        raise jobs.PermanentFailure(error.message) from None
+    return SharePointConnection.from_settings(
+        db.settings, tenant_id=configuration.tenant_id, client_id=configuration.client_id, client_secret=secret,
+        site_url=configuration.site_url, apply_content_type=configuration.apply_content_type,
+    )
+
+
+async def run_sync(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFactory = default_graph,
+                   on_page: PageHook | None = None) -> None:
+    run_id = job.payload.get("run_id")
+    run = await service.start_run(db, run_id)
+    if run is None:
+        return  # ended already (a rerun after the commit that closed it)
+    if run.direction is SyncDirection.TO_SHAREPOINT:
+        await service.send_to_sharepoint(db, run_id)
+        return
+    async with db.read() as session:
+        configuration = await session.scalar(select(SharePointConfiguration).where(
+            SharePointConfiguration.company_id == run.company_id))
+    connection = _connection(db, configuration)
+    try:
+        async with graph_for(connection) as graph:
+            counts = await sync_library(db, graph, run.customer_id, on_page=on_page)
+    except SharePointError as error:
+        if not error.transient:
+            raise jobs.PermanentFailure(error.message) from None
+        later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
+        raise jobs.RetryLater(error.message, not_before=later) from None
+    await service.finish_run(db, run_id, created=counts.created, updated=counts.updated, moved=counts.moved,
+                             deleted=counts.deleted, failed=counts.failed, errors=counts.errors)
+
+
+def sync_job_kind(graph_for: GraphFactory = default_graph) -> jobs.JobKind:
+    async def run(db: Database, job: jobs.ClaimedJob) -> None:
+        await run_sync(db, job, graph_for=graph_for)
+
+    return jobs.JobKind(service.SYNC_JOB, run, on_dead=service.run_failed)
+
+
+def settle_job_kind() -> jobs.JobKind:
+    async def run(db: Database, job: jobs.ClaimedJob) -> None:
+        await service.settle(db, job.payload.get("run_id"))
+
+    return jobs.JobKind(service.SETTLE_JOB, run, on_dead=service.run_failed)
+

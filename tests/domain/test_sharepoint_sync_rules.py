@@ -1,0 +1,78 @@
+"""The pure decisions of a sync from SharePoint: whose a folder is, and what one delta change means for a file."""
+from domain.file_rules import EntityKind
+from domain.sharepoint_sync import (
+    DriveChange, KnownFile, Outcome, decide, latest, owner_of_folder, tags_from_fields, vanished,
+)
+
+PROJECT = (EntityKind.PROJECT, 7)
+ACTIVITY = (EntityKind.ACTIVITY, 9)
+PARENTS = {"P": "ROOT", "A": "P", "DRAFTS": "A", "2026": "DRAFTS", "LOOSE": "ROOT", "LOOP1": "LOOP2", "LOOP2": "LOOP1"}
+ENTITIES = {"P": PROJECT, "A": ACTIVITY}
+
+
+def owner(folder):
+    return owner_of_folder(folder, parents=PARENTS, entity_folders=ENTITIES, root_id="ROOT", customer_id=3)
+
+
+def test_a_folder_belongs_to_the_nearest_entity_folder_above_it_and_the_root_to_the_customer():
+    assert owner("A") == ACTIVITY
+    assert owner("2026") == ACTIVITY
+    assert owner("P") == PROJECT
+    assert owner("LOOSE") == (EntityKind.CUSTOMER, 3)
+    assert owner("ROOT") == (EntityKind.CUSTOMER, 3)
+
+
+def test_a_folder_outside_the_known_tree_or_in_a_loop_belongs_to_nobody():
+    assert owner("ELSEWHERE") is None
+    assert owner("LOOP1") is None
+    assert owner(None) is None
+
+
+def test_moment_tags_are_split_trimmed_deduplicated_and_sorted_and_a_missing_column_keeps_the_tags():
+    assert tags_from_fields({"momentTags": " signed;Contract ; ;SIGNED"}) == ("Contract", "signed")
+    assert tags_from_fields({"momentTags": ["b", "a"]}) == ("a", "b")
+    assert tags_from_fields({"momentTags": ""}) == ()
+    assert tags_from_fields({"FileLeafRef": "a.txt"}) is None
+    assert tags_from_fields(None) is None
+
+
+KNOWN = KnownFile(1, "offer.pdf", PROJECT, ("Contract",), '"e1"', "https://x/offer.pdf")
+
+
+def change(**values):
+    base = {"item_id": "I", "name": "offer.pdf", "parent_id": "P", "size": 3, "etag": '"e1"',
+            "web_url": "https://x/offer.pdf"}
+    return DriveChange(**{**base, **values})
+
+
+def test_a_new_item_in_a_known_folder_is_created_and_one_outside_or_our_own_upload_is_skipped():
+    assert decide(change(), None, owner=PROJECT, tags=("a",)).outcome is Outcome.CREATED
+    assert decide(change(), None, owner=None, tags=None).outcome is Outcome.SKIPPED
+    assert decide(change(), None, owner=PROJECT, tags=None, ours_on_the_way=True).outcome is Outcome.SKIPPED
+
+
+def test_a_rename_or_a_tag_edit_updates_and_another_entity_folder_moves():
+    renamed = decide(change(name="offer v2.pdf"), KNOWN, owner=PROJECT, tags=None)
+    assert (renamed.outcome, renamed.name, renamed.tags) == (Outcome.UPDATED, "offer v2.pdf", None)
+    retagged = decide(change(etag='"e2"'), KNOWN, owner=PROJECT, tags=("Contract", "Signed"))
+    assert (retagged.outcome, retagged.tags) == (Outcome.UPDATED, ("Contract", "Signed"))
+    moved = decide(change(parent_id="A"), KNOWN, owner=ACTIVITY, tags=None)
+    assert (moved.outcome, moved.owner) == (Outcome.MOVED, ACTIVITY)
+
+
+def test_the_same_tags_in_another_case_an_etag_alone_or_nothing_at_all_change_nothing_a_user_sees():
+    assert decide(change(etag='"e2"'), KNOWN, owner=PROJECT, tags=("contract",)).outcome is Outcome.REFRESHED
+    assert decide(change(), KNOWN, owner=PROJECT, tags=None).outcome is Outcome.UNCHANGED
+    # A file moved somewhere unknown keeps its entity rather than being lost.
+    assert decide(change(parent_id="X"), KNOWN, owner=None, tags=None).outcome is Outcome.UNCHANGED
+
+
+def test_deletions_delete_known_files_and_ignore_unknown_ones():
+    assert decide(DriveChange("I", deleted=True), KNOWN, owner=None, tags=None).outcome is Outcome.DELETED
+    assert decide(DriveChange("I", deleted=True), None, owner=None, tags=None).outcome is Outcome.UNCHANGED
+
+
+def test_an_item_reported_twice_in_one_change_set_counts_in_its_last_state_and_a_full_read_finds_the_vanished():
+    changes = latest([change(name="a"), change(item_id="J"), change(name="b")])
+    assert [(c.item_id, c.name) for c in changes] == [("J", "offer.pdf"), ("I", "b")]
+    assert vanished({"I", "J", "K"}, {"I", "J"}) == {"K"}

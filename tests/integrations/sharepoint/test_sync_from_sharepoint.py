@@ -1,0 +1,225 @@
+"""A sync from SharePoint over real HTTP against the Graph emulator: each kind of change made in SharePoint itself
+reaches partnergraph, a sync cut short converges when run again, and an expired delta link (410) re-reads all."""
+import pytest
+from sqlalchemy import select
+
+from domain import model as m
+from domain import sharepoint_sync_store as store
+from integrations.sharepoint import sync as sync_module
+from tests.graph_emulator.delta import book, expire_tokens
+from tests.integrations.sharepoint.sync_seeds import a_library, file_rows, sharepoint_db, sync, tags_of  # noqa: F401
+
+
+async def test_a_first_sync_of_a_library_holding_only_our_own_transfers_changes_nothing(sharepoint_db, graph_emulator):
+    library = await a_library(sharepoint_db, graph_emulator)
+    before = await file_rows(sharepoint_db)
+
+    counts = await sync(sharepoint_db, graph_emulator, library)
+
+    assert (counts.created, counts.updated, counts.moved, counts.deleted, counts.failed) == (0, 0, 0, 0, 0)
+    after = await file_rows(sharepoint_db)
+    assert sorted(after) == ["offer.pdf", "plan.pdf"] and after["offer.pdf"].id == before["offer.pdf"].id
+    async with sharepoint_db.read() as session:
+        link = await session.scalar(select(m.SharePointLibrarySync.delta_link))
+    assert "token=" in link
+
+
+async def test_files_added_in_sharepoint_in_an_entity_folder_or_below_it_become_that_entitys_files(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    user.add_file(library.folder("Harbour"), "minutes.docx", b"minutes")
+    drafts = user.add_folder(library.folder("Harbour", "10 Design"), "Drafts")
+    user.add_file(user.add_folder(drafts, "2026"), "sketch.png", b"png", fields={"momentTags": "Draft; Sketch"})
+    user.add_file(library.folder(), "framework agreement.pdf", b"pdf")
+    loose = user.add_folder(library.folder(), "Scans")
+    user.add_file(loose, "scan.pdf", b"scan")
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert (counts.created, counts.failed) == (4, 0)
+    rows = await file_rows(db)
+    assert rows["minutes.docx"].project_id == library.project_id
+    assert rows["sketch.png"].activity_id == library.activity_id
+    # The library root, and folders no entity owns, belong to the customer.
+    assert rows["framework agreement.pdf"].customer_id == library.customer_id
+    assert rows["scan.pdf"].customer_id == library.customer_id
+    sketch = rows["sketch.png"]
+    item = library.folder("Harbour", "10 Design", "Drafts", "2026", "sketch.png")
+    assert (sketch.transfer_state, sketch.sharepoint_item_id) == (m.FileTransferState.TRANSFERRED, item.id)
+    assert sketch.sharepoint_web_url == graph_emulator.state.web_url(item)
+    assert (sketch.size, sketch.content_type, sketch.uploaded_by_id) == (3, "image/png", None)
+    assert await tags_of(db, sketch.id) == ["Draft", "Sketch"]
+    # Run again with nothing changed: one delta request, nothing read item by item, nothing applied.
+    calls = len(graph_emulator.calls())
+    again = await sync(db, graph_emulator, library)
+    assert (again.created, again.updated) == (0, 0)
+    assert [c[0] for c in graph_emulator.calls()[calls:]] == ["delta"]
+
+
+async def test_renames_moves_tag_edits_and_deletions_in_sharepoint_update_partnergraph(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    offer = library.folder("Harbour", "offer.pdf")
+    plan = library.folder("Harbour", "10 Design", "plan.pdf")
+    user.rename(offer, "offer v2.pdf")
+    user.set_fields(offer, momentTags="Contract; Signed")
+    user.move(plan, library.folder("Harbour"))
+    doomed = user.add_file(library.folder("Harbour"), "old.txt")
+    await sync(db, graph_emulator, library)
+    user.delete(doomed)
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert (counts.created, counts.updated, counts.moved, counts.deleted) == (0, 0, 0, 1)
+    rows = await file_rows(db)
+    assert sorted(rows) == ["offer v2.pdf", "plan.pdf"]
+    assert rows["offer v2.pdf"].id == library.offer_id and await tags_of(db, library.offer_id) == ["Contract", "Signed"]
+    assert (rows["plan.pdf"].project_id, rows["plan.pdf"].activity_id) == (library.project_id, None)
+    assert rows["offer v2.pdf"].sharepoint_web_url == graph_emulator.state.web_url(offer)
+
+
+async def test_each_kind_of_change_is_counted_once(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    user.rename(library.folder("Harbour", "offer.pdf"), "offer v2.pdf")
+    user.move(library.folder("Harbour", "10 Design", "plan.pdf"), library.folder())
+    user.add_file(library.folder("Harbour"), "new.txt")
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert (counts.created, counts.updated, counts.moved, counts.deleted) == (1, 1, 1, 0)
+    assert (await file_rows(db))["plan.pdf"].customer_id == library.customer_id
+
+
+async def test_a_folder_renamed_or_moved_in_sharepoint_keeps_its_link(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    project_folder = library.folder("Harbour")
+    activity_folder = library.folder("Harbour", "10 Design")
+    user.rename(project_folder, "Harbour (2026)")
+    archive = user.add_folder(library.folder(), "Archive")
+    user.move(activity_folder, archive, name="Design, old")
+    await sync(db, graph_emulator, library)
+    user.add_file(project_folder, "after rename.txt")
+    user.add_file(activity_folder, "after move.txt")
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert counts.created == 2
+    rows = await file_rows(db)
+    assert rows["after rename.txt"].project_id == library.project_id
+    assert rows["after move.txt"].activity_id == library.activity_id
+    # Files already there keep their entity: their items did not change.
+    assert rows["plan.pdf"].activity_id == library.activity_id
+    async with db.read() as session:
+        assert (await session.get(m.Project, library.project_id)).sharepoint_folder_id == project_folder.id
+
+
+async def test_a_sync_killed_between_delta_pages_converges_when_run_again(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    for n in range(5):
+        user.add_file(library.folder("Harbour"), f"page {n}.txt")
+    user.rename(library.folder("Harbour", "offer.pdf"), "offer v2.pdf")
+    book(graph_emulator.state).page_size = 2
+
+    async def killed_after_the_second_page(pages: int) -> None:
+        if pages == 2:
+            raise KeyboardInterrupt("killed between delta pages")
+
+    with pytest.raises(KeyboardInterrupt):
+        await sync(db, graph_emulator, library, on_page=killed_after_the_second_page)
+    assert sorted(await file_rows(db)) == ["offer.pdf", "plan.pdf"]
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert (counts.created, counts.updated) == (5, 1)
+    assert sorted(await file_rows(db)) == ["offer v2.pdf", "page 0.txt", "page 1.txt", "page 2.txt", "page 3.txt",
+                                           "page 4.txt", "plan.pdf"]
+
+
+async def test_a_sync_killed_between_applied_batches_converges_without_duplicates(
+    sharepoint_db, graph_emulator, monkeypatch
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    for n in range(6):
+        library.user.add_file(library.folder("Harbour"), f"batch {n}.txt")
+    real, applied = sync_module._apply, []
+
+    async def dying_after_two_batches(*args, **kwargs):
+        if len(applied) == 2:
+            raise KeyboardInterrupt("killed between batches")
+        applied.append(1)
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "_apply", dying_after_two_batches)
+    with pytest.raises(KeyboardInterrupt):
+        await sync(db, graph_emulator, library, batch=2)
+    monkeypatch.setattr(sync_module, "_apply", real)
+    assert len(await file_rows(db)) == 2 + 4
+
+    counts = await sync(db, graph_emulator, library, batch=2)
+
+    # The rerun read the same change set again (the link was not stored) and made only what was missing.
+    assert counts.created == 2
+    names = [row.name for row in (await file_rows(db)).values()]
+    assert sorted(names) == sorted(["offer.pdf", "plan.pdf", *(f"batch {n}.txt" for n in range(6))])
+    async with db.read() as session:
+        assert len(list(await session.scalars(select(m.File)))) == 8
+
+
+async def test_an_expired_delta_link_re_reads_the_library_and_converges_to_the_same_state(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    user = library.user
+    user.delete(library.folder("Harbour", "offer.pdf"))
+    user.add_file(library.folder("Harbour", "10 Design"), "late.txt")
+    user.set_fields(library.folder("Harbour", "10 Design", "plan.pdf"), momentTags="Final")
+    expire_tokens(graph_emulator.state)
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert [c for c in graph_emulator.calls("delta")][-2][1].count("token=") == 1  # the refused link
+    assert (counts.created, counts.updated, counts.deleted) == (1, 1, 1)
+    rows = await file_rows(db)
+    assert sorted(rows) == ["late.txt", "plan.pdf"]
+    assert rows["late.txt"].activity_id == library.activity_id and await tags_of(db, library.plan_id) == ["Final"]
+    # And the library is followed again from the fresh link: nothing more to do.
+    again = await sync(db, graph_emulator, library)
+    assert (again.created, again.updated, again.deleted) == (0, 0, 0)
+
+
+async def test_our_own_upload_seen_before_its_transfer_recorded_it_is_not_made_a_second_file(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    async with db.transaction() as session:
+        waiting = m.File(company_id=library.acme.id, name="report.pdf", size=6, content_type="application/pdf",
+                         sha256="0" * 64, project_id=library.project_id, transfer_state=m.FileTransferState.PENDING)
+        session.add(waiting)
+    library.user.add_file(library.folder("Harbour"), "report.pdf", b"report")
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert counts.created == 0 and sorted(await file_rows(db)) == ["offer.pdf", "plan.pdf", "report.pdf"]
+
+
+def test_the_store_reads_changes_in_chunks_that_fit_any_database():
+    assert [len(part) for part in store.chunks(list(range(1201)))] == [500, 500, 201]
