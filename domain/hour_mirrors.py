@@ -160,7 +160,10 @@ async def _main_activity(session: AsyncSession, activity_id: int, main_project_i
 async def clone_target(session: AsyncSession, source: Expense) -> CloneTarget | None:
     """Where `source`'s clone belongs; None when the expense is not on a secondary project."""
     side = await _main_side(session, source.project_id, source.co_worker_id)
-    return None if side is None else CloneTarget(*side)
+    if side is None:
+        return None
+    company_id, main_id, share_expenses, external_id = side
+    return CloneTarget(company_id, main_id, external_id, share_expenses)
 
 
 # --- mirrors of hours -------------------------------------------------------------------
@@ -229,7 +232,7 @@ async def write_expense_clone(session: AsyncSession, source: Expense) -> Expense
         return clone
     if all(getattr(clone, key) == value for key, value in values.items()):
         return clone
-    check_pair_editable(source.status, clone.status, noun="expense")
+    check_pair_editable(source.status, clone.status, noun="expenses")
     for key, value in values.items():
         setattr(clone, key, value)
     return clone

@@ -23,6 +23,7 @@ from gql.pagination import Order
 TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
 # Files newest first: ids grow with uploads, and an id keyset is exact where timestamps may tie.
 FILES_ORDER = Order(((m.File.id, True),))
+EXPENSES_ORDER = Order(((m.Expense.date, True), (m.Expense.id, True)))
 
 
 def by_id_order(model) -> Order:
@@ -64,6 +65,7 @@ class Loaders:
     partner_group_by_id: RowByIdLoader
     partner_link_by_id: RowByIdLoader
     task_by_id: RowByIdLoader
+    expense_by_id: RowByIdLoader
     partners: PartnerLoaders
     contacts_by_customer: Children
     projects_by_customer: Children
@@ -75,6 +77,7 @@ class Loaders:
     time_records_by_co_worker: Children
     files_by_customer: Children
     files_by_project: Children
+    expenses_by_project: Children
     tags_by_file: TagNamesByFileLoader
     storage_location_by_file: StorageLocationByFileLoader
     pending_transfers_by_customer: PendingTransferCountLoader
@@ -103,6 +106,7 @@ class Loaders:
             partner_group_by_id=by_id(m.PartnerGroup),
             partner_link_by_id=by_id(m.PartnerLink),
             task_by_id=by_id(m.Task),
+            expense_by_id=by_id(m.Expense),
             partners=PartnerLoaders.for_request(db, viewer),
             contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),
             projects_by_customer=children(m.Project, [m.Project.customer_id]),
@@ -118,6 +122,7 @@ class Loaders:
             ),
             files_by_customer=children(m.File, [m.File.customer_id], FILES_ORDER),
             files_by_project=children(m.File, [m.File.project_id], FILES_ORDER),
+            expenses_by_project=children(m.Expense, [m.Expense.project_id], EXPENSES_ORDER),
             tags_by_file=TagNamesByFileLoader(db),
             storage_location_by_file=StorageLocationByFileLoader(db),
             pending_transfers_by_customer=PendingTransferCountLoader(db, viewer, "customer"),
