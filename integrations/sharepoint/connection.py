@@ -98,9 +98,30 @@ def graph_service_client(connection: SharePointConnection, credential: Any):
     parts = urlsplit(connection.graph_url)
     if parts.scheme != "https" and parts.hostname not in LOOPBACK:
         raise ValueError("a plain-http Graph URL is allowed only on this machine (loopback)")
-    from msgraph import GraphServiceClient
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphRequestAdapter, GraphServiceClient
 
-    client = GraphServiceClient(credentials=credential, scopes=[connection.scope])
+    provider = AzureIdentityAuthenticationProvider(credential, scopes=[connection.scope])
+    client = GraphServiceClient(request_adapter=GraphRequestAdapter(provider, client=graph_http_client()))
     # Not an httpx base_url: that produces "//" paths (reference/graph-notes.md).
     client.request_adapter.base_url = connection.graph_url.rstrip("/")
     return client
+
+
+def graph_http_client():
+    """The SDK's own httpx pipeline without its RetryHandler. That handler retries 429/503/504 up to three
+    times inside each call, under our own retries (graph.GraphSession.call) and the job queue's: an outage
+    cost up to four times the requests, and waits nobody decided. Retrying is decided in one place, ours."""
+    from kiota_http.kiota_client_factory import KiotaClientFactory
+    from kiota_http.middleware import RetryHandler
+    from msgraph.graph_request_adapter import options
+    from msgraph_core import GraphClientFactory
+    from msgraph_core.middleware import GraphTelemetryHandler
+    from msgraph_core.middleware.options import GraphTelemetryHandlerOption
+
+    middleware = [handler for handler in KiotaClientFactory.get_default_middleware(options)
+                  if not isinstance(handler, RetryHandler)]
+    middleware.append(GraphTelemetryHandler(options=options[GraphTelemetryHandlerOption.get_key()]))
+    return GraphClientFactory.create_with_custom_middleware(middleware)

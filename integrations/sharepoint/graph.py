@@ -1,7 +1,8 @@
 """The Graph calls a transfer makes, on msgraph-sdk, with Graph's failures turned into SharePointError.
 
-The SDK's retry middleware already retries 429/503/504 on JSON calls (honouring Retry-After); this module
-adds retries for dropped connections and for throttling that outlasts the middleware.
+Retries are decided here alone (`GraphSession.call`: 429, 503, 5xx and dropped connections, honouring
+Retry-After), then by the job queue: the SDK's own retry middleware is left out of its pipeline
+(connection.graph_http_client), so an outage is not retried three times inside each of our attempts.
 """
 import asyncio
 from collections.abc import Awaitable, Callable
