@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from domain import model as m
+from domain.tokens import viewer_for_token
+from gql.delivery import Delivery
 from tests.factories import add_project, gid, graphql
 from tests.partner_fixtures import PartnerHours, partner_hours_setup
 
@@ -122,6 +124,20 @@ async def test_a_mirror_is_an_event_of_the_main_company_so_its_integrators_see_p
     mirror = await mirror_of(db, source_id)
     assert await time_record_events(db, source_id) == [("CREATED", family.partner.id, family.secondary_project_id)]
     assert await time_record_events(db, mirror.id) == [("CREATED", family.main.id, family.main_project_id)]
+
+
+async def test_the_main_companys_leader_is_delivered_the_mirrors_event_and_the_partner_its_source(db, client, family):
+    source_id = await register(client, family)
+    mirror = await mirror_of(db, source_id)
+    async with db.read() as session:
+        batch = list(await session.scalars(
+            select(m.Event).where(m.Event.kind == m.EventKind.TIME_RECORD).order_by(m.Event.id)))
+    main_leader = await viewer_for_token(db, family.main["leader"].token)
+    partner_admin = await viewer_for_token(db, family.partner["admin"].token)
+    _, to_main = await Delivery(db).visible(main_leader, batch)
+    _, to_partner = await Delivery(db).visible(partner_admin, batch)
+    assert [row.node_id for row, _ in to_main] == [mirror.id]
+    assert [row.node_id for row, _ in to_partner] == [source_id]
 
 
 async def test_changing_the_source_changes_its_mirror_in_the_same_request(db, client, family):
