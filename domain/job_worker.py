@@ -51,6 +51,7 @@ class Worker:
         self.keep_done, self._purged_at = keep_done, 0.0
         self.name = name or worker_name()
         self._wake = asyncio.Event()
+        self._periodic_at: dict[str, float] = {}
 
     def wake(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -69,6 +70,7 @@ class Worker:
         while not stop.is_set():
             # Cleared before looking, so a wake-up that comes while we look is not lost.
             self._wake.clear()
+            await self.run_periodic()
             try:
                 ran = await self.run_one(slot)
             except Exception:
@@ -106,6 +108,17 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         return job
+
+    async def run_periodic(self) -> None:
+        """The registry's clock work that is due (each entry at most once per its interval in this worker)."""
+        for name, seconds, run in self.registry.periodic:
+            if time.monotonic() - self._periodic_at.get(name, -seconds) < seconds:
+                continue
+            self._periodic_at[name] = time.monotonic()
+            try:
+                await run(self.db)
+            except Exception:
+                log.exception("periodic %s failed; again in %s s", name, seconds)
 
     async def _purge_now_and_then(self) -> None:
         if self.keep_done is None or time.monotonic() - self._purged_at < PURGE_EVERY_SECONDS:

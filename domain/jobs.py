@@ -82,11 +82,21 @@ class JobKind:
     on_dead: DeadHook | None = None
 
 
+# Work a worker does on a clock rather than from the queue (e.g. queueing the daily SharePoint syncs); it must be
+# safe to run in several workers at once, since every worker runs it.
+Periodic = Callable[[Database], Awaitable[object]]
+
+
 class Registry:
     """Handlers by job kind. A job of a kind nobody registered goes dead with a clear error."""
 
     def __init__(self) -> None:
         self._kinds: dict[str, JobKind] = {}
+        self.periodic: list[tuple[str, float, Periodic]] = []
+
+    def every(self, name: str, seconds: float, run: Periodic) -> None:
+        """Runs `run(db)` in each worker about every `seconds` (first soon after it starts)."""
+        self.periodic.append((name, seconds, run))
 
     def register(self, kind: JobKind) -> None:
         self._kinds[kind.name] = kind
