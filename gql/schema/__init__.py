@@ -27,7 +27,9 @@ from gql.schema.partner_queries import PartnerQueries
 from gql.schema.partners import PartnerGroup
 from gql.schema.projects import Activity, Milestone, Project
 from gql.schema.query import Query
+from gql.schema.reconciliation import ReconciliationMutations, ReconciliationQueries
 from gql.schema.sharepoint import SharePointMutations, SharePointQueries
+from gql.schema.sharepoint_sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
 from gql.schema.subscriptions import EventQueries, Subscription
 from gql.connection import ConnectionOperations
 
@@ -46,6 +48,8 @@ Mutation = merge_types(
         PartnerMutations,
         TaskMutations,
         SharePointMutations,
+        SharePointSyncMutations,
+        ReconciliationMutations,
     ),
 )
 
@@ -60,7 +64,7 @@ class Schema(strawberry.federation.Schema):
 schema = Schema(
     federation_version="2.9",
     query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries,
-                                  HoursReportQueries)),
+                                  HoursReportQueries, ReconciliationQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
