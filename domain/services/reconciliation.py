@@ -13,7 +13,7 @@ side in their own reports; the reconciliation compares both sides, so it is the 
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Numeric, and_, func, or_, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from domain import events, hour_mirrors
 from domain.db import Database
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, Locked
 from domain.hour_reconciliation import (
     Discrepancy,
     DiscrepancyKind,
@@ -266,7 +266,13 @@ async def resync_partner_hours(db: Database, viewer: Viewer, project_id: int) ->
             s.id: s for s in await session.scalars(select(TimeRecord).where(TimeRecord.id.in_(list(by_source))))
         } if by_source else {}
         for source_id, repairs in by_source.items():
-            mirror = await hour_mirrors.write_mirror(session, sources[source_id])
+            try:
+                mirror = await hour_mirrors.write_mirror(session, sources[source_id])
+            except Locked:
+                # The main company approved the mirror after the diff was read (its rows are not locked here):
+                # write_mirror refused before writing anything, so the pair is reported like any locked one.
+                result.not_repaired += [NotRepaired(replace(d, locked=True), NotRepairedReason.LOCKED) for d in repairs]
+                continue
             await session.flush()
             action = ResyncAction.CREATED if repairs[0].kind == DiscrepancyKind.MISSING_MIRROR else ResyncAction.UPDATED
             result.changes.append(MirrorChange(action, mirror.id, source_id, tuple(d.kind for d in repairs)))
