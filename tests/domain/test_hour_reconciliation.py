@@ -91,3 +91,17 @@ def test_unequal_totals_unbalance_even_without_a_listed_discrepancy():
                            secondary_totals=[])
     assert not found.balanced
     assert (found.people[0].main_hours, found.people[0].secondary_hours) == (Decimal("1.00"), Decimal("0.00"))
+
+
+def test_a_period_must_end_after_it_starts_and_last_at_most_five_years():
+    import pytest
+
+    from domain.errors import InvalidInput
+    from domain.services.reconciliation import check_period
+
+    check_period(DAY, DAY)
+    check_period(DAY, DAY.replace(year=2031))
+    for date_to in (DAY - dt.timedelta(days=1), DAY.replace(year=2032)):
+        with pytest.raises(InvalidInput) as refused:
+            check_period(DAY, date_to)
+        assert refused.value.field == "to"
