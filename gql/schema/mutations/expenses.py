@@ -13,7 +13,7 @@ from gql.resolvers.mutation import decode_optional_id, given, payload
 from gql.schema.common import UserError
 from gql.schema.expenses import Expense
 from gql.schema.hours import HourStatus
-from gql.schema.mutations.hours import _decode_all
+from gql.schema.mutations.hours import decode_all
 
 
 @strawberry.input(description="Your own expense; admins and the project's leader may give another member's "
@@ -112,7 +112,7 @@ class ExpenseMutations:
             if len(input.ids) > hour_statuses.MAX_IDS:
                 raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
             rows = await hour_statuses.set_expense_statuses(
-                info.context.db, info.context.viewer, _decode_all(input.ids, "Expense"), input.status)
+                info.context.db, info.context.viewer, decode_all(input.ids, "Expense"), input.status)
             return {"expenses": [Expense.from_row(row) for row in rows]}
 
         return await payload(ExpensesSetStatusPayload, call)

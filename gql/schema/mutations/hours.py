@@ -79,7 +79,7 @@ class TimeRecordsApprovePayload:
     time_records: list[TimeRecord] = strawberry.field(default_factory=list)
 
 
-def _decode_all(ids: list[strawberry.ID], type_name: str = "TimeRecord") -> list[int]:
+def decode_all(ids: list[strawberry.ID], type_name: str = "TimeRecord") -> list[int]:
     """Every id decoded, or every malformed one reported by its index."""
     decoded, errors = [], []
     for index, value in enumerate(ids):
@@ -134,7 +134,7 @@ class TimeRecordMutations:
         async def call():
             if len(input.ids) > service.MAX_APPROVALS:
                 raise InvalidInput(f"At most {service.MAX_APPROVALS} ids at a time.", field="ids")
-            rows = await service.approve_time_records(info.context.db, info.context.viewer, _decode_all(input.ids))
+            rows = await service.approve_time_records(info.context.db, info.context.viewer, decode_all(input.ids))
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}
 
         return await payload(TimeRecordsApprovePayload, call)
@@ -147,7 +147,7 @@ class TimeRecordMutations:
             if len(input.ids) > hour_statuses.MAX_IDS:
                 raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
             rows = await hour_statuses.set_time_record_statuses(
-                info.context.db, info.context.viewer, _decode_all(input.ids), input.status)
+                info.context.db, info.context.viewer, decode_all(input.ids), input.status)
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}
 
         return await payload(TimeRecordsSetStatusPayload, call)
