@@ -5,7 +5,8 @@ this module makes that place exist (content type, library, folders), puts the by
 list item, and says which ids it used so the caller can remember them on its rows.
 
 Running it twice never makes two items: before uploading, it looks in the folder for the name it is about
-to use (and its numbered variants) and takes an item of the same size as the earlier run's upload.
+to use (and its numbered variants) and takes an item with the same contents (size and QuickXorHash) as the
+earlier run's upload; another file that only shares the name gets a numbered name next to it.
 """
 import os
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from domain.sharepoint_layout import FolderStep, Placement
 from domain.sharepoint_names import numbered
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.upload import NameTaken, Uploader
+from integrations.sharepoint.upload import LocalContents, NameTaken, Uploader
 
 # A folder with more clashing names than this is not a name clash but something to look at.
 MAX_SUFFIX = 500
@@ -85,15 +86,16 @@ async def ensure_folder(graph: GraphSession, drive_id: str, parent_id: str, step
     raise SharePointError(f"could not create the folder {step.name!r}", transient=True)
 
 
-async def _earlier_or_free_name(graph: GraphSession, drive_id: str, folder_id: str, name: str, size: int):
-    """(item, name): an earlier run's upload (same name or numbered variant, same size), or (None, the first
-    free name). Deterministic, so a run after a crash reaches the same item the crashed run made."""
+async def _earlier_or_free_name(graph: GraphSession, drive_id: str, folder_id: str, name: str,
+                                contents: LocalContents):
+    """(item, name): an earlier run's upload (same name or numbered variant, same contents), or (None, the
+    first free name). Deterministic, so a run after a crash reaches the same item the crashed run made."""
     for number in range(0, MAX_SUFFIX + 1):
         candidate = numbered(name, number)
         item = await graph.child(drive_id, folder_id, candidate)
         if item is None:
             return None, candidate
-        if item.file is not None and item.size == size:
+        if await contents.matches(item):
             return item, candidate
     raise SharePointError(f"more than {MAX_SUFFIX} files named like {name!r} in the folder", code="tooManyClashes")
 
@@ -110,14 +112,16 @@ async def transfer_file(graph: GraphSession, target: TransferTarget, local_path:
         folder_ids[(step.kind, step.entity_id)] = parent_id
 
     found_existing = False
+    contents = LocalContents(local_path, target.size)
     while True:
-        item, name = await _earlier_or_free_name(graph, drive_id, parent_id, placement.file_name, target.size)
+        item, name = await _earlier_or_free_name(graph, drive_id, parent_id, placement.file_name, contents)
         if item is not None:
             found_existing = True
             uploaded = {"id": item.id, "name": item.name, "webUrl": item.web_url}
             break
         try:
-            uploaded = await Uploader(graph, drive_id, parent_id, name, local_path, target.size).run()
+            uploaded = await Uploader(graph, drive_id, parent_id, name, local_path, target.size,
+                                      contents=contents).run()
             break
         except NameTaken:
             continue  # someone took the name meanwhile: look again

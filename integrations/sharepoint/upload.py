@@ -4,6 +4,7 @@ Not msgraph-core's LargeFileUploadTask (reference/graph-notes.md: it breaks on o
 nextExpectedRanges, re-sends chunks, swallows errors and sends Authorization to the upload URL).
 Memory stays at one fragment whatever the file's size: fragments are read from disk one at a time.
 """
+import asyncio
 import os
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +13,7 @@ import httpx
 
 from integrations.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import MAX_WAIT, GraphSession
+from integrations.sharepoint.quick_xor_hash import quick_xor_hash_of_file
 
 CHUNK_UNIT = 320 * 1024
 PIECE = 64 * 1024
@@ -53,13 +55,38 @@ async def _pieces(source, offset: int, length: int):
         yield piece
 
 
+class LocalContents:
+    """The local file a transfer sends, to recognise an earlier run's upload of it by its contents: same size
+    and the same QuickXorHash as the one Graph gives (`file.hashes.quickXorHash`), so another file that merely
+    has the name and size is not taken for ours. The hash is computed once, only when an item is compared."""
+
+    def __init__(self, path: str | os.PathLike, size: int) -> None:
+        self.path, self.size = path, size
+        self._hash: str | None = None
+
+    async def quick_xor_hash(self) -> str:
+        if self._hash is None:
+            self._hash = await asyncio.to_thread(quick_xor_hash_of_file, self.path)
+        return self._hash
+
+    async def matches(self, item: Any) -> bool:
+        """Whether a driveItem holds these contents. Without a hash from Graph (not seen in SharePoint
+        Online), the size has to do."""
+        if item is None or item.file is None or item.size != self.size:
+            return False
+        hashes = item.file.hashes
+        remote = hashes.quick_xor_hash if hashes is not None else None
+        return remote is None or remote == await self.quick_xor_hash()
+
+
 class Uploader:
     """Uploads one local file as `name` into a folder, raising NameTaken on a clash (conflictBehavior fail)."""
 
     def __init__(self, graph: GraphSession, drive_id: str, parent_id: str, name: str, path: str | os.PathLike,
-                 size: int) -> None:
+                 size: int, *, contents: LocalContents | None = None) -> None:
         self.graph, self.drive_id, self.parent_id, self.name = graph, drive_id, parent_id, name
         self.path, self.size = path, size
+        self.contents = contents or LocalContents(path, size)
         self.failures = 0
         # Set when a request may have reached Graph without our hearing the answer: a later clash or a
         # vanished session may then be our own upload having completed.
@@ -86,9 +113,9 @@ class Uploader:
         await self.graph.sleep(wait)
 
     async def _own_upload(self) -> dict[str, Any] | None:
-        """After an unanswered request: our file may be in place already (same name, same size)."""
+        """After an unanswered request: our file may be in place already (same name, same contents)."""
         item = await self.graph.child(self.drive_id, self.parent_id, self.name)
-        if item is not None and item.file is not None and item.size == self.size:
+        if await self.contents.matches(item):
             return {"id": item.id, "name": item.name, "webUrl": item.web_url, "size": item.size}
         return None
 

@@ -503,7 +503,7 @@ class _Handler(BaseHTTPRequestHandler):
         if item.is_folder:
             body["folder"] = {"childCount": len(state.children(item.id))}
         else:
-            body["file"] = {"mimeType": "application/octet-stream"}
+            body["file"] = {"mimeType": "application/octet-stream", "hashes": item.hashes()}
         return body
 
     def _item(self, drive_id: str, item_id: str):
@@ -564,7 +564,7 @@ class _Handler(BaseHTTPRequestHandler):
             name, replaced = self._place(parent_id, name, conflict)
             if replaced is not None:
                 shutil.move(target, replaced.content_path)
-                replaced.size = size
+                replaced.size, replaced.quick_xor_hash = size, None
                 return 200, self._item_json(replaced), {}
             item = self._new_item(drive_id, parent_id, name, folder=False, size=size, content_path=target)
         return 201, self._item_json(item), {}
@@ -635,7 +635,7 @@ class _Handler(BaseHTTPRequestHandler):
             name, replaced = self._place(session.parent_id, session.name, session.conflict)
             if replaced is not None:
                 shutil.move(session.content_path, replaced.content_path)
-                replaced.size = total
+                replaced.size, replaced.quick_xor_hash = total, None
                 return 200, self._item_json(replaced), {}
             item = self._new_item(session.drive_id, session.parent_id, name, folder=False, size=total,
                                   content_path=session.content_path)

@@ -56,6 +56,15 @@ class Item:
     list_item_id: str = ""
     fields: dict[str, object] = field(default_factory=dict)
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
+    # file.hashes.quickXorHash, computed from the contents when first asked (None again when they change).
+    quick_xor_hash: str | None = None
+
+    def hashes(self) -> dict[str, str]:
+        if self.quick_xor_hash is None and self.content_path:
+            from integrations.sharepoint.quick_xor_hash import quick_xor_hash_of_file
+
+            self.quick_xor_hash = quick_xor_hash_of_file(self.content_path)
+        return {"quickXorHash": self.quick_xor_hash} if self.quick_xor_hash else {}
 
 
 @dataclass
