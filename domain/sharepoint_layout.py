@@ -5,6 +5,7 @@ so every file of one task lands in the same folder, and a retried transfer aims 
 The integration remembers each folder by its Graph id (FolderStep.graph_id), so renames keep the link.
 """
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain.sharepoint_names import MAX_PATH, UNNAMED, path_length, valid_name
@@ -96,6 +97,20 @@ def library_name(customer_name: str, *, site_path_length: int = 0) -> str:
     return valid_name(customer_name, limit=_limit("library", 0, site_path_length))
 
 
+def customer_library_name(customer_name: str, customer_number: int, *, others: Iterable[tuple[int, str]] = (),
+                          site_path_length: int = 0) -> str:
+    """Each customer gets its own library (SPEC §6), named after the customer. `others` are the (number, name)
+    of the company's other customers: when some of them would get the same library name, the one with the
+    lowest number keeps it and the others get their number added ("Fjordkraft AS (10023)"), so two customers
+    of one name never share a library. Deterministic: a rerun aims at the same library."""
+    plain = library_name(customer_name, site_path_length=site_path_length)
+    if not any(number < customer_number and library_name(name, site_path_length=site_path_length).casefold()
+               == plain.casefold() for number, name in others):
+        return plain
+    suffix = f" ({customer_number})"
+    return library_name(customer_name, site_path_length=site_path_length + len(suffix)) + suffix
+
+
 def placement(
     customer_name: str,
     file_name: str,
@@ -105,16 +120,18 @@ def placement(
     task: TaskRef | None = None,
     known_ids: dict[tuple[str, int], str] | None = None,
     site_path_length: int = 0,
+    library: str | None = None,
 ) -> Placement:
     """The library, folders and file name for a file of a customer, project, activity or task.
 
     `known_ids` maps (kind, entity id) to the Graph id already remembered for that folder.
     `site_path_length` is the length of the site's server-relative path, which counts towards 400.
+    `library` is the customer's library name when it is not simply its name (customer_library_name).
     """
     if (activity or task) and project is None:
         raise ValueError("an activity or task folder sits inside a project folder")
     known = known_ids or {}
-    library = library_name(customer_name, site_path_length=site_path_length)
+    library = library or library_name(customer_name, site_path_length=site_path_length)
     segments = [library]
     steps: list[FolderStep] = []
 

@@ -30,6 +30,8 @@ class TransferTarget:
     drive_id: str | None = None
     # List-item columns of the content type (momentActivity…), filled when the configuration applies it.
     fields: dict[str, object] = field(default_factory=dict)
+    # Libraries other customers of the company remember as theirs: never taken for this customer's.
+    taken_library_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,22 +46,35 @@ class TransferResult:
     found_existing: bool = False
 
 
-async def ensure_library(graph: GraphSession, name: str, known_id: str | None) -> str:
-    """The library's list id: the remembered one while it exists, else one of that name, else a new one."""
-    if known_id and await graph.library_exists(known_id):
-        list_id = known_id
-    else:
-        list_id = await graph.find_library(name)
+async def _library_by_name(graph: GraphSession, name: str, taken: frozenset[str]) -> str:
+    """The library of that name, else a new one; one another customer owns is passed over for a numbered
+    name ("Acme (1)"), as a file's name would be."""
+    for number in range(0, MAX_SUFFIX + 1):
+        candidate = numbered(name, number)
+        list_id = await graph.find_library(candidate)
         if list_id is None:
             try:
-                list_id = await graph.create_library(name)
+                return await graph.create_library(candidate)
             except SharePointError as error:
                 if error.status != 409:
                     raise
                 # Made meanwhile by another worker.
-                list_id = await graph.find_library(name)
+                list_id = await graph.find_library(candidate)
                 if list_id is None:
                     raise
+        if list_id not in taken:
+            return list_id
+    raise SharePointError(f"more than {MAX_SUFFIX} libraries named like {name!r}", code="tooManyClashes")
+
+
+async def ensure_library(graph: GraphSession, name: str, known_id: str | None,
+                         taken: frozenset[str] = frozenset()) -> str:
+    """The library's list id: the remembered one while it exists, else one of that name that no other
+    customer owns, else a new one."""
+    if known_id and await graph.library_exists(known_id):
+        list_id = known_id
+    else:
+        list_id = await _library_by_name(graph, name, taken)
     if graph.connection.apply_content_type:
         await graph.add_content_type(list_id, await graph.ensure_content_type())
     return list_id
@@ -102,7 +117,7 @@ async def _earlier_or_free_name(graph: GraphSession, drive_id: str, folder_id: s
 
 async def transfer_file(graph: GraphSession, target: TransferTarget, local_path: str | os.PathLike) -> TransferResult:
     placement = target.placement
-    library_id = await ensure_library(graph, placement.library, target.library_id)
+    library_id = await ensure_library(graph, placement.library, target.library_id, target.taken_library_ids)
     drive_id = target.drive_id if target.library_id == library_id and target.drive_id else None
     drive_id = drive_id or await graph.library_drive(library_id)
     parent_id = await graph.root_id(drive_id)

@@ -20,7 +20,7 @@ from domain.model import (
     Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags, utcnow,
 )
 from domain.sharepoint_config import SecretBox
-from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, placement
+from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, customer_library_name, placement
 from domain.errors import DomainError
 from integrations.sharepoint.connection import SharePointConnection
 from integrations.sharepoint.errors import SharePointError
@@ -41,6 +41,8 @@ class Whereabouts:
     series: RecurringTaskSeries | None
     configuration: SharePointConfiguration | None
     tags: list[str]
+    # The company's other customers: (number, name, remembered library id), for a library of its own.
+    other_customers: list[tuple[int, str, str | None]]
 
 
 async def _whereabouts(session, file: File) -> Whereabouts:
@@ -56,7 +58,10 @@ async def _whereabouts(session, file: File) -> Whereabouts:
     tags = list(await session.scalars(
         select(Tag.name).join(file_tags, file_tags.c.tag_id == Tag.id).where(file_tags.c.file_id == file.id)
         .order_by(Tag.name)))
-    return Whereabouts(file, customer, project, activity, task, series, configuration, tags)
+    others = [tuple(row) for row in await session.execute(
+        select(Customer.number, Customer.name, Customer.sharepoint_library_id)
+        .where(Customer.company_id == customer.company_id, Customer.id != customer.id))]
+    return Whereabouts(file, customer, project, activity, task, series, configuration, tags, others)
 
 
 def _target(where: Whereabouts) -> TransferTarget:
@@ -75,13 +80,17 @@ def _target(where: Whereabouts) -> TransferTarget:
         where.customer.name, where.file.name,
         project=(where.project.id, where.project.name) if where.project is not None else None,
         activity=activity, task=task, known_ids=known,
+        library=customer_library_name(where.customer.name, where.customer.number,
+                                      others=[(number, name) for number, name, _ in where.other_customers]),
     )
+    taken = frozenset(library_id for _, _, library_id in where.other_customers if library_id)
     return TransferTarget(spot, where.file.size, library_id=where.customer.sharepoint_library_id,
                           drive_id=where.customer.sharepoint_drive_id,
-                          fields=content_type_values(activity=activity, task=task, tags=where.tags).as_fields())
+                          fields=content_type_values(activity=activity, task=task, tags=where.tags).as_fields(),
+                          taken_library_ids=taken)
 
 
-def _connection(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
+def connection_for(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
     if configuration is None or not configuration.client_secret_encrypted:
         raise jobs.PermanentFailure("SharePoint is not configured for this company (or has no client secret).")
     try:
@@ -92,6 +101,15 @@ def _connection(db: Database, configuration: SharePointConfiguration | None) -> 
         db.settings, tenant_id=configuration.tenant_id, client_id=configuration.client_id, client_secret=secret,
         site_url=configuration.site_url, apply_content_type=configuration.apply_content_type,
     )
+
+
+def job_failure(error: SharePointError) -> Exception:
+    """What the job queue makes of a Graph failure: transient ones again later (not before a Retry-After),
+    others dead at once."""
+    if not error.transient:
+        return jobs.PermanentFailure(error.message)
+    later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
+    return jobs.RetryLater(error.message, not_before=later)
 
 
 def default_graph(connection: SharePointConnection) -> AbstractAsyncContextManager[GraphSession]:
@@ -106,7 +124,7 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
             return  # deleted, moved back to cloud storage, or transferred already
         where = await _whereabouts(session, file)
         target = _target(where)
-    connection = _connection(db, where.configuration)
+    connection = connection_for(db, where.configuration)
     store = ContentStore.from_settings(db.settings)
     local = store.path_of(file.sha256)
     if not local.exists():
@@ -115,10 +133,7 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
         async with graph_for(connection) as graph:
             result = await transfer_file(graph, target, local)
     except SharePointError as error:
-        if not error.transient:
-            raise jobs.PermanentFailure(error.message) from None
-        later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
-        raise jobs.RetryLater(error.message, not_before=later) from None
+        raise job_failure(error) from None
     async with db.transaction() as session:
         # The ids on our rows, the file TRANSFERRED and the job DONE: one commit (domain.transfers).
         done = await transfers.complete_transfer(
