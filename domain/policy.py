@@ -27,6 +27,7 @@ from domain.model import (
     Project,
     ProjectMember,
     Role,
+    SharePointSyncRun,
     Task,
     TimeRecord,
 )
@@ -186,6 +187,14 @@ def files_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def sharepoint_sync_runs_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """SharePoint syncs: the company's admins see every run; project leaders the runs of the projects they lead."""
+    return or_(
+        SharePointSyncRun.company_id.in_(viewer.companies_where([Role.ADMIN])),
+        SharePointSyncRun.project_id.in_(_led_project_ids(viewer)),
+    )
+
+
 VISIBLE = {
     Company: companies_visible,
     Project: projects_visible,
@@ -199,6 +208,7 @@ VISIBLE = {
     Expense: expenses_visible,
     Task: tasks_visible,
     File: files_visible,
+    SharePointSyncRun: sharepoint_sync_runs_visible,
     NumberSeries: partner_policy.number_series_visible,
     PartnerGroup: partner_policy.partner_groups_visible,
     PartnerGroupMember: partner_policy.partner_group_members_visible,

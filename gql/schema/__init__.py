@@ -64,10 +64,11 @@ class Schema(strawberry.federation.Schema):
 schema = Schema(
     federation_version="2.9",
     query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries,
-                                  HoursReportQueries, ReconciliationQueries)),
+                                  HoursReportQueries, ReconciliationQueries, SharePointSyncQueries)),
     mutation=Mutation,
     subscription=Subscription,
-    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup],
+    types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup,
+           SharePointSyncRun],
     # MaskedErrors first: it also masks a fault in a later extension's hook. Then the persisted query
     # is resolved, so the limits and the cost see the document that will run.
     extensions=[MaskedErrors, PersistedQueries, RequestLimits, QueryCost, ConnectionOperations],

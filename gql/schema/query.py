@@ -20,11 +20,13 @@ from gql.schema.organisation import Company, CoWorker, Role, Viewer
 from gql.schema.partners import PartnerGroup, PartnerLink
 from gql.schema.projects import Activity, Milestone, Project, ProjectStatus
 from gql.schema.tasks import Task
+from gql.schema.sharepoint_sync import SharePointSyncRun
 
 NODE_TYPES: dict[str, type[RowNode]] = {
     t.__name__: t for t in (Company, CoWorker, Customer, Contact, Project, Activity, Milestone, TimeRecord, File)
 }
 NODE_TYPES.update({t.__name__: t for t in (PartnerGroup, PartnerLink, Task)})  # partner companies (SPEC §2)
+NODE_TYPES["SharePointSyncRun"] = SharePointSyncRun  # SharePoint syncs (SPEC §6)
 
 
 async def node_by_global_id(info: Info, value: str) -> RowNode | None:

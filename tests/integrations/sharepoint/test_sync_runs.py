@@ -1,0 +1,183 @@
+"""sharePointSync end to end: asked for over GraphQL, run by the worker against the Graph emulator over HTTP, and
+its record read back; the to-SharePoint direction; the daily sync queued once per company and day."""
+import asyncio
+import datetime as dt
+
+import httpx
+from sqlalchemy import select, update
+
+from domain import model as m
+from domain.services import sharepoint_sync as service
+from gql.app import create_app
+from tests.factories import gid, graphql
+from tests.integrations.sharepoint.sync_seeds import (  # noqa: F401
+    a_library, file_rows, run_jobs, sharepoint_db, upload_to, worker,
+)
+
+SYNC = """
+mutation Sync($input: SharePointSyncInput!) {
+  sharePointSync(input: $input) {
+    run { id direction trigger status }
+    userErrors { field message code }
+  }
+}
+"""
+
+RUN = """
+query Run($id: ID!) {
+  node(id: $id) {
+    ... on SharePointSyncRun {
+      direction trigger status created updated moved deleted failed errors durationSeconds
+      startedAt finishedAt customer { name } project { name } requestedBy { id }
+    }
+  }
+}
+"""
+
+RUNS = """
+query Runs($customerId: ID, $projectId: ID) {
+  sharePointSyncRuns(customerId: $customerId, projectId: $projectId, first: 10) {
+    totalCount nodes { direction status created }
+  }
+}
+"""
+
+PENDING = "query Customer($id: ID!) { node(id: $id) { ... on Customer { pendingTransferCount } } }"
+
+
+async def as_person(db, person, query, variables):
+    app = create_app(db.settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        return await graphql(client, query, variables, token=person.token)
+
+
+async def test_a_sync_from_sharepoint_runs_in_the_worker_and_its_result_is_queryable(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    library.user.add_file(library.folder("Harbour"), "minutes.docx")
+    library.user.rename(library.folder("Harbour", "offer.pdf"), "offer v2.pdf")
+    admin = library.acme["admin"]
+
+    asked = (await as_person(db, admin, SYNC, {"input": {"customerId": gid("Customer", library.customer_id),
+                                                          "direction": "FROM_SHAREPOINT"}}))["sharePointSync"]
+    assert asked["userErrors"] == []
+    assert (asked["run"]["status"], asked["run"]["trigger"]) == ("QUEUED", "MANUAL")
+    await run_jobs(db)
+
+    run = (await as_person(db, admin, RUN, {"id": asked["run"]["id"]}))["node"]
+    assert (run["status"], run["created"], run["updated"], run["moved"], run["deleted"], run["failed"]) == \
+        ("DONE", 1, 1, 0, 0, 0)
+    assert run["errors"] == [] and run["durationSeconds"] >= 0 and run["finishedAt"] >= run["startedAt"]
+    assert (run["customer"]["name"], run["project"], run["requestedBy"]["id"]) == ("Fjordkraft AS", None, admin.gid)
+    runs = (await as_person(db, admin, RUNS, {"customerId": gid("Customer", library.customer_id)}))
+    assert runs["sharePointSyncRuns"]["totalCount"] == 1
+    assert sorted(await file_rows(db)) == ["minutes.docx", "offer v2.pdf", "plan.pdf"]
+    # An employee sees no runs: a refused node is a missing one.
+    assert (await as_person(db, library.acme["employee"], RUN, {"id": asked["run"]["id"]}))["node"] is None
+
+
+async def test_a_sync_to_sharepoint_sends_every_pending_or_failed_file_and_counts_what_arrived(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    admin = library.acme["admin"]
+    # Two files that never went: one uploaded while the customer stored in the cloud, one whose transfer failed.
+    async with db.transaction() as session:
+        await session.execute(update(m.Customer).values(storage_location=m.StorageLocation.CLOUD))
+    local = await upload_to(db, library.acme, gid("Project", library.project_id), b"local", "local.txt")
+    async with db.transaction() as session:
+        await session.execute(update(m.Customer).values(storage_location=m.StorageLocation.SHAREPOINT))
+    failed = await upload_to(db, library.acme, gid("Activity", library.activity_id), b"failed", "failed.txt")
+    async with db.transaction() as session:
+        await session.execute(update(m.File).where(m.File.id == failed).values(
+            transfer_state=m.FileTransferState.FAILED, transfer_error="Graph answered 500"))
+        await session.execute(update(m.Job).values(state=m.JobState.DEAD))
+    customer = gid("Customer", library.customer_id)
+    assert (await as_person(db, admin, PENDING, {"id": customer}))["node"]["pendingTransferCount"] == 2
+
+    asked = (await as_person(db, admin, SYNC, {"input": {"customerId": customer,
+                                                          "direction": "TO_SHAREPOINT"}}))["sharePointSync"]
+    assert asked["userErrors"] == []
+    await run_jobs(db)
+
+    run = (await as_person(db, admin, RUN, {"id": asked["run"]["id"]}))["node"]
+    assert (run["status"], run["created"], run["failed"]) == ("DONE", 2, 0)
+    rows = await file_rows(db)
+    assert {rows["local.txt"].transfer_state, rows["failed.txt"].transfer_state} == {m.FileTransferState.TRANSFERRED}
+    assert (await as_person(db, admin, PENDING, {"id": customer}))["node"]["pendingTransferCount"] == 0
+    assert len(graph_emulator.state.files()) == 4 and local != failed
+
+
+async def test_nothing_pending_refuses_the_to_sharepoint_direction(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    asked = (await as_person(db, library.acme["admin"], SYNC, {"input": {
+        "projectId": gid("Project", library.project_id), "direction": "TO_SHAREPOINT"}}))["sharePointSync"]
+    assert asked["run"] is None
+    assert [(e["field"], e["code"]) for e in asked["userErrors"]] == [("projectId", "NOTHING_PENDING")]
+    async with db.read() as session:
+        assert list(await session.scalars(select(m.SharePointSyncRun))) == []
+
+
+async def test_bad_requests_for_a_sync_are_refused_with_the_field_at_fault(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    acme, customer = library.acme, gid("Customer", library.customer_id)
+
+    async def errors(person, given):
+        body = await as_person(db, person, SYNC, {"input": {"direction": "FROM_SHAREPOINT", **given}})
+        return [(e["field"], e["code"]) for e in body["sharePointSync"]["userErrors"]]
+
+    assert await errors(acme["admin"], {}) == [("customerId", "INVALID_INPUT")]
+    assert await errors(acme["admin"], {"customerId": customer, "projectId": gid("Project", library.project_id)}) == \
+        [("customerId", "INVALID_INPUT")]
+    assert await errors(acme["admin"], {"customerId": "nonsense"}) == [("customerId", "INVALID_INPUT")]
+    assert await errors(acme["leader"], {"customerId": customer}) == [("customerId", "FORBIDDEN")]
+    assert await errors(acme["employee"], {"projectId": gid("Project", library.project_id)}) == \
+        [("projectId", "NOT_FOUND")]
+    assert await errors(acme["admin"], {"customerId": customer}) == []
+    assert await errors(acme["admin"], {"customerId": customer}) == [("customerId", "SYNC_IN_PROGRESS")]
+    async with db.transaction() as session:
+        await session.execute(update(m.Project).values(storage=m.ProjectStorage.CLOUD))
+    assert await errors(acme["admin"], {"projectId": gid("Project", library.project_id)}) == \
+        [("projectId", "NOT_IN_SHAREPOINT")]
+
+
+async def test_a_sync_that_cannot_reach_sharepoint_for_good_ends_failed_with_its_error(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    async with db.transaction() as session:
+        await session.execute(update(m.SharePointConfiguration).values(client_secret_encrypted=None))
+    asked = (await as_person(db, library.acme["admin"], SYNC, {"input": {
+        "customerId": gid("Customer", library.customer_id), "direction": "FROM_SHAREPOINT"}}))["sharePointSync"]
+    await run_jobs(db)
+    run = (await as_person(db, library.acme["admin"], RUN, {"id": asked["run"]["id"]}))["node"]
+    assert run["status"] == "FAILED" and "client secret" in run["errors"][0]
+
+
+async def test_the_daily_sync_is_queued_once_per_company_and_day_after_its_time_in_the_enabled_directions(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    async with db.transaction() as session:
+        await session.execute(update(m.SharePointConfiguration).values(
+            daily_sync_time=dt.time(2, 30), sync_from_sharepoint=True, sync_to_sharepoint=True))
+    today = dt.datetime.now(dt.UTC).replace(hour=1, minute=0)
+
+    assert await service.queue_daily_syncs(db, now=today) == 0  # not yet its time
+    later = today.replace(hour=3)
+    # Several workers at once: one of them queues it.
+    queued = await asyncio.gather(*(service.queue_daily_syncs(db, now=later) for _ in range(3)))
+    assert sorted(queued) == [0, 0, 1]  # FROM only: nothing is pending to go TO SharePoint
+    assert await service.queue_daily_syncs(db, now=later + dt.timedelta(hours=5)) == 0
+    assert await service.queue_daily_syncs(db, now=later + dt.timedelta(days=1)) == 1
+    async with db.read() as session:
+        runs = list(await session.scalars(select(m.SharePointSyncRun)))
+    assert {(r.direction, r.trigger, r.customer_id) for r in runs} == \
+        {(m.SyncDirection.FROM_SHAREPOINT, m.SyncTrigger.DAILY, library.customer_id)}
+    await run_jobs(db)
+    async with db.read() as session:
+        assert {r.status for r in await session.scalars(select(m.SharePointSyncRun))} == {m.SyncStatus.DONE}
+
