@@ -23,6 +23,8 @@ from gql.pagination import Order
 TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
 # Files newest first: ids grow with uploads, and an id keyset is exact where timestamps may tie.
 FILES_ORDER = Order(((m.File.id, True),))
+# SharePoint sync runs newest first.
+SYNC_RUNS_ORDER = Order(((m.SharePointSyncRun.id, True),))
 EXPENSES_ORDER = Order(((m.Expense.date, True), (m.Expense.id, True)))
 
 
@@ -82,6 +84,9 @@ class Loaders:
     storage_location_by_file: StorageLocationByFileLoader
     pending_transfers_by_customer: PendingTransferCountLoader
     pending_transfers_by_project: PendingTransferCountLoader
+    sharepoint_sync_run_by_id: RowByIdLoader
+    sharepoint_sync_runs_by_customer: Children
+    sharepoint_sync_runs_by_project: Children
 
     @classmethod
     def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
@@ -127,4 +132,9 @@ class Loaders:
             storage_location_by_file=StorageLocationByFileLoader(db),
             pending_transfers_by_customer=PendingTransferCountLoader(db, viewer, "customer"),
             pending_transfers_by_project=PendingTransferCountLoader(db, viewer, "project"),
+            sharepoint_sync_run_by_id=by_id(m.SharePointSyncRun),
+            sharepoint_sync_runs_by_customer=children(m.SharePointSyncRun, [m.SharePointSyncRun.customer_id],
+                                                      SYNC_RUNS_ORDER),
+            sharepoint_sync_runs_by_project=children(m.SharePointSyncRun, [m.SharePointSyncRun.project_id],
+                                                     SYNC_RUNS_ORDER),
         )

@@ -9,20 +9,12 @@ from domain import model as m
 from domain.services import sharepoint_sync as service
 from gql.context import Info
 from gql.ids import decode_id
-from gql.loaders import Children
-from gql.loaders.by_id import RowByIdLoader
-from gql.loaders.counts import CountByParentLoader
-from gql.loaders.pages import PageByParentLoader
-from gql.loaders.relation import Relation
-from gql.pagination import Order
 from gql.resolvers.mutation import decode_optional_id, payload
 from gql.schema.common import Connection, RowNode, UserError, child_connection
 from gql.schema.customers import Customer
 from gql.schema.organisation import CoWorker
 from gql.schema.projects import Project
 from gql.schema.sharepoint import SharePointSyncDirection
-
-RUNS_ORDER = Order(((m.SharePointSyncRun.id, True),))  # newest first
 
 
 @strawberry.enum(description="Who started a sync: the daily schedule or a person.")
@@ -38,23 +30,6 @@ class SharePointSyncStatus(enum.Enum):
     RUNNING = "RUNNING"
     DONE = "DONE"
     FAILED = "FAILED"
-
-
-def _loaders(info: Info):
-    """This request's loaders for runs (kept on the request's Loaders object, built on first use)."""
-    loaders = info.context.loaders
-    found = getattr(loaders, "sharepoint_sync_runs", None)
-    if found is None:
-        db, viewer, run = info.context.db, info.context.viewer, m.SharePointSyncRun
-
-        def children(*parent) -> Children:
-            relation = Relation(run, parent, RUNS_ORDER)
-            return Children(PageByParentLoader(db, viewer, relation), CountByParentLoader(db, viewer, relation))
-
-        found = {"by_id": RowByIdLoader(db, viewer, run), "by_customer": children(run.customer_id),
-                 "by_project": children(run.project_id)}
-        loaders.sharepoint_sync_runs = found
-    return found
 
 
 @strawberry.type(description="One sync of a customer or project with SharePoint, and what it did. FROM_SHAREPOINT: "
@@ -90,17 +65,6 @@ class SharePointSyncRun(RowNode):
             queued_at=row.queued_at, started_at=row.started_at, finished_at=row.finished_at,
             customer_id=row.customer_id, project_id=row.project_id, requested_by_id=row.requested_by_id,
         )
-
-    @classmethod
-    async def load(cls, info: Info, pk: int | None):
-        if pk is None:
-            return None
-        return cls.from_optional(await _loaders(info)["by_id"].load(pk))
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):
-        rows = await _loaders(info)["by_id"].load_many([int(pk) for pk in node_ids])
-        return [cls.from_optional(row) for row in rows]
 
     @strawberry.field(description="Seconds from start to finish; null until it has finished.")
     def duration_seconds(self) -> float | None:
@@ -148,11 +112,13 @@ class SharePointSyncQueries:
     async def share_point_sync_runs(self, info: Info, customer_id: strawberry.ID | None = None,
                                     project_id: strawberry.ID | None = None, first: int | None = None,
                                     after: str | None = None) -> Connection[SharePointSyncRun]:
+        loaders = info.context.loaders
         if project_id is not None:
-            parent, children = decode_id(project_id, "Project", field="projectId"), _loaders(info)["by_project"]
+            parent = decode_id(project_id, "Project", field="projectId")
+            children = loaders.sharepoint_sync_runs_by_project
         else:
             parent = decode_id(customer_id or "", "Customer", field="customerId")
-            children = _loaders(info)["by_customer"]
+            children = loaders.sharepoint_sync_runs_by_customer
         return await child_connection(children, (parent,), first, after, _run)
 
 
