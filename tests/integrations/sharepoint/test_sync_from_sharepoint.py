@@ -223,3 +223,44 @@ async def test_our_own_upload_seen_before_its_transfer_recorded_it_is_not_made_a
 
 def test_the_store_reads_changes_in_chunks_that_fit_any_database():
     assert [len(part) for part in store.chunks(list(range(1201)))] == [500, 500, 201]
+
+
+async def test_a_file_added_to_a_recurring_series_folder_belongs_to_the_series_latest_task(sharepoint_db, graph_emulator):
+    import datetime as dt
+
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    series_folder = library.user.add_folder(library.folder("Harbour"), "VAT return")
+    async with db.transaction() as session:
+        series = m.RecurringTaskSeries(company_id=library.acme.id, name="VAT return", recurrence=m.Recurrence.MONTHLY,
+                                       sharepoint_folder_id=series_folder.id)
+        session.add(series)
+        await session.flush()
+        tasks = [m.Task(company_id=library.acme.id, number=n, name="VAT return", project_id=library.project_id,
+                        series_id=series.id, period_start=dt.date(2026, month, 1))
+                 for n, month in ((101, 3), (102, 5), (103, 4))]
+        session.add_all(tasks)
+        await session.flush()
+        may = tasks[1].id
+    library.user.add_file(series_folder, "vat may.pdf")
+
+    await sync(db, graph_emulator, library)
+
+    assert (await file_rows(db))["vat may.pdf"].task_id == may
+
+
+async def test_a_folder_deleted_in_sharepoint_deletes_its_files_and_its_entity_forgets_it(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    library.user.add_file(library.folder("Harbour", "10 Design"), "sketch.png")
+    await sync(db, graph_emulator, library)
+    library.user.delete(library.folder("Harbour", "10 Design"))
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert counts.deleted == 2 and sorted(await file_rows(db)) == ["offer.pdf"]
+    async with db.read() as session:
+        assert (await session.get(m.Activity, library.activity_id)).sharepoint_folder_id is None
+        assert (await session.get(m.Project, library.project_id)).sharepoint_folder_id is not None
