@@ -156,6 +156,12 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
         seen = {c.item_id for c in read.changes if not c.deleted}
         async with db.transaction() as session:
             counts.deleted += await store.delete_vanished(session, state.company_id, state.drive_id, seen)
+    if counts.failed:
+        # Keep the old link: the next sync reads these changes again and retries what failed (a file changed by
+        # someone at the same moment, say); what was applied is applied again to the same end.
+        log.warning("drive %s: %s change(s) failed; the delta link is kept for the next sync", state.drive_id,
+                    counts.failed)
+        return counts
     async with db.transaction() as session:
         await store.store_delta_link(session, state, root_id=root_id, delta_link=read.delta_link)
     return counts

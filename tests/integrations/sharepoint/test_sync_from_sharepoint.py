@@ -264,3 +264,29 @@ async def test_a_folder_deleted_in_sharepoint_deletes_its_files_and_its_entity_f
     async with db.read() as session:
         assert (await session.get(m.Activity, library.activity_id)).sharepoint_folder_id is None
         assert (await session.get(m.Project, library.project_id)).sharepoint_folder_id is not None
+
+
+async def test_a_change_that_fails_is_counted_with_its_error_and_retried_by_the_next_sync(
+    sharepoint_db, graph_emulator, monkeypatch
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    library.user.rename(library.folder("Harbour", "offer.pdf"), "offer v2.pdf")
+    library.user.add_file(library.folder("Harbour"), "new.txt")
+    real = store.apply_file
+
+    async def refusing_the_rename(session, state, change, row, decision):
+        if change.name == "offer v2.pdf":
+            raise RuntimeError("someone else changed this file at the same moment")
+        await real(session, state, change, row, decision)
+
+    monkeypatch.setattr(store, "apply_file", refusing_the_rename)
+    first = await sync(db, graph_emulator, library)
+    monkeypatch.setattr(store, "apply_file", real)
+
+    assert (first.created, first.updated, first.failed) == (1, 0, 1)
+    assert "offer v2.pdf: someone else changed this file" in first.errors[0]
+    again = await sync(db, graph_emulator, library)
+    assert (again.created, again.updated, again.failed) == (0, 1, 0)
+    assert sorted(await file_rows(db)) == ["new.txt", "offer v2.pdf", "plan.pdf"]
