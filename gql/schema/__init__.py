@@ -15,6 +15,7 @@ from gql.schema.mutations.activities import ActivityMutations
 from gql.schema.mutations.co_workers import CoWorkerMutations
 from gql.schema.mutations.companies import CompanyMutations
 from gql.schema.mutations.customers import CustomerMutations
+from gql.schema.mutations.expenses import ExpenseMutations
 from gql.schema.mutations.files import FileMutations
 from gql.schema.mutations.hours import TimeRecordMutations
 from gql.schema.mutations.members import ProjectMemberMutations
@@ -44,6 +45,7 @@ Mutation = merge_types(
         ActivityMutations,
         MilestoneMutations,
         TimeRecordMutations,
+        ExpenseMutations,
         FileMutations,
         PartnerMutations,
         TaskMutations,

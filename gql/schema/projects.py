@@ -21,6 +21,7 @@ PriceModel = strawberry.enum(m.PriceModel)
 ProjectStorage = strawberry.enum(m.ProjectStorage)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+ExpenseRef = Annotated["Expense", strawberry.lazy("gql.schema.expenses")]
 LinkedProjectRef = Annotated["LinkedProject", strawberry.lazy("gql.schema.shared_projects")]
 
 
@@ -28,6 +29,12 @@ def _file(row: m.File):
     from gql.schema.files import File
 
     return File.from_row(row)
+
+
+def _expense(row):
+    from gql.schema.expenses import Expense
+
+    return Expense.from_row(row)
 
 
 def _time_record(row):
@@ -139,6 +146,11 @@ class Project(RowNode):
             info.context.loaders.time_records_by_project, (self.id,), first, after, _time_record,
             criteria=window(date_from, date_to),
         )
+
+    @strawberry.field(description="Expenses on this project that you may see (a main project's include clones of "
+                      "partner expenses), newest first.")
+    async def expenses(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ExpenseRef]:
+        return await child_connection(info.context.loaders.expenses_by_project, (self.id,), first, after, _expense)
 
     @strawberry.field(description="Files that belong to the project itself (not its activities), newest first.")
     async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
