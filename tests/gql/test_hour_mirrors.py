@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from domain import model as m
 from domain.tokens import viewer_for_token
@@ -196,6 +196,15 @@ async def test_a_source_whose_activity_has_no_main_activity_is_refused_and_nothi
                               .values(source_activity_id=None))
     data = await graphql(client, CREATE, entry(family), token=family.worker.token)
     assert errors(data, "timeRecordCreate") == [("activityId", "MIRROR_TARGET_MISSING")]
+    assert await count_records(db) == 0
+
+
+async def test_a_worker_without_a_record_in_the_main_company_is_refused_and_nothing_is_written(db, client, family):
+    async with db.transaction() as session:
+        await session.execute(delete(m.ProjectMember).where(m.ProjectMember.co_worker_id == family.guest.co_worker_id))
+        await session.execute(delete(m.CoWorker).where(m.CoWorker.id == family.guest.co_worker_id))
+    data = await graphql(client, CREATE, entry(family), token=family.worker.token)
+    assert errors(data, "timeRecordCreate") == [("coWorkerId", "MIRROR_TARGET_MISSING")]
     assert await count_records(db) == 0
 
 
