@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
+from domain import events, folder_renames
 from domain.db import Database
 from domain.errors import DomainError, HasHours, InUse
 from domain.model import Activity, File, Project, Task, TimeRecord
@@ -89,11 +89,16 @@ async def update_activity(db: Database, viewer: Viewer, activity_id: int, change
     values = activity_values(changes)
     async with db.transaction() as session:
         activity = await _activity_to_manage(session, viewer, activity_id, values)
+        old_folder_text = (activity.name, activity.number)
         for key, value in values.items():
             setattr(activity, key, value)
         if session.is_modified(activity):
             events.record(session, events.ProjectAction.ACTIVITY_UPDATED, await _project_of(session, activity),
                           subject=activity)
+            if (activity.name, activity.number) != old_folder_text:
+                await folder_renames.schedule_folder_rename(
+                    session, "activity", activity.id, folder_id=activity.sharepoint_folder_id,
+                    project_id=activity.project_id)
             await project_cascade.activity_updated(session, activity, values)
     return activity
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
+from domain import events, folder_renames
 from domain.errors import InheritedFromMain
 from domain.model import Activity, Milestone, Project, ProjectMember, ProjectStatus
 
@@ -100,6 +100,10 @@ async def cascade_project(session: AsyncSession, main: Project, values: Mapping[
         )
     for secondary in await secondaries_of(session, main.id):
         record_on_secondary(session, events.ProjectAction.UPDATED, secondary)
+        if "name" in fields:
+            # Each secondary lives in its own company's SharePoint: its own folder, its own rename.
+            await folder_renames.schedule_folder_rename(
+                session, "project", secondary.id, folder_id=secondary.sharepoint_folder_id, project_id=secondary.id)
 
 
 # --- activities ----------------------------------------------------------------------
@@ -147,6 +151,9 @@ async def activity_updated(session: AsyncSession, activity: Activity, values: Ma
                           .values(**fields, **_bumped(ACTIVITIES)))
     for copy, secondary in await _copies(session, Activity, Activity.source_activity_id, activity.id):
         record_on_secondary(session, events.ProjectAction.ACTIVITY_UPDATED, secondary, subject=copy)
+        if folder_renames.renames_folder("activity", set(fields)):
+            await folder_renames.schedule_folder_rename(
+                session, "activity", copy.id, folder_id=copy.sharepoint_folder_id, project_id=secondary.id)
 
 
 async def activity_deleted(session: AsyncSession, activity: Activity) -> None:

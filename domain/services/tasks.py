@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import folder_renames
 from domain.db import Database
 from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.model import Activity, CoWorker, Company, Project, Role, Task, TaskStatus
+from domain.model import Activity, CoWorker, Company, Project, RecurringTaskSeries, Role, Task, TaskStatus
 from domain.policy import MANAGERS, Membership, Viewer, require_company_role
 from domain.services.lookup import load_visible
 from domain.validation import clean_name, not_null
@@ -135,6 +136,23 @@ async def update_task(db: Database, viewer: Viewer, task_id: int, changes: Mappi
             values["project_id"], values["activity_id"] = await _placement(
                 session, viewer, task.company_id, project_id, activity_id
             )
+        old_name = task.name
         for key, value in values.items():
             setattr(task, key, value)
+        if task.name != old_name:
+            await _rename_folder(session, task)
     return task
+
+
+async def _rename_folder(session: AsyncSession, task: Task) -> None:
+    """A task's SharePoint folder follows its name. A recurring task's files share the series' folder, named
+    with the task name (SPEC §6): renaming one of its tasks renames the series, and that folder."""
+    if task.series_id is None:
+        await folder_renames.schedule_folder_rename(
+            session, "task", task.id, folder_id=task.sharepoint_folder_id, project_id=task.project_id)
+        return
+    series = await session.get(RecurringTaskSeries, task.series_id)
+    series.name = task.name
+    await folder_renames.schedule_folder_rename(
+        session, "series", series.id, folder_id=series.sharepoint_folder_id, project_id=task.project_id,
+        task_id=task.id)

@@ -58,10 +58,15 @@ async def _whereabouts(session, file: File) -> Whereabouts:
     tags = list(await session.scalars(
         select(Tag.name).join(file_tags, file_tags.c.tag_id == Tag.id).where(file_tags.c.file_id == file.id)
         .order_by(Tag.name)))
-    others = [tuple(row) for row in await session.execute(
+    return Whereabouts(file, customer, project, activity, task, series, configuration, tags,
+                       await other_customers(session, customer))
+
+
+async def other_customers(session, customer: Customer) -> list[tuple[int, str, str | None]]:
+    """The company's other customers: (number, name, remembered library id)."""
+    return [tuple(row) for row in await session.execute(
         select(Customer.number, Customer.name, Customer.sharepoint_library_id)
         .where(Customer.company_id == customer.company_id, Customer.id != customer.id))]
-    return Whereabouts(file, customer, project, activity, task, series, configuration, tags, others)
 
 
 def _target(where: Whereabouts) -> TransferTarget:
