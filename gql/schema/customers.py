@@ -15,12 +15,19 @@ CustomerStatus = strawberry.enum(m.CustomerStatus)
 StorageLocation = strawberry.enum(m.StorageLocation)
 ProjectRef = Annotated["Project", strawberry.lazy("gql.schema.projects")]
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+SyncRunRef = Annotated["SharePointSyncRun", strawberry.lazy("gql.schema.sharepoint_sync")]
 
 
 def _file(row: m.File):
     from gql.schema.files import File
 
     return File.from_row(row)
+
+
+def _sync_run(row):
+    from gql.schema.sharepoint_sync import SharePointSyncRun
+
+    return SharePointSyncRun.from_row(row)
 
 
 def _project(row: m.Project):
@@ -76,3 +83,9 @@ class Customer(RowNode):
                       "there yet: pending, failed, or uploaded before the storage location changed.")
     async def pending_transfer_count(self, info: Info) -> int:
         return await info.context.loaders.pending_transfers_by_customer.load(self.id)
+
+    @strawberry.field(description="This customer's SharePoint syncs (its projects' included), newest first; admins only.")
+    async def share_point_sync_runs(self, info: Info, first: int | None = None,
+                                    after: str | None = None) -> Connection[SyncRunRef]:
+        return await child_connection(info.context.loaders.sharepoint_sync_runs_by_customer, (self.id,), first, after,
+                                      _sync_run)

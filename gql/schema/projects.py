@@ -21,6 +21,7 @@ PriceModel = strawberry.enum(m.PriceModel)
 ProjectStorage = strawberry.enum(m.ProjectStorage)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
+SyncRunRef = Annotated["SharePointSyncRun", strawberry.lazy("gql.schema.sharepoint_sync")]
 ExpenseRef = Annotated["Expense", strawberry.lazy("gql.schema.expenses")]
 LinkedProjectRef = Annotated["LinkedProject", strawberry.lazy("gql.schema.shared_projects")]
 
@@ -29,6 +30,12 @@ def _file(row: m.File):
     from gql.schema.files import File
 
     return File.from_row(row)
+
+
+def _sync_run(row):
+    from gql.schema.sharepoint_sync import SharePointSyncRun
+
+    return SharePointSyncRun.from_row(row)
 
 
 def _expense(row):
@@ -160,6 +167,12 @@ class Project(RowNode):
                       "there yet: pending, failed, or uploaded before the storage location changed.")
     async def pending_transfer_count(self, info: Info) -> int:
         return await info.context.loaders.pending_transfers_by_project.load(self.id)
+
+    @strawberry.field(description="This project's SharePoint syncs, newest first; admins and its leader.")
+    async def share_point_sync_runs(self, info: Info, first: int | None = None,
+                                    after: str | None = None) -> Connection[SyncRunRef]:
+        return await child_connection(info.context.loaders.sharepoint_sync_runs_by_project, (self.id,), first, after,
+                                      _sync_run)
 
 
 @strawberry.type(description="A co-worker's membership in a project.")

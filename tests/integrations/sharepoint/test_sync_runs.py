@@ -42,6 +42,13 @@ query Runs($customerId: ID, $projectId: ID) {
 }
 """
 
+CUSTOMER_RUNS = """
+query Customer($id: ID!) { node(id: $id) { ... on Customer { sharePointSyncRuns(first: 5) { nodes { id status } } } } }
+"""
+PROJECT_RUNS = """
+query Project($id: ID!) { node(id: $id) { ... on Project { sharePointSyncRuns(first: 5) { nodes { id direction } } } } }
+"""
+
 PENDING = "query Customer($id: ID!) { node(id: $id) { ... on Customer { pendingTransferCount } } }"
 
 
@@ -71,6 +78,8 @@ async def test_a_sync_from_sharepoint_runs_in_the_worker_and_its_result_is_query
     assert (run["customer"]["name"], run["project"], run["requestedBy"]["id"]) == ("Fjordkraft AS", None, admin.gid)
     runs = (await as_person(db, admin, RUNS, {"customerId": gid("Customer", library.customer_id)}))
     assert runs["sharePointSyncRuns"]["totalCount"] == 1
+    on_customer = (await as_person(db, admin, CUSTOMER_RUNS, {"id": gid("Customer", library.customer_id)}))["node"]
+    assert on_customer["sharePointSyncRuns"]["nodes"] == [{"id": asked["run"]["id"], "status": "DONE"}]
     assert sorted(await file_rows(db)) == ["minutes.docx", "offer v2.pdf", "plan.pdf"]
     # An employee sees no runs: a refused node is a missing one.
     assert (await as_person(db, library.acme["employee"], RUN, {"id": asked["run"]["id"]}))["node"] is None
@@ -116,8 +125,15 @@ async def test_nothing_pending_refuses_the_to_sharepoint_direction(sharepoint_db
         "projectId": gid("Project", library.project_id), "direction": "TO_SHAREPOINT"}}))["sharePointSync"]
     assert asked["run"] is None
     assert [(e["field"], e["code"]) for e in asked["userErrors"]] == [("projectId", "NOTHING_PENDING")]
+    project = gid("Project", library.project_id)
+    asked = (await as_person(db, library.acme["admin"], SYNC, {"input": {
+        "projectId": project, "direction": "FROM_SHAREPOINT"}}))["sharePointSync"]
+    on_project = (await as_person(db, library.acme["admin"], PROJECT_RUNS, {"id": project}))["node"]
+    assert on_project["sharePointSyncRuns"]["nodes"] == [{"id": asked["run"]["id"], "direction": "FROM_SHAREPOINT"}]
+    await run_jobs(db)
     async with db.read() as session:
-        assert list(await session.scalars(select(m.SharePointSyncRun))) == []
+        assert [r.direction for r in await session.scalars(select(m.SharePointSyncRun))] == \
+            [m.SyncDirection.FROM_SHAREPOINT]
 
 
 async def test_bad_requests_for_a_sync_are_refused_with_the_field_at_fault(sharepoint_db, graph_emulator):
