@@ -81,6 +81,7 @@ class _Counter:
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
                  variables: Mapping[str, Any], mutation_root: GraphQLNamedType | None) -> None:
         self.schema, self.fragments, self.variables, self.mutation_root = schema, fragments, variables, mutation_root
+        self._object_fields: dict[tuple[int, str], tuple[SelectionSetNode, list]] = {}
 
     def object_cost(self, named: GraphQLNamedType, parent: GraphQLNamedType) -> int:
         own = 0 if named.name in FREE_TYPES else 1
@@ -146,19 +147,32 @@ class _Counter:
         if not isinstance(data, Mapping):
             return 0
         total = 0
-        for key, (definition, owner, sub_selections) in self.fields_by_key(selection_set, parent).items():
+        for key, named, cost, merged in self.object_fields(selection_set, parent):
             value = data.get(key)
-            if value is None or definition is None:
+            if value is None:
                 continue
-            named = get_named_type(definition.type)
-            if is_leaf_type(named):
+            for item in value if isinstance(value, list) else (value,):
+                if item is not None:
+                    total += cost + self.returned(merged, named, item)
+        return total
+
+    def object_fields(self, selection_set: SelectionSetNode,
+                      parent: GraphQLNamedType) -> list[tuple[str, GraphQLNamedType, int, SelectionSetNode]]:
+        """The response keys of a selection that hold objects: each with its type, its cost per object and the
+        selection sets merged under it. Worked out once per selection and type, not once per item of a list
+        (100 records of a page share one), which made counting a large result cost as much as executing it."""
+        cache_key = (id(selection_set), parent.name)
+        if (cached := self._object_fields.get(cache_key)) is not None:
+            return cached[1]
+        found = []
+        for key, (definition, owner, sub_selections) in self.fields_by_key(selection_set, parent).items():
+            if definition is None or is_leaf_type(named := get_named_type(definition.type)):
                 continue
             merged = SelectionSetNode(selections=tuple(s for subs in sub_selections for s in subs.selections))
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if item is not None:
-                    total += self.object_cost(named, owner) + self.returned(merged, named, item)
-        return total
+            found.append((key, named, self.object_cost(named, owner), merged))
+        # The selection set is kept with its entry, so its id is not reused by another while the counter lives.
+        self._object_fields[cache_key] = (selection_set, found)
+        return found
 
     def fields_by_key(self, selection_set: SelectionSetNode, parent: GraphQLNamedType,
                       seen: frozenset[str] = frozenset()) -> dict[str, tuple[GraphQLField | None, Any, list]]:

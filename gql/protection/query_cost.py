@@ -10,6 +10,7 @@ from strawberry.extensions import SchemaExtension
 from gql.protection.cost import actual_cost, requested_cost
 from gql.protection.limits import settings_of
 from gql.protection.rate_limit import Throttle
+from gql.protection.validation import per_request
 
 MAX_COST_EXCEEDED = "MAX_COST_EXCEEDED"
 THROTTLED = "THROTTLED"
@@ -29,6 +30,7 @@ class QueryCost(SchemaExtension):
         extension, execution_context = self, self.execution_context
         maximum = settings_of(execution_context).max_query_cost
 
+        @per_request
         class MaxQueryCost(ValidationRule):
             """Counts the requested cost while the document is validated, so a dear query fails validation."""
 

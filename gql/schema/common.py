@@ -82,6 +82,9 @@ async def child_connection(
     return Connection.of(page, convert, count=lambda: children.counts.load((parent, criteria)))
 
 
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 class RowNode(relay.Node):
     """A Node built from a domain row: the type's dataclass fields are copied from the row by name."""
 
@@ -89,7 +92,10 @@ class RowNode(relay.Node):
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls) if f.init})
+        names = _INIT_FIELDS.get(cls)
+        if names is None:  # dataclasses.fields is slow, and a page of 100 records with relations calls this 300 times
+            names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        return cls(**{name: getattr(row, name) for name in names})
 
     @classmethod
     def from_optional(cls, row: Any | None) -> Self | None:
