@@ -55,6 +55,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sequential", type=int, default=100, help="requests of the one-client pass")
     parser.add_argument("--requests", type=int, default=1000, help="requests of a read's loaded pass")
     parser.add_argument("--write-requests", type=int, default=200, help="requests of a write's loaded pass")
+    parser.add_argument("--seconds", type=float, default=30,
+                        help="a loaded pass ends after this long even if it has not sent all its requests")
     parser.add_argument("--only", nargs="*", help="operations to run (default: all)")
     parser.add_argument("--results-dir", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--readme", default=str(ROOT / "bench" / "README.md"),
@@ -84,15 +86,21 @@ async def measure(client: httpx.AsyncClient, operation: Operation, args: argpars
     reset = common.reset_peak_rss(pid)
     if args.warmup:
         await run_phase(client, operation.request_for, count=args.warmup, concurrency=1)
+    cpu_before = common.cpu_seconds(pid)
     sequential = await run_phase(client, operation.request_for, count=args.sequential, concurrency=1,
                                  first_index=args.warmup, keep_answers=True)
+    cpu_after = common.cpu_seconds(pid)
     loaded = await run_phase(client, operation.request_for, count=loaded_count, concurrency=args.concurrency,
-                             first_index=args.warmup + args.sequential, keep_answers=operation.kind == "write")
+                             first_index=args.warmup + args.sequential, keep_answers=operation.kind == "write",
+                             seconds=args.seconds)
     result = {
         "kind": operation.kind, "description": operation.description,
         "statements": statement_summary(sequential.statements + loaded.statements),
         "sequential": sequential.summary(), "loaded": loaded.summary(),
         "server_peak_rss_mib": _peak_mib(pid), "peak_rss_is_per_operation": reset,
+        # The server's CPU time per request of the one-client pass (clock ticks of 10 ms, over the pass).
+        "server_cpu_ms_per_request": round((cpu_after - cpu_before) * 1000 / args.sequential, 2)
+        if cpu_before is not None and cpu_after is not None else None,
     }
     sequential.answers += loaded.answers
     return result, sequential
@@ -170,7 +178,7 @@ async def run(args: argparse.Namespace) -> dict:
         "machine": common.machine(),
         "load_average": {"start": [round(v, 2) for v in load_start], "end": [round(v, 2) for v in os.getloadavg()]},
         "settings": {"scale": args.scale, "seed": args.seed, "concurrency": args.concurrency, "warmup": args.warmup,
-                     "sequential": args.sequential, "requests": args.requests, "write_requests": args.write_requests,
+                     "sequential": args.sequential, "requests": args.requests, "write_requests": args.write_requests, "seconds": args.seconds,
                      "server": "uvicorn gql.app:create_app --factory, one process", "server_env": SERVER_ENV},
         "dataset": {"rows": dataset.rows, "generated_seconds": round(generated_in, 1)},
         "server": {"peak_rss_mib": round(server_peak / 1024, 1) if server_peak else None},

@@ -100,6 +100,16 @@ def rss_kib(pid: int) -> int | None:
     return _status_kib(pid, "VmRSS")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) the process has used: per request, a figure the machine's load bends less
+    than latency does."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def reset_peak_rss(pid: int) -> bool:
     """Linux ≥ 4.0 resets VmHWM to the current RSS on writing 5 to clear_refs; False where it cannot."""
     try:

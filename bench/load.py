@@ -58,13 +58,17 @@ def _failure(body: dict) -> str | None:
 
 
 async def run_phase(client: httpx.AsyncClient, request_for: RequestFor, *, count: int, concurrency: int,
-                    first_index: int = 0, keep_answers: bool = False) -> Phase:
-    """`count` requests (indexes first_index..) over `concurrency` workers; fails on any error."""
+                    first_index: int = 0, keep_answers: bool = False, seconds: float | None = None) -> Phase:
+    """`count` requests (indexes first_index..) over `concurrency` workers, or fewer when `seconds` pass
+    first (no request starts after that); fails on any error."""
     phase = Phase(concurrency)
     indexes = iter(range(first_index, first_index + count))
+    deadline = None if seconds is None else time.perf_counter() + seconds
 
     async def worker(number: int) -> None:
         for index in indexes:
+            if deadline is not None and time.perf_counter() > deadline:
+                return
             body, token = request_for(number, index)
             started = time.perf_counter()
             response = await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
