@@ -45,6 +45,7 @@ class KnownFile:
     tags: tuple[str, ...]
     etag: str | None
     web_url: str | None
+    parent_id: str | None = None
 
 
 class Outcome(enum.StrEnum):
@@ -135,7 +136,8 @@ def decide(change: DriveChange, known: KnownFile | None, *, owner: Owner | None,
         return FileDecision(Outcome.MOVED, name=name, owner=new_owner, tags=new_tags)
     if renamed or new_tags is not None:
         return FileDecision(Outcome.UPDATED, name=name, owner=known.owner, tags=new_tags)
-    if change.etag != known.etag or (change.web_url and change.web_url != known.web_url):
+    if change.etag != known.etag or (change.web_url and change.web_url != known.web_url) or \
+            change.parent_id != known.parent_id:
         return FileDecision(Outcome.REFRESHED, name=name, owner=known.owner)
     return FileDecision(Outcome.UNCHANGED)
 
@@ -153,3 +155,23 @@ def vanished(known_item_ids: set[str], seen_item_ids: set[str]) -> set[str]:
     """After a full enumeration (the first sync, or a resync after 410 Gone): the items we know that are no
     longer in the library were deleted there."""
     return known_item_ids - seen_item_ids
+
+
+def moved_folders(before: Mapping[str, tuple[str | None, str]], changes: list[DriveChange]) -> set[str]:
+    """Folders already known that a change set renamed or moved (their files' webUrls changed with them)."""
+    return {c.item_id for c in changes if c.is_folder and not c.deleted and c.item_id in before
+            and before[c.item_id] != (c.parent_id, c.name or "")}
+
+
+def below(folder_ids: set[str], parents: Mapping[str, str | None]) -> set[str]:
+    """These folders and every folder under them, in a library's folder tree."""
+    children: dict[str | None, list[str]] = {}
+    for item_id, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(item_id)
+    found, todo = set(), list(folder_ids)
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, ()))
+    return found

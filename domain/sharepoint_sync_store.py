@@ -154,7 +154,32 @@ async def tags_of(session: AsyncSession, file_ids: list[int]) -> dict[int, tuple
 
 
 def as_known(row: File, tags: tuple[str, ...]) -> KnownFile:
-    return KnownFile(row.id, row.name, owner_of(row), tags, row.sharepoint_etag, row.sharepoint_web_url)
+    return KnownFile(row.id, row.name, owner_of(row), tags, row.sharepoint_etag, row.sharepoint_web_url,
+                     row.sharepoint_parent_id)
+
+
+async def folder_tree(session: AsyncSession, drive_id: str) -> dict[str, tuple[str | None, str]]:
+    rows = await session.execute(select(SharePointFolder.item_id, SharePointFolder.parent_id, SharePointFolder.name)
+                                 .where(SharePointFolder.drive_id == drive_id))
+    return {item_id: (parent_id, name) for item_id, parent_id, name in rows}
+
+
+async def files_in_folders(session: AsyncSession, company_id: int, drive_id: str, folder_ids: set[str]) -> list[File]:
+    found: list[File] = []
+    for part in chunks(sorted(folder_ids)):
+        found += list(await session.scalars(select(File).where(
+            File.company_id == company_id, File.sharepoint_drive_id == drive_id,
+            File.sharepoint_parent_id.in_(part))))
+    return found
+
+
+async def refresh_web_urls(session: AsyncSession, urls: dict[int, str]) -> None:
+    """New webUrls of files whose folder was renamed or moved (nothing else about them changed)."""
+    for pk, url in urls.items():
+        row = await session.get(File, pk)
+        if row is not None and row.sharepoint_web_url != url:
+            row.sharepoint_web_url = url
+    await session.flush()
 
 
 async def waiting_uploads(session: AsyncSession, company_id: int, names: list[str]) -> set[tuple[Owner, str, int]]:
@@ -189,7 +214,7 @@ async def apply_file(session: AsyncSession, state: LibraryState, change: DriveCh
                    sha256="", uploaded_by_id=None, **owner_columns(*decision.owner),
                    transfer_state=FileTransferState.TRANSFERRED, sharepoint_drive_id=state.drive_id,
                    sharepoint_item_id=change.item_id, sharepoint_web_url=change.web_url,
-                   sharepoint_etag=change.etag, transferred_at=utcnow())
+                   sharepoint_etag=change.etag, sharepoint_parent_id=change.parent_id, transferred_at=utcnow())
         if change.created_at is not None:
             row.uploaded_at = change.created_at
         session.add(row)
@@ -199,7 +224,7 @@ async def apply_file(session: AsyncSession, state: LibraryState, change: DriveCh
         events.record(session, events.FileAction.SYNCED, row)
         return
     assert row is not None
-    row.sharepoint_etag = change.etag
+    row.sharepoint_etag, row.sharepoint_parent_id = change.etag, change.parent_id
     if change.web_url:
         row.sharepoint_web_url = change.web_url
     if outcome is Outcome.REFRESHED:

@@ -59,3 +59,6 @@ class File(Versioned, Base):
     transferred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # The item's eTag when a sync from SharePoint last read it: an unchanged eTag needs no read of its fields.
     sharepoint_etag: Mapped[str | None] = mapped_column(String(200))
+    # Its folder's Graph id as the last sync saw it: a folder renamed or moved in SharePoint changes the webUrl
+    # of the files below it, which the delta does not list.
+    sharepoint_parent_id: Mapped[str | None] = mapped_column(String(200), index=True)

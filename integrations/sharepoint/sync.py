@@ -19,7 +19,9 @@ import httpx
 from domain import sharepoint_sync_store as store
 from domain.db import Database
 from domain.sharepoint_layout import library_name
-from domain.sharepoint_sync import DriveChange, Outcome, decide, latest, owner_of_folder, tags_from_fields
+from domain.sharepoint_sync import (
+    DriveChange, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields,
+)
 from integrations.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
 
@@ -137,6 +139,7 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
     read = await read_delta(graph, state.drive_id, state.delta_link, on_page=on_page)
     root_id = next((c.item_id for c in read.changes if c.is_root), None) or state.root_id
     async with db.transaction() as session:
+        tree_before = await store.folder_tree(session, state.drive_id)
         await store.store_folders(session, state.drive_id, read.changes, full=read.full)
 
     files = [c for c in read.changes if c.is_file or c.deleted]
@@ -152,6 +155,8 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
     for part in store.chunks(files, batch):
         await _apply(db, state, root_id, part, tags, counts)
 
+    if not read.full:
+        await _refresh_below_moved_folders(db, graph, state, tree_before, read.changes)
     if read.full:
         seen = {c.item_id for c in read.changes if not c.deleted}
         async with db.transaction() as session:
@@ -194,3 +199,26 @@ async def _apply(db: Database, state: store.LibraryState, root_id: str | None, c
                 counts.errors.append(f"{change.name or change.item_id}: {error}"[:500])
                 continue
             counts.add(decision.outcome)
+
+
+async def _refresh_below_moved_folders(db: Database, graph: GraphSession, state: store.LibraryState,
+                                       tree_before: dict[str, tuple[str | None, str]],
+                                       changes: list[DriveChange]) -> None:
+    """A folder renamed or moved in SharePoint changes the webUrl of every file below it, and the delta lists
+    only the folder: those files' items are read once each for their new webUrl."""
+    moved = moved_folders(tree_before, changes)
+    if not moved:
+        return
+    listed = {c.item_id for c in changes}
+    async with db.read() as session:
+        parents = await store.folder_parents(session, state.drive_id)
+        rows = await store.files_in_folders(session, state.company_id, state.drive_id, below(moved, parents))
+        targets = [(row.id, row.sharepoint_item_id) for row in rows if row.sharepoint_item_id not in listed]
+    urls: dict[int, str] = {}
+    for pk, item_id in targets:
+        item = await graph.item(state.drive_id, item_id)
+        if item is not None and item.web_url:
+            urls[pk] = item.web_url
+    if urls:
+        async with db.transaction() as session:
+            await store.refresh_web_urls(session, urls)

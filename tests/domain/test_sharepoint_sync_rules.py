@@ -1,7 +1,7 @@
 """The pure decisions of a sync from SharePoint: whose a folder is, and what one delta change means for a file."""
 from domain.file_rules import EntityKind
 from domain.sharepoint_sync import (
-    DriveChange, KnownFile, Outcome, decide, latest, owner_of_folder, tags_from_fields, vanished,
+    DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields, vanished,
 )
 
 PROJECT = (EntityKind.PROJECT, 7)
@@ -36,7 +36,7 @@ def test_moment_tags_are_split_trimmed_deduplicated_and_sorted_and_a_missing_col
     assert tags_from_fields(None) is None
 
 
-KNOWN = KnownFile(1, "offer.pdf", PROJECT, ("Contract",), '"e1"', "https://x/offer.pdf")
+KNOWN = KnownFile(1, "offer.pdf", PROJECT, ("Contract",), '"e1"', "https://x/offer.pdf", "P")
 
 
 def change(**values):
@@ -63,8 +63,18 @@ def test_a_rename_or_a_tag_edit_updates_and_another_entity_folder_moves():
 def test_the_same_tags_in_another_case_an_etag_alone_or_nothing_at_all_change_nothing_a_user_sees():
     assert decide(change(etag='"e2"'), KNOWN, owner=PROJECT, tags=("contract",)).outcome is Outcome.REFRESHED
     assert decide(change(), KNOWN, owner=PROJECT, tags=None).outcome is Outcome.UNCHANGED
-    # A file moved somewhere unknown keeps its entity rather than being lost.
-    assert decide(change(parent_id="X"), KNOWN, owner=None, tags=None).outcome is Outcome.UNCHANGED
+    # A file moved somewhere unknown keeps its entity rather than being lost (only its folder is remembered).
+    kept = decide(change(parent_id="X"), KNOWN, owner=None, tags=None)
+    assert (kept.outcome, kept.owner) == (Outcome.REFRESHED, PROJECT)
+
+
+def test_the_folders_a_change_set_renamed_or_moved_and_everything_below_them_are_found():
+    before = {"P": ("ROOT", "Harbour"), "A": ("P", "10 Design"), "X": ("ROOT", "Scans")}
+    changes = [DriveChange("P", name="Harbour 2026", parent_id="ROOT", is_folder=True),
+               DriveChange("X", name="Scans", parent_id="ROOT", is_folder=True),
+               DriveChange("NEW", name="New", parent_id="ROOT", is_folder=True)]
+    assert moved_folders(before, changes) == {"P"}
+    assert below({"P"}, PARENTS) == {"P", "A", "DRAFTS", "2026"}
 
 
 def test_deletions_delete_known_files_and_ignore_unknown_ones():

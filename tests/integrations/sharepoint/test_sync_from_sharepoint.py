@@ -109,7 +109,14 @@ async def test_a_folder_renamed_or_moved_in_sharepoint_keeps_its_link(sharepoint
     user.rename(project_folder, "Harbour (2026)")
     archive = user.add_folder(library.folder(), "Archive")
     user.move(activity_folder, archive, name="Design, old")
+    calls = len(graph_emulator.calls())
     await sync(db, graph_emulator, library)
+    # The delta lists the two folders, not the files below them: each file's item is read once for its webUrl.
+    assert sorted(op for op, *_ in graph_emulator.calls()[calls:]) == ["delta", "item", "item"]
+    rows = await file_rows(db)
+    state = graph_emulator.state
+    assert rows["offer.pdf"].sharepoint_web_url == state.web_url(library.folder("Harbour (2026)", "offer.pdf"))
+    assert rows["plan.pdf"].sharepoint_web_url.endswith("/Archive/Design%2C%20old/plan.pdf")
     user.add_file(project_folder, "after rename.txt")
     user.add_file(activity_folder, "after move.txt")
 
