@@ -27,7 +27,7 @@ Choices where SPEC is silent:
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -111,17 +111,29 @@ def clone_values(source: Any, target: CloneTarget) -> dict[str, Any]:
 # --- where a mirror goes ------------------------------------------------------------
 
 
+# The two lookups below are built once: with aliases made afresh on each call, SQLAlchemy spent more CPU
+# adapting them than the database took to answer (about half the CPU of a mirrored timeRecordCreate; see
+# bench/README.md).
+_secondary, _main = aliased(Project, name="secondary_project"), aliased(Project, name="main_project")
+_home, _external = aliased(CoWorker, name="home_co_worker"), aliased(CoWorker, name="external_co_worker")
+_MAIN_SIDE = (
+    select(_main.company_id, _main.id, _main.share_expenses, _external.id)
+    .select_from(_secondary)
+    .join(_main, _main.id == _secondary.main_project_id)
+    .join(_home, _home.id == bindparam("co_worker_id"))
+    .outerjoin(_external, and_(_external.company_id == _main.company_id, _external.user_id == _home.user_id))
+    .where(_secondary.id == bindparam("project_id"))
+)
+_copy = aliased(Activity, name="activity_copy")
+_MAIN_ACTIVITY = (
+    select(Activity.id).join(_copy, _copy.source_activity_id == Activity.id)
+    .where(_copy.id == bindparam("activity_id"), Activity.project_id == bindparam("main_project_id"))
+)
+
+
 async def _main_side(session: AsyncSession, project_id: int, co_worker_id: int):
     """(main project, the person's co-worker id in the main company) for a project that is secondary, else None."""
-    secondary, main, home, external = aliased(Project), aliased(Project), aliased(CoWorker), aliased(CoWorker)
-    row = (await session.execute(
-        select(main.company_id, main.id, main.share_expenses, external.id)
-        .select_from(secondary)
-        .join(main, main.id == secondary.main_project_id)
-        .join(home, home.id == co_worker_id)
-        .outerjoin(external, and_(external.company_id == main.company_id, external.user_id == home.user_id))
-        .where(secondary.id == project_id)
-    )).first()
+    row = (await session.execute(_MAIN_SIDE, {"project_id": project_id, "co_worker_id": co_worker_id})).first()
     if row is None:
         return None
     company_id, main_id, share_expenses, external_id = row
@@ -144,11 +156,7 @@ async def mirror_target(session: AsyncSession, source: TimeRecord) -> MirrorTarg
 
 
 async def _main_activity(session: AsyncSession, activity_id: int, main_project_id: int) -> int:
-    copy = aliased(Activity)
-    found = await session.scalar(
-        select(Activity.id).join(copy, copy.source_activity_id == Activity.id)
-        .where(copy.id == activity_id, Activity.project_id == main_project_id)
-    )
+    found = await session.scalar(_MAIN_ACTIVITY, {"activity_id": activity_id, "main_project_id": main_project_id})
     if found is None:
         raise MirrorTargetMissing(
             "The activity is not a copy of an activity of the main project, so the hours cannot be mirrored there.",
