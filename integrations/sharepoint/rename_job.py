@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from domain import jobs
 from domain.db import Database
-from domain.folder_renames import RENAME_JOB, stores_in_sharepoint
+from domain.folder_renames import RENAME_JOB, refresh_web_urls_below, stores_in_sharepoint
 from domain.model import Activity, Customer, Project, RecurringTaskSeries, SharePointConfiguration, Task
 from domain.sharepoint_layout import ActivityRef, TaskRef, customer_library_name, placement
 from domain.transfers import FOLDER_MODELS
@@ -83,8 +83,13 @@ async def run_rename(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFact
     try:
         async with graph_for(connection) as graph:
             given = await rename_item(graph, todo.drive_id, todo.folder_id, todo.name)
+            folder = await graph.item(todo.drive_id, todo.folder_id) if given is not None else None
     except SharePointError as error:
         raise job_failure(error) from None
+    if folder is not None and folder.web_url:
+        # The files below have new webUrls (their `url`): rewritten, not read back one by one.
+        async with db.transaction() as session:
+            await refresh_web_urls_below(session, kind, entity_id, drive_id=todo.drive_id, folder_url=folder.web_url)
     if given is None:
         # Deleted in SharePoint: forget it, so the next transfer makes the folder again under its name.
         model = FOLDER_MODELS[kind]
