@@ -72,6 +72,7 @@ async def test_renames_moves_tag_edits_and_deletions_in_sharepoint_update_partne
     user.move(plan, library.folder("Harbour"))
     doomed = user.add_file(library.folder("Harbour"), "old.txt")
     await sync(db, graph_emulator, library)
+    doomed_id = (await file_rows(db))["old.txt"].id
     user.delete(doomed)
 
     counts = await sync(db, graph_emulator, library)
@@ -82,6 +83,12 @@ async def test_renames_moves_tag_edits_and_deletions_in_sharepoint_update_partne
     assert rows["offer v2.pdf"].id == library.offer_id and await tags_of(db, library.offer_id) == ["Contract", "Signed"]
     assert (rows["plan.pdf"].project_id, rows["plan.pdf"].activity_id) == (library.project_id, None)
     assert rows["offer v2.pdf"].sharepoint_web_url == graph_emulator.state.web_url(offer)
+    # Integrators hear of each: fileChanged SYNCED for the changes, DELETED for the deletion.
+    async with db.read() as session:
+        actions = [(e.node_id, e.action) for e in await session.scalars(
+            select(m.Event).where(m.Event.kind == m.EventKind.FILE).order_by(m.Event.id))]
+    assert (library.offer_id, "SYNCED") in actions and (library.plan_id, "SYNCED") in actions
+    assert actions[-1] == (doomed_id, "DELETED")
 
 
 async def test_each_kind_of_change_is_counted_once(sharepoint_db, graph_emulator):
