@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -80,12 +81,20 @@ async def _page(graph: GraphSession, url: str) -> dict:
     raise AssertionError("unreachable")
 
 
+def _same_origin(url: str, graph_url: str) -> bool:
+    link, graph = urlsplit(url), urlsplit(graph_url)
+    return (link.scheme, link.netloc) == (graph.scheme, graph.netloc)
+
+
 async def read_delta(graph: GraphSession, drive_id: str, delta_link: str | None, *,
                      on_page: PageHook | None = None) -> DeltaRead:
     """Every page of the changes since `delta_link` (None: every item). A 410 Gone starts over from scratch."""
     start = f"{graph.connection.graph_url}/drives/{drive_id}/root/delta"
     link, full, changes, pages, resyncs = delta_link, delta_link is None, [], 0, 0
     while True:
+        if link is not None and not _same_origin(link, graph.connection.graph_url):
+            # Our bearer token goes with the request: only to the Graph we are configured for.
+            raise SharePointError(f"a delta link points outside the configured Graph: {link[:200]}")
         try:
             page = await _page(graph, link or start)
         except SharePointError as error:

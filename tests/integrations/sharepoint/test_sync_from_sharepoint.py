@@ -304,3 +304,19 @@ async def test_a_change_that_fails_is_counted_with_its_error_and_retried_by_the_
     again = await sync(db, graph_emulator, library)
     assert (again.created, again.updated, again.failed) == (0, 1, 0)
     assert sorted(await file_rows(db)) == ["new.txt", "offer v2.pdf", "plan.pdf"]
+
+
+async def test_a_stored_delta_link_outside_the_configured_graph_is_not_followed(sharepoint_db, graph_emulator):
+    from domain.model import SharePointLibrarySync
+    from integrations.sharepoint.errors import SharePointError
+    from sqlalchemy import update
+
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    async with db.transaction() as session:
+        await session.execute(update(SharePointLibrarySync).values(delta_link="https://evil.example/delta?token=x"))
+    calls = len(graph_emulator.calls())
+    with pytest.raises(SharePointError, match="outside the configured Graph"):
+        await sync(db, graph_emulator, library)
+    assert graph_emulator.calls()[calls:] == []
