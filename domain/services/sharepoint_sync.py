@@ -29,7 +29,12 @@ from domain.services.lookup import load_visible
 
 SYNC_JOB = "sharepoint.sync"
 SETTLE_JOB = "sharepoint.sync_settle"
-SETTLE_EVERY = dt.timedelta(seconds=2)
+# A TO_SHAREPOINT run looks at its transfers after 2 s, then less and less often, at least once a minute.
+SETTLE_FIRST_SECONDS, SETTLE_MAX_SECONDS = 2.0, 60.0
+
+
+def settle_delay(round_: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(SETTLE_MAX_SECONDS, SETTLE_FIRST_SECONDS * 1.5 ** round_))
 MAX_ERRORS = 20
 
 
@@ -184,7 +189,7 @@ async def send_to_sharepoint(db: Database, run_id: int) -> None:
         jobs.enqueue(session, SETTLE_JOB, {"run_id": run.id})
 
 
-async def settle(db: Database, run_id: int, *, now: dt.datetime | None = None) -> bool:
+async def settle(db: Database, run_id: int, *, round_: int = 0, now: dt.datetime | None = None) -> bool:
     """Closes a TO_SHAREPOINT run once none of its files is on its way any more (arrived: created; failed:
     failed, with their errors); else looks again a little later. Returns whether the run is closed."""
     async with db.transaction() as session:
@@ -194,7 +199,8 @@ async def settle(db: Database, run_id: int, *, now: dt.datetime | None = None) -
         rows = list(await session.execute(select(File.id, File.name, File.transfer_state, File.transfer_error)
                                           .where(File.id.in_(run.file_ids or []))))
         if any(state is FileTransferState.PENDING for _, _, state, _ in rows):
-            jobs.enqueue(session, SETTLE_JOB, {"run_id": run.id}, not_before=(now or utcnow()) + SETTLE_EVERY)
+            jobs.enqueue(session, SETTLE_JOB, {"run_id": run.id, "round": round_ + 1},
+                         not_before=(now or utcnow()) + settle_delay(round_))
             return False
         failed = [(name, error) for _, name, state, error in rows if state is FileTransferState.FAILED]
         run.created_count = sum(1 for _, _, state, _ in rows if state is FileTransferState.TRANSFERRED)

@@ -69,7 +69,7 @@ def sync_job_kind(graph_for: GraphFactory = default_graph) -> jobs.JobKind:
 
 def settle_job_kind() -> jobs.JobKind:
     async def run(db: Database, job: jobs.ClaimedJob) -> None:
-        await service.settle(db, job.payload.get("run_id"))
+        await service.settle(db, job.payload.get("run_id"), round_=int(job.payload.get("round") or 0))
 
     return jobs.JobKind(service.SETTLE_JOB, run, on_dead=service.run_failed)
 

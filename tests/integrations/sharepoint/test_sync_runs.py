@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from domain import model as m
 from domain.services import sharepoint_sync as service
 from gql.app import create_app
+from gql.ids import parse_global_id
 from tests.factories import gid, graphql
 from tests.integrations.sharepoint.sync_seeds import (  # noqa: F401
     a_library, file_rows, run_jobs, sharepoint_db, upload_to, worker,
@@ -197,3 +198,38 @@ async def test_the_daily_sync_is_queued_once_per_company_and_day_after_its_time_
     async with db.read() as session:
         assert {r.status for r in await session.scalars(select(m.SharePointSyncRun))} == {m.SyncStatus.DONE}
 
+
+
+async def test_a_to_sharepoint_run_waits_for_its_transfers_looking_less_and_less_often(sharepoint_db, graph_emulator):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    async with db.transaction() as session:
+        await session.execute(update(m.Customer).values(storage_location=m.StorageLocation.CLOUD))
+    await upload_to(db, library.acme, gid("Project", library.project_id), b"local", "local.txt")
+    async with db.transaction() as session:
+        await session.execute(update(m.Customer).values(storage_location=m.StorageLocation.SHAREPOINT))
+    admin = library.acme["admin"]
+    asked = (await as_person(db, admin, SYNC, {"input": {"customerId": gid("Customer", library.customer_id),
+                                                          "direction": "TO_SHAREPOINT"}}))["sharePointSync"]
+    run_id = parse_global_id(asked["run"]["id"])[1]
+    # The sync job queues the transfer and the first look; the transfer has not run when it looks.
+    async with db.read() as session:
+        first = await session.scalar(select(m.Job).where(m.Job.kind == service.SYNC_JOB))
+    from domain.jobs import ClaimedJob
+    from integrations.sharepoint.sync_job import run_sync
+
+    await run_sync(db, ClaimedJob(first.id, first.kind, first.payload, 1, 3, "test"))
+    now = dt.datetime.now(dt.UTC)
+    assert await service.settle(db, run_id, round_=3, now=now) is False
+    async with db.read() as session:
+        later = list(await session.scalars(select(m.Job).where(m.Job.kind == service.SETTLE_JOB)
+                                           .order_by(m.Job.id)))[-1]
+    assert later.payload == {"run_id": run_id, "round": 4}
+    assert later.run_after - now == service.settle_delay(3) == dt.timedelta(seconds=2 * 1.5 ** 3)
+    assert service.settle_delay(20) == dt.timedelta(seconds=60)
+
+    await run_jobs(db)
+
+    async with db.read() as session:
+        run = await session.get(m.SharePointSyncRun, run_id)
+    assert (run.status, run.created_count, run.failed_count) == (m.SyncStatus.DONE, 1, 0)
