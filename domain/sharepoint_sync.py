@@ -175,3 +175,15 @@ def below(folder_ids: set[str], parents: Mapping[str, str | None]) -> set[str]:
             found.add(current)
             todo.extend(children.get(current, ()))
     return found
+
+
+def tree_after(before: Mapping[str, str | None], changes: list[DriveChange], *, full: bool) -> dict[str, str | None]:
+    """A library's folder tree (folder id -> parent id) once a change set is applied; after a full enumeration,
+    exactly the folders it listed."""
+    tree: dict[str, str | None] = {} if full else dict(before)
+    for change in changes:
+        if change.deleted:
+            tree.pop(change.item_id, None)
+        elif change.is_folder and not change.is_root:
+            tree[change.item_id] = change.parent_id
+    return tree

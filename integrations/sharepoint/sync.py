@@ -21,7 +21,7 @@ from domain import sharepoint_sync_store as store
 from domain.db import Database
 from domain.sharepoint_layout import library_name
 from domain.sharepoint_sync import (
-    DriveChange, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields,
+    DriveChange, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields, tree_after,
 )
 from integrations.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
@@ -147,9 +147,11 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
 
     read = await read_delta(graph, state.drive_id, state.delta_link, on_page=on_page)
     root_id = next((c.item_id for c in read.changes if c.is_root), None) or state.root_id
-    async with db.transaction() as session:
+    # The folder tree is written last, with the delta link: a sync cut short finds the old tree again, so it
+    # sees the same renamed folders and owners as the run before it.
+    async with db.read() as session:
         tree_before = await store.folder_tree(session, state.drive_id)
-        await store.store_folders(session, state.drive_id, read.changes, full=read.full)
+    parents = tree_after({i: parent for i, (parent, _) in tree_before.items()}, read.changes, full=read.full)
 
     files = [c for c in read.changes if c.is_file or c.deleted]
     async with db.read() as session:
@@ -162,10 +164,10 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
             tags[change.item_id] = await read_tags(graph, state.drive_id, change.item_id)
 
     for part in store.chunks(files, batch):
-        await _apply(db, state, root_id, part, tags, counts)
+        await _apply(db, state, root_id, parents, part, tags, counts)
 
     if not read.full:
-        await _refresh_below_moved_folders(db, graph, state, tree_before, read.changes)
+        await _refresh_below_moved_folders(db, graph, state, tree_before, parents, read.changes)
     if read.full:
         seen = {c.item_id for c in read.changes if not c.deleted}
         async with db.transaction() as session:
@@ -177,14 +179,14 @@ async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, o
                     counts.failed)
         return counts
     async with db.transaction() as session:
+        await store.store_folders(session, state.drive_id, read.changes, full=read.full)
         await store.store_delta_link(session, state, root_id=root_id, delta_link=read.delta_link)
     return counts
 
 
-async def _apply(db: Database, state: store.LibraryState, root_id: str | None, changes: list[DriveChange],
-                 tags: dict[str, tuple[str, ...] | None], counts: store.Counts) -> None:
+async def _apply(db: Database, state: store.LibraryState, root_id: str | None, parents: dict[str, str | None],
+                 changes: list[DriveChange], tags: dict[str, tuple[str, ...] | None], counts: store.Counts) -> None:
     async with db.transaction() as session:
-        parents = await store.folder_parents(session, state.drive_id)
         entities = await store.entity_folders(session, state.customer_id)
         rows = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in changes])
         row_tags = await store.tags_of(session, [row.id for row in rows.values()])
@@ -212,7 +214,7 @@ async def _apply(db: Database, state: store.LibraryState, root_id: str | None, c
 
 async def _refresh_below_moved_folders(db: Database, graph: GraphSession, state: store.LibraryState,
                                        tree_before: dict[str, tuple[str | None, str]],
-                                       changes: list[DriveChange]) -> None:
+                                       parents: dict[str, str | None], changes: list[DriveChange]) -> None:
     """A folder renamed or moved in SharePoint changes the webUrl of every file below it, and the delta lists
     only the folder: those files' items are read once each for their new webUrl."""
     moved = moved_folders(tree_before, changes)
@@ -220,7 +222,6 @@ async def _refresh_below_moved_folders(db: Database, graph: GraphSession, state:
         return
     listed = {c.item_id for c in changes}
     async with db.read() as session:
-        parents = await store.folder_parents(session, state.drive_id)
         rows = await store.files_in_folders(session, state.company_id, state.drive_id, below(moved, parents))
         targets = [(row.id, row.sharepoint_item_id) for row in rows if row.sharepoint_item_id not in listed]
     urls: dict[int, str] = {}

@@ -1,7 +1,8 @@
 """The pure decisions of a sync from SharePoint: whose a folder is, and what one delta change means for a file."""
 from domain.file_rules import EntityKind
 from domain.sharepoint_sync import (
-    DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields, vanished,
+    DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields,
+    tree_after, vanished,
 )
 
 PROJECT = (EntityKind.PROJECT, 7)
@@ -86,3 +87,10 @@ def test_an_item_reported_twice_in_one_change_set_counts_in_its_last_state_and_a
     changes = latest([change(name="a"), change(item_id="J"), change(name="b")])
     assert [(c.item_id, c.name) for c in changes] == [("J", "offer.pdf"), ("I", "b")]
     assert vanished({"I", "J", "K"}, {"I", "J"}) == {"K"}
+
+
+def test_the_folder_tree_after_a_change_set_and_after_a_full_enumeration():
+    changes = [DriveChange("A", name="A", parent_id="ROOT", is_folder=True), DriveChange("B", deleted=True),
+               DriveChange("ROOT", is_root=True, is_folder=True), DriveChange("F", name="f.txt", parent_id="A")]
+    assert tree_after({"B": "ROOT", "C": "B"}, changes, full=False) == {"A": "ROOT", "C": "B"}
+    assert tree_after({"B": "ROOT", "C": "B"}, changes, full=True) == {"A": "ROOT"}

@@ -320,3 +320,26 @@ async def test_a_stored_delta_link_outside_the_configured_graph_is_not_followed(
     with pytest.raises(SharePointError, match="outside the configured Graph"):
         await sync(db, graph_emulator, library)
     assert graph_emulator.calls()[calls:] == []
+
+
+async def test_a_sync_killed_after_its_files_before_the_folder_urls_refreshes_them_when_run_again(
+    sharepoint_db, graph_emulator, monkeypatch
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    await sync(db, graph_emulator, library)
+    library.user.rename(library.folder("Harbour"), "Harbour (2026)")
+    real = sync_module._refresh_below_moved_folders
+
+    async def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed before the webUrls were refreshed")
+
+    monkeypatch.setattr(sync_module, "_refresh_below_moved_folders", killed)
+    with pytest.raises(KeyboardInterrupt):
+        await sync(db, graph_emulator, library)
+    monkeypatch.setattr(sync_module, "_refresh_below_moved_folders", real)
+
+    await sync(db, graph_emulator, library)
+
+    offer = (await file_rows(db))["offer.pdf"]
+    assert offer.sharepoint_web_url == graph_emulator.state.web_url(library.folder("Harbour (2026)", "offer.pdf"))
