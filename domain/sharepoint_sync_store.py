@@ -17,7 +17,7 @@ from domain.model import (
     Activity, Customer, File, FileTransferState, Project, RecurringTaskSeries, SharePointFolder, SharePointLibrarySync,
     Tag, Task, file_tags, utcnow,
 )
-from domain.sharepoint_sync import DriveChange, FileDecision, KnownFile, Outcome, Owner, content_type, file_name
+from domain.sharepoint_sync import DriveChange, FileDecision, KnownFile, Outcome, Owner, content_type
 
 CHUNK = 500
 
