@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from domain import jobs
 from domain.db import Database
 from domain.folder_renames import RENAME_JOB, refresh_web_urls_below, stores_in_sharepoint
-from domain.model import Activity, Customer, Project, RecurringTaskSeries, SharePointConfiguration, Task
+from domain.model import Activity, Customer, Project, SharePointConfiguration, Task
 from domain.sharepoint_layout import ActivityRef, TaskRef, customer_library_name, placement
 from domain.transfers import FOLDER_MODELS
 from integrations.sharepoint.errors import SharePointError
