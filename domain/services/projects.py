@@ -137,6 +137,8 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
         refuse_inherited_edit(project, values, field_names=FIELD_NAMES)
         if "price_model_from_main" in changes:
             values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
+        if "share_expenses" in changes:
+            values["share_expenses"] = share_expenses_setting(project, changes["share_expenses"])
         for key, value in values.items():
             setattr(project, key, value)
         if session.is_modified(project):
@@ -144,6 +146,15 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
             if project.main_project_id is None:
                 await project_cascade.cascade_project(session, project, values)
     return project
+
+
+def share_expenses_setting(project: Project, share: Any) -> bool:
+    """A main project's setting (SPEC §4): clone partners' expenses on its secondary projects into it."""
+    share = not_null(share, field="shareExpenses")
+    if project.main_project_id is not None:
+        raise InvalidInput("A secondary project's expenses are shared by its main project's setting; set it there.",
+                           field="shareExpenses")
+    return share
 
 
 async def _price_model_setting(session: AsyncSession, project: Project, follow: Any) -> dict[str, Any]:

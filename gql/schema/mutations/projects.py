@@ -44,6 +44,10 @@ class ProjectUpdateInput:
         default=strawberry.UNSET,
         description="Secondary projects only: take the main project's price model and rates (true) or keep its own.",
     )
+    share_expenses: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Main (and ordinary) projects only: clone expenses registered on its secondary projects into it.",
+    )
 
 
 @strawberry.type
@@ -81,7 +85,8 @@ class ProjectMutations:
         async def call():
             project_id = decode_id(input.id, "Project", field="id")
             changes = given(input, "customer_id", "name", "leader_id", "start_date", "end_date", "status",
-                            "price_model", "hourly_rate", "fixed_price", "storage", "price_model_from_main")
+                            "price_model", "hourly_rate", "fixed_price", "storage", "price_model_from_main",
+                            "share_expenses")
             if "customer_id" in changes:
                 changes["customer_id"] = decode_optional_id(changes["customer_id"], "Customer", field="customerId")
             if "leader_id" in changes:
