@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import events
+from domain import events, folder_renames
 from domain.db import Database
 from domain.errors import InvalidInput, NotFound
 from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
@@ -139,10 +139,14 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
             values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
         if "share_expenses" in changes:
             values["share_expenses"] = share_expenses_setting(project, changes["share_expenses"])
+        old_name = project.name
         for key, value in values.items():
             setattr(project, key, value)
         if session.is_modified(project):
             events.record(session, events.ProjectAction.UPDATED, project)
+            if project.name != old_name:
+                await folder_renames.schedule_folder_rename(
+                    session, "project", project.id, folder_id=project.sharepoint_folder_id, project_id=project.id)
             if project.main_project_id is None:
                 await project_cascade.cascade_project(session, project, values)
     return project
