@@ -6,33 +6,15 @@ delta link is per library and a change left unapplied would be lost. TO_SHAREPOI
 the transfer queue (domain.services.sharepoint_sync). A transient Graph failure is retried by the queue from
 the stored delta link; a job that finally fails leaves its run FAILED with the error.
 """
-import datetime as dt
-
 from sqlalchemy import select
 
 from domain import jobs
 from domain.db import Database
-from domain.model import SharePointConfiguration, SyncDirection, utcnow
+from domain.model import SharePointConfiguration, SyncDirection
 from domain.services import sharepoint_sync as service
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.sync import PageHook, sync_library
-from domain.errors import DomainError
-from domain.sharepoint_config import SecretBox
-from integrations.sharepoint.connection import SharePointConnection
-from integrations.sharepoint.transfer_job import GraphFactory, default_graph
-
-
-def _connection(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
-    if configuration is None or not configuration.client_secret_encrypted:
-        raise jobs.PermanentFailure("SharePoint is not configured for this company (or has no client secret).")
-    try:
-        secret = SecretBox.from_settings(db.settings).open(configuration.client_secret_encrypted)
-    except DomainError as error:
-        raise jobs.PermanentFailure(error.message) from None
-    return SharePointConnection.from_settings(
-        db.settings, tenant_id=configuration.tenant_id, client_id=configuration.client_id, client_secret=secret,
-        site_url=configuration.site_url, apply_content_type=configuration.apply_content_type,
-    )
+from integrations.sharepoint.transfer_job import GraphFactory, connection_for, default_graph, job_failure
 
 
 async def run_sync(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFactory = default_graph,
@@ -47,15 +29,13 @@ async def run_sync(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFactor
     async with db.read() as session:
         configuration = await session.scalar(select(SharePointConfiguration).where(
             SharePointConfiguration.company_id == run.company_id))
-    connection = _connection(db, configuration)
+    connection = connection_for(db, configuration)
     try:
         async with graph_for(connection) as graph:
             counts = await sync_library(db, graph, run.customer_id, on_page=on_page)
     except SharePointError as error:
-        if not error.transient:
-            raise jobs.PermanentFailure(error.message) from None
-        later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
-        raise jobs.RetryLater(error.message, not_before=later) from None
+        # Transient: again later from the stored delta link (not before a Retry-After); others end the run.
+        raise job_failure(error) from None
     await service.finish_run(db, run_id, created=counts.created, updated=counts.updated, moved=counts.moved,
                              deleted=counts.deleted, failed=counts.failed, errors=counts.errors)
 

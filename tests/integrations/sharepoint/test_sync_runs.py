@@ -233,3 +233,31 @@ async def test_a_to_sharepoint_run_waits_for_its_transfers_looking_less_and_less
     async with db.read() as session:
         run = await session.get(m.SharePointSyncRun, run_id)
     assert (run.status, run.created_count, run.failed_count) == (m.SyncStatus.DONE, 1, 0)
+
+
+async def test_a_sharepoint_outage_during_a_sync_is_retried_by_the_queue_and_the_run_still_ends_done(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    library.user.add_file(library.folder("Harbour"), "minutes.docx")
+    # More 503s than one attempt of the job retries by itself.
+    graph_emulator.inject("delta", "unavailable", times=5, retry_after=0)
+    asked = (await as_person(db, library.acme["admin"], SYNC, {"input": {
+        "customerId": gid("Customer", library.customer_id), "direction": "FROM_SHAREPOINT"}}))["sharePointSync"]
+
+    # The first attempt gives up after five 503s and hands the job back to the queue.
+    assert (await worker(db).run_one()).kind == service.SYNC_JOB
+    running = (await as_person(db, library.acme["admin"], RUN, {"id": asked["run"]["id"]}))["node"]
+    async with db.transaction() as session:
+        job = await session.scalar(select(m.Job).where(m.Job.kind == service.SYNC_JOB))
+        assert (job.state, job.attempts) == (m.JobState.QUEUED, 1)
+        job.run_after = dt.datetime.now(dt.UTC)  # its back-off is over
+    await run_jobs(db)
+
+    run = (await as_person(db, library.acme["admin"], RUN, {"id": asked["run"]["id"]}))["node"]
+    assert (running["status"], run["status"], run["created"]) == ("RUNNING", "DONE", 1)
+    async with db.read() as session:
+        job = await session.scalar(select(m.Job).where(m.Job.kind == service.SYNC_JOB))
+    assert (job.state, job.attempts) == (m.JobState.DONE, 2)
+    assert len(graph_emulator.calls("delta")) == 5 + 1
