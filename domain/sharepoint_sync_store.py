@@ -91,7 +91,8 @@ async def entity_folders(session: AsyncSession, customer_id: int) -> dict[str, O
     tasks_of_customer = or_(Task.project_id.in_(projects),
                             Task.activity_id.in_(select(Activity.id).where(Activity.project_id.in_(projects))))
     for pk, folder in await session.execute(
-            select(Task.id, Task.sharepoint_folder_id).where(tasks_of_customer, Task.sharepoint_folder_id.is_not(None))):
+            select(Task.id, Task.sharepoint_folder_id)
+            .where(tasks_of_customer, Task.sharepoint_folder_id.is_not(None))):
         found[folder] = (EntityKind.TASK, pk)
     rows = await session.execute(
         select(RecurringTaskSeries.sharepoint_folder_id, Task.id)
@@ -138,7 +139,8 @@ async def known_files(session: AsyncSession, company_id: int, drive_id: str, ite
     found: dict[str, File] = {}
     for part in chunks(item_ids):
         for row in await session.scalars(select(File).where(
-                File.company_id == company_id, File.sharepoint_drive_id == drive_id, File.sharepoint_item_id.in_(part))):
+                File.company_id == company_id, File.sharepoint_drive_id == drive_id,
+                File.sharepoint_item_id.in_(part))):
             found[row.sharepoint_item_id] = row
     return found
 

@@ -1,11 +1,14 @@
 """A sync from SharePoint over real HTTP against the Graph emulator: each kind of change made in SharePoint itself
 reaches partnergraph, a sync cut short converges when run again, and an expired delta link (410) re-reads all."""
+import datetime as dt
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from domain import model as m
 from domain import sharepoint_sync_store as store
 from integrations.sharepoint import sync as sync_module
+from integrations.sharepoint.errors import SharePointError
 from tests.graph_emulator.delta import book, expire_tokens
 from tests.integrations.sharepoint.sync_seeds import a_library, file_rows, sharepoint_db, sync, tags_of  # noqa: F401
 
@@ -196,7 +199,9 @@ async def test_a_sync_killed_between_applied_batches_converges_without_duplicate
         assert len(list(await session.scalars(select(m.File)))) == 8
 
 
-async def test_an_expired_delta_link_re_reads_the_library_and_converges_to_the_same_state(sharepoint_db, graph_emulator):
+async def test_an_expired_delta_link_re_reads_the_library_and_converges_to_the_same_state(
+    sharepoint_db, graph_emulator
+):
     db = sharepoint_db
     library = await a_library(db, graph_emulator)
     await sync(db, graph_emulator, library)
@@ -239,9 +244,9 @@ def test_the_store_reads_changes_in_chunks_that_fit_any_database():
     assert [len(part) for part in store.chunks(list(range(1201)))] == [500, 500, 201]
 
 
-async def test_a_file_added_to_a_recurring_series_folder_belongs_to_the_series_latest_task(sharepoint_db, graph_emulator):
-    import datetime as dt
-
+async def test_a_file_added_to_a_recurring_series_folder_belongs_to_the_series_latest_task(
+    sharepoint_db, graph_emulator
+):
     db = sharepoint_db
     library = await a_library(db, graph_emulator)
     await sync(db, graph_emulator, library)
@@ -264,7 +269,9 @@ async def test_a_file_added_to_a_recurring_series_folder_belongs_to_the_series_l
     assert (await file_rows(db))["vat may.pdf"].task_id == may
 
 
-async def test_a_folder_deleted_in_sharepoint_deletes_its_files_and_its_entity_forgets_it(sharepoint_db, graph_emulator):
+async def test_a_folder_deleted_in_sharepoint_deletes_its_files_and_its_entity_forgets_it(
+    sharepoint_db, graph_emulator
+):
     db = sharepoint_db
     library = await a_library(db, graph_emulator)
     await sync(db, graph_emulator, library)
@@ -307,15 +314,11 @@ async def test_a_change_that_fails_is_counted_with_its_error_and_retried_by_the_
 
 
 async def test_a_stored_delta_link_outside_the_configured_graph_is_not_followed(sharepoint_db, graph_emulator):
-    from domain.model import SharePointLibrarySync
-    from integrations.sharepoint.errors import SharePointError
-    from sqlalchemy import update
-
     db = sharepoint_db
     library = await a_library(db, graph_emulator)
     await sync(db, graph_emulator, library)
     async with db.transaction() as session:
-        await session.execute(update(SharePointLibrarySync).values(delta_link="https://evil.example/delta?token=x"))
+        await session.execute(update(m.SharePointLibrarySync).values(delta_link="https://evil.example/delta?token=x"))
     calls = len(graph_emulator.calls())
     with pytest.raises(SharePointError, match="outside the configured Graph"):
         await sync(db, graph_emulator, library)
