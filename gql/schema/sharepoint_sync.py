@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
+from domain.errors import InvalidInput
 from domain.services import sharepoint_sync as service
 from gql.context import Info
 from gql.ids import decode_id
@@ -113,11 +114,13 @@ class SharePointSyncQueries:
                                     project_id: strawberry.ID | None = None, first: int | None = None,
                                     after: str | None = None) -> Connection[SharePointSyncRun]:
         loaders = info.context.loaders
+        if (customer_id is None) == (project_id is None):
+            raise InvalidInput("Give either customerId or projectId.", field="customerId")
         if project_id is not None:
             parent = decode_id(project_id, "Project", field="projectId")
             children = loaders.sharepoint_sync_runs_by_project
         else:
-            parent = decode_id(customer_id or "", "Customer", field="customerId")
+            parent = decode_id(customer_id, "Customer", field="customerId")
             children = loaders.sharepoint_sync_runs_by_customer
         return await child_connection(children, (parent,), first, after, _run)
 

@@ -82,6 +82,12 @@ async def test_a_sync_from_sharepoint_runs_in_the_worker_and_its_result_is_query
     on_customer = (await as_person(db, admin, CUSTOMER_RUNS, {"id": gid("Customer", library.customer_id)}))["node"]
     assert on_customer["sharePointSyncRuns"]["nodes"] == [{"id": asked["run"]["id"], "status": "DONE"}]
     assert sorted(await file_rows(db)) == ["minutes.docx", "offer v2.pdf", "plan.pdf"]
+    app = create_app(db.settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.post("/graphql", json={"query": RUNS, "variables": {}},
+                                     headers={"Authorization": f"Bearer {admin.token}"})
+    (error,) = response.json()["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID_INPUT", "customerId")
     # An employee sees no runs: a refused node is a missing one.
     assert (await as_person(db, library.acme["employee"], RUN, {"id": asked["run"]["id"]}))["node"] is None
 
