@@ -5,6 +5,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 
 from domain.errors import DomainError
 from gql.context import Info
@@ -74,12 +75,37 @@ class Connection(Generic[T]):
 
 async def child_connection(
     children: Children, parent: tuple, first: int | None, after: str | None, convert: Callable[[Any], Any],
-    *, criteria: Criteria = (),
+    *, criteria: Criteria = (), prefetch: Callable[[list], Awaitable[None]] | None = None,
 ) -> Connection:
-    """A connection over a parent's child rows: the page through one loader, the count through another."""
+    """A connection over a parent's child rows: the page through one loader, the count through another.
+    `prefetch(rows)` may load what the rows' relation fields will ask for (see RowNode.load_ready)."""
     request = PageRequest.of(first, after)
     page = await children.pages.load((parent, request, criteria))
+    if prefetch is not None and page.rows:
+        await prefetch(page.rows)
     return Connection.of(page, convert, count=lambda: children.counts.load((parent, criteria)))
+
+
+def selected_node_fields(info: Info) -> set[str]:
+    """The fields the query selects on the nodes of the current connection field (`nodes { … }` and
+    `edges { node { … } }`, fragments included)."""
+    found: set[str] = set()
+
+    def names(selections) -> Iterable:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                yield selection
+            else:  # an inline fragment or a fragment spread: its fields count
+                yield from names(selection.selections)
+
+    for field in info.selected_fields:
+        for child in names(field.selections):
+            if child.name == "nodes":
+                found |= {grandchild.name for grandchild in names(child.selections)}
+            elif child.name == "edges":
+                for node in (c for c in names(child.selections) if c.name == "node"):
+                    found |= {grandchild.name for grandchild in names(node.selections)}
+    return found
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -107,6 +133,19 @@ class RowNode(relay.Node):
         if pk is None:
             return None
         return cls.from_optional(await getattr(info.context.loaders, cls.loader).load(pk))
+
+    @classmethod
+    def load_ready(cls, info: Info, pk: int | None) -> "Self | None | Awaitable[Self | None]":
+        """The node at once when this request's loader already holds its row (a page's resolver prefetched it),
+        else an awaitable of it. A page of 100 records whose relations are ready completes without 200
+        coroutines and their tasks, which cost more CPU than everything else in such a read."""
+        if pk is None:
+            return None
+        loader = getattr(info.context.loaders, cls.loader)
+        future = loader._cache.get(loader.get_cache_key(pk)) if loader.cache else None
+        if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+            return cls.from_optional(future.result())
+        return cls.load(info, pk)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:

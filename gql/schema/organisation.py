@@ -28,6 +28,12 @@ def _time_record(row: m.TimeRecord):
     return TimeRecord.from_row(row)
 
 
+async def _prefetch_time_record_relations(info, rows) -> None:
+    from gql.schema.hours import prefetch_relations
+
+    await prefetch_relations(info, rows)
+
+
 @strawberry.type(description="Where one of a company's number series draws from.")
 class NumberSeriesSetting:
     kind: SeriesKind
@@ -140,7 +146,7 @@ class CoWorker(RowNode):
     ) -> Connection[TimeRecordRef]:
         return await child_connection(
             info.context.loaders.time_records_by_co_worker, (self.id,), first, after, _time_record,
-            criteria=window(date_from, date_to),
+            criteria=window(date_from, date_to), prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
         )
 
 

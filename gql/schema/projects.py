@@ -50,6 +50,12 @@ def _time_record(row):
     return TimeRecord.from_row(row)
 
 
+async def _prefetch_time_record_relations(info, rows) -> None:
+    from gql.schema.hours import prefetch_relations
+
+    await prefetch_relations(info, rows)
+
+
 @strawberry.federation.type(keys=["id"], description="A project: ordinary, main (shared with partners) or secondary.")
 class Project(RowNode):
     loader = "project_by_id"
@@ -151,7 +157,7 @@ class Project(RowNode):
     ) -> Connection[TimeRecordRef]:
         return await child_connection(
             info.context.loaders.time_records_by_project, (self.id,), first, after, _time_record,
-            criteria=window(date_from, date_to),
+            criteria=window(date_from, date_to), prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
         )
 
     @strawberry.field(description="Expenses on this project that you may see (a main project's include clones of "
@@ -210,6 +216,7 @@ class ProjectMember:
         return await child_connection(
             info.context.loaders.time_records_by_member, (self.project_id, self.co_worker_id), first, after,
             _time_record, criteria=window(date_from, date_to),
+            prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
         )
 
 
