@@ -8,11 +8,13 @@ domain.hour_mirrors). The transitions:
     APPROVED -> NOT_APPROVED                 (un-approve, to allow edits again)
     INVOICED -> APPROVED                     (admins only: the invoice was credited)
 
-Invoicing needs approved rows; invoiced ones never go straight back to NOT_APPROVED.
+Invoicing needs approved rows; invoiced ones never go straight back to NOT_APPROVED. timeRecordsApprove is the
+older, narrower door to the same change: APPROVED, with invoiced hours LOCKED even for admins.
 """
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.db import Database
@@ -21,6 +23,9 @@ from domain.model import Expense, HourStatus, Project, Role, TimeRecord
 from domain.policy import Viewer, require_approver, visible
 
 MAX_IDS = 100
+
+# Why a row's current status may not change (a DomainError naming `field`), or None.
+Refusal = Callable[..., DomainError | None]
 
 EVENT_ACTIONS = {
     HourStatus.NOT_APPROVED: "UNAPPROVED",
@@ -46,21 +51,60 @@ def status_change_refusal(current: HourStatus, new: HourStatus, *, is_admin: boo
     return None
 
 
+def approval_refusal(current: HourStatus, *, field: str) -> DomainError | None:
+    """timeRecordsApprove's rule (pure): not approved and approved hours can be approved (again); invoiced ones
+    are past it, also for admins (taking an invoice back is timeRecordsSetStatus's explicit INVOICED -> APPROVED)."""
+    if current == HourStatus.INVOICED:
+        return Locked("Invoiced hours cannot be approved again.", field=field)
+    return None
+
+
+# Which rows are copies of another company's row, and of which one (a mirror of hours, a clone of an expense).
+COPY_OF = {TimeRecord: TimeRecord.source_record_id, Expense: Expense.source_expense_id}
+
+
+async def _lock_rows(session: AsyncSession, viewer: Viewer, model: type, ids: list[int], *, lock_sources: bool) -> dict:
+    """The rows the viewer may see among `ids`, locked FOR UPDATE in the hour services' order: first every source
+    (the rows that are no copy, and the sources of the copies among `ids`), then the copies, each group in id order.
+
+    A source's edit locks the source, checks that its copy is not approved, then writes the copy
+    (domain.services.hours, .expenses). A status change that took only the copy could approve it between that
+    check and that write, and one of the two would then meet a stale version (CONFLICT). Taking the source
+    first makes the status change wait for the edit and see the copy as the edit left it, or makes the edit
+    wait and find the pair LOCKED; the single order (sources by id, then copies by id) is the edits' and the
+    resync's own, so no cycle, no deadlock. Only PostgreSQL needs it (`lock_sources`): SQLite serialises
+    writers at BEGIN IMMEDIATE and ignores FOR UPDATE.
+    """
+    if lock_sources:
+        source_of = COPY_OF[model]
+        pairs = (await session.execute(
+            select(model.id, source_of).where(model.id.in_(ids), visible(viewer, model)))).all()
+        sources = sorted({source if source is not None else pk for pk, source in pairs})
+        if sources:
+            await session.execute(select(model.id).where(model.id.in_(sources)).order_by(model.id).with_for_update())
+    rows = await session.scalars(
+        select(model).where(model.id.in_(ids), visible(viewer, model)).order_by(model.id).with_for_update(of=model)
+    )
+    return {row.id: row for row in rows}
+
+
 async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[int], status: HourStatus, *,
-                       noun: str) -> list:
+                       noun: str, refusal: Refusal | None = None) -> list:
     """Sets the status of all the rows or none (TimeRecord or Expense rows); each refused id is reported by its
-    index (`ids.3`). Rows already in that status are left as they are."""
+    index (`ids.3`). Rows already in that status are left as they are. `refusal` says why a row's status may
+    not change (default: status_change_refusal towards `status`)."""
     ids = list(ids)
     if len(ids) > MAX_IDS:
         raise InvalidInput(f"At most {MAX_IDS} ids at a time.", field="ids")
     status = HourStatus(status)
+
+    def rule(current: HourStatus, *, is_admin: bool, field: str) -> DomainError | None:
+        if refusal is not None:
+            return refusal(current, is_admin=is_admin, field=field)
+        return status_change_refusal(current, status, is_admin=is_admin, noun=noun, field=field)
+
     async with db.transaction() as session:
-        found = {
-            row.id: row
-            for row in await session.scalars(
-                select(model).where(model.id.in_(set(ids)), visible(viewer, model)).with_for_update()
-            )
-        }
+        found = await _lock_rows(session, viewer, model, sorted(set(ids)), lock_sources=not db.sqlite)
         projects = {
             p.id: p
             for p in await session.scalars(select(Project).where(Project.id.in_({r.project_id for r in found.values()})))
@@ -78,8 +122,8 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
                 errors.append(refused)
                 continue
             is_admin = viewer.role_in(row.company_id) == Role.ADMIN
-            if (refusal := status_change_refusal(row.status, status, is_admin=is_admin, noun=noun, field=field)):
-                errors.append(refusal)
+            if (why := rule(row.status, is_admin=is_admin, field=field)) is not None:
+                errors.append(why)
         if errors:
             raise DomainErrors(errors)
         for row in found.values():
@@ -88,6 +132,12 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
                 if isinstance(row, TimeRecord):
                     events.record(session, events.TimeRecordAction(EVENT_ACTIONS[status]), row)
     return [found[pk] for pk in dict.fromkeys(ids)]
+
+
+async def approve_time_records(db: Database, viewer: Viewer, ids: Iterable[int]) -> list[TimeRecord]:
+    """timeRecordsApprove: as setting APPROVED, except that invoiced hours are LOCKED for everyone."""
+    return await set_statuses(db, viewer, TimeRecord, ids, HourStatus.APPROVED, noun="time record",
+                              refusal=lambda current, *, is_admin, field: approval_refusal(current, field=field))
 
 
 async def set_time_record_statuses(db: Database, viewer: Viewer, ids: Iterable[int], status: HourStatus) -> list[TimeRecord]:

@@ -1,6 +1,7 @@
-"""Registering, changing, deleting and approving hours (SPEC §4 rules within one company)."""
+"""Registering, changing and deleting hours (SPEC §4 rules within one company); their statuses are in
+domain.services.hour_statuses."""
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,25 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events, hour_mirrors
 from domain.db import Database
-from domain.errors import (
-    DayOver24Hours,
-    DomainError,
-    DomainErrors,
-    Forbidden,
-    InvalidInput,
-    Locked,
-    NotFound,
-    NotProjectMember,
-    ProjectClosed,
-)
-from domain.model import Activity, CoWorker, HourStatus, Project, ProjectMember, ProjectStatus, TimeRecord
-from domain.policy import Viewer, may_manage_project, require_approver, require_time_writer, visible
+from domain.errors import DayOver24Hours, InvalidInput, NotFound, NotProjectMember, ProjectClosed
+from domain.model import Activity, CoWorker, Project, ProjectMember, ProjectStatus, TimeRecord
+from domain.policy import Viewer, may_manage_project, require_time_writer
 from domain.services.lookup import load_visible
 from domain.services.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
 from domain.validation import clean_hours, clean_optional_text, not_null
 
 DAY = Decimal(24)
-MAX_APPROVALS = 100
 DESCRIPTION_MAX = 2000
 
 
@@ -53,12 +43,6 @@ def check_day_total(registered: Decimal, adding: Decimal, day: dt.date) -> None:
         )
 
 
-def check_editable(status: HourStatus, *, field: str = "id") -> None:
-    """Only hours not yet approved can change; approved and invoiced ones are locked."""
-    if status != HourStatus.NOT_APPROVED:
-        raise Locked(f"{status.value.replace('_', ' ').lower().capitalize()} hours cannot be changed.", field=field)
-
-
 def check_open(project: Project, *, field: str) -> None:
     if project.status == ProjectStatus.CLOSED:
         raise ProjectClosed("The project is closed: its hours can no longer change.", field=field)
@@ -75,13 +59,6 @@ def time_record_values(changes: Mapping[str, Any]) -> dict[str, Any]:
         values["description"] = clean_optional_text(changes["description"], field="description",
                                                     max_length=DESCRIPTION_MAX)
     return values
-
-
-def approval_refusal(status: HourStatus, *, field: str) -> DomainError | None:
-    """Not approved and approved hours can be approved (again); invoiced ones are past it."""
-    if status == HourStatus.INVOICED:
-        return Locked("Invoiced hours cannot be approved again.", field=field)
-    return None
 
 
 # --- checks against the database --------------------------------------------
@@ -206,42 +183,3 @@ async def delete_time_record(db: Database, viewer: Viewer, record_id: int) -> in
         await session.delete(record)
         events.record(session, events.TimeRecordAction.DELETED, record)
     return record_id
-
-
-async def approve_time_records(db: Database, viewer: Viewer, record_ids: Iterable[int]) -> list[TimeRecord]:
-    """Approves all the records or none: each refused id is reported by its index (`ids.3`)."""
-    record_ids = list(record_ids)
-    if len(record_ids) > MAX_APPROVALS:
-        raise InvalidInput(f"At most {MAX_APPROVALS} ids at a time.", field="ids")
-    async with db.transaction() as session:
-        found = {
-            r.id: r
-            for r in await session.scalars(
-                select(TimeRecord).where(TimeRecord.id.in_(set(record_ids)), visible(viewer, TimeRecord))
-            )
-        }
-        projects = {
-            p.id: p
-            for p in await session.scalars(select(Project).where(Project.id.in_({r.project_id for r in found.values()})))
-        }
-        errors: list[DomainError] = []
-        for index, record_id in enumerate(record_ids):
-            field = f"ids.{index}"
-            record = found.get(record_id)
-            if record is None:
-                errors.append(NotFound("No such time record.", field=field))
-                continue
-            try:
-                require_approver(viewer, projects[record.project_id], field=field)
-            except Forbidden as refused:
-                errors.append(refused)
-                continue
-            if (refusal := approval_refusal(record.status, field=field)) is not None:
-                errors.append(refusal)
-        if errors:
-            raise DomainErrors(errors)
-        for record in found.values():
-            if record.status == HourStatus.NOT_APPROVED:
-                record.status = HourStatus.APPROVED
-                events.record(session, events.TimeRecordAction.APPROVED, record)
-    return [found[record_id] for record_id in dict.fromkeys(record_ids)]

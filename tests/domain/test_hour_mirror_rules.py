@@ -42,6 +42,13 @@ def test_an_approved_source_refuses_edits_naming_its_status():
     assert refused.value.field == "id"
 
 
+@pytest.mark.parametrize("source, mirror", [(APPROVED, None), (INVOICED, None), (INVOICED, NOT), (NOT, APPROVED)])
+def test_hours_approved_or_invoiced_on_either_side_cannot_change(source, mirror):
+    with pytest.raises(Locked) as refused:
+        check_pair_editable(source, mirror, field="id")
+    assert refused.value.code == "LOCKED"
+
+
 def test_a_mirror_invoiced_by_the_main_company_locks_the_source():
     with pytest.raises(Locked, match="main company has invoiced"):
         check_pair_editable(NOT, INVOICED, field="ids.0")

@@ -1,12 +1,11 @@
-"""The rules on hours (SPEC §4): decimals above 0, two decimals, 24 a day, approved ones locked."""
+"""The rules on hours (SPEC §4): decimals above 0, two decimals, 24 a day (locking: test_hour_mirror_rules)."""
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from domain.errors import DayOver24Hours, InvalidInput, Locked
-from domain.model import HourStatus
-from domain.services.hours import approval_refusal, check_day_total, check_editable
+from domain.errors import DayOver24Hours, InvalidInput
+from domain.services.hours import check_day_total
 from domain.validation import clean_hours
 
 DAY = dt.date(2026, 3, 2)
@@ -31,16 +30,3 @@ def test_a_day_may_be_filled_to_exactly_24_hours_but_not_beyond():
         check_day_total(Decimal("16"), Decimal("8.01"), DAY)
     assert refused.value.field == "hours"
     assert "2026-03-02" in refused.value.message
-
-
-def test_only_not_approved_hours_can_change():
-    check_editable(HourStatus.NOT_APPROVED)
-    for status in (HourStatus.APPROVED, HourStatus.INVOICED):
-        with pytest.raises(Locked):
-            check_editable(status)
-
-
-def test_invoiced_hours_cannot_be_approved_again_but_approved_ones_can():
-    assert approval_refusal(HourStatus.NOT_APPROVED, field="ids.0") is None
-    assert approval_refusal(HourStatus.APPROVED, field="ids.0") is None
-    assert approval_refusal(HourStatus.INVOICED, field="ids.2").field == "ids.2"

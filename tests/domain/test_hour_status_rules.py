@@ -2,7 +2,7 @@
 import pytest
 
 from domain.model import HourStatus
-from domain.services.hour_statuses import status_change_refusal
+from domain.services.hour_statuses import approval_refusal, status_change_refusal
 
 NOT, APPROVED, INVOICED = HourStatus.NOT_APPROVED, HourStatus.APPROVED, HourStatus.INVOICED
 
@@ -28,3 +28,10 @@ def test_invoiced_hours_never_go_straight_back_to_not_approved():
     refusal = status_change_refusal(INVOICED, NOT, is_admin=True, noun="expense", field="ids.0")
     assert refusal.code == "LOCKED"
     assert "Invoiced expenses go back to APPROVED first" in refusal.message
+
+
+def test_approving_leaves_invoiced_hours_locked_even_for_an_admin_but_approves_approved_ones_again():
+    assert approval_refusal(NOT, field="ids.0") is None
+    assert approval_refusal(APPROVED, field="ids.0") is None
+    refusal = approval_refusal(INVOICED, field="ids.2")
+    assert (refusal.code, refusal.field) == ("LOCKED", "ids.2")

@@ -129,12 +129,14 @@ class TimeRecordMutations:
 
         return await payload(TimeRecordDeletePayload, call)
 
-    @strawberry.mutation(description="Admins, or the leader of each record's project: sets the records APPROVED.")
+    @strawberry.mutation(description="Admins, or the leader of each record's project: sets the records APPROVED "
+                         "(invoiced ones are LOCKED). The same change as timeRecordsSetStatus with APPROVED, except "
+                         "that it never takes invoiced records back.")
     async def time_records_approve(self, info: Info, input: TimeRecordsApproveInput) -> TimeRecordsApprovePayload:
         async def call():
-            if len(input.ids) > service.MAX_APPROVALS:
-                raise InvalidInput(f"At most {service.MAX_APPROVALS} ids at a time.", field="ids")
-            rows = await service.approve_time_records(info.context.db, info.context.viewer, decode_all(input.ids))
+            if len(input.ids) > hour_statuses.MAX_IDS:
+                raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
+            rows = await hour_statuses.approve_time_records(info.context.db, info.context.viewer, decode_all(input.ids))
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}
 
         return await payload(TimeRecordsApprovePayload, call)
