@@ -16,6 +16,7 @@ from tests.factories import gid, graphql
 from tests.partner_fixtures import PartnerHours, partner_hours_setup
 
 ROUNDS = 30
+DEADLOCK_ROUNDS = 15
 
 CREATE_HOURS = """
 mutation Create($input: TimeRecordCreateInput!) {
@@ -85,18 +86,24 @@ async def after(rng: random.Random, request):
     return await request
 
 
+async def register_hours(db, client, family: PartnerHours, day: str) -> tuple[int, int]:
+    """Two hours on the secondary project's first activity: (source id, mirror id)."""
+    created = await graphql(client, CREATE_HOURS, {"input": {
+        "projectId": family.secondary_gid, "activityId": gid("Activity", family.secondary_activity_ids[0]),
+        "date": day, "hours": "2"}}, token=family.worker.token)
+    source_id = parse_global_id(created["timeRecordCreate"]["timeRecord"]["id"])[1]
+    async with db.read() as session:
+        return source_id, await session.scalar(
+            select(m.TimeRecord.id).where(m.TimeRecord.source_record_id == source_id))
+
+
 async def test_approving_a_mirror_while_its_source_is_edited_waits_for_the_edit_and_never_conflicts(
         db, client, second_client, family):
     rng = random.Random(5)
     for n in range(ROUNDS):
         # given hours registered on the secondary project, mirrored into the main project
-        day = (dt.date(2026, 3, 1) + dt.timedelta(days=n)).isoformat()
-        created = await graphql(client, CREATE_HOURS, {"input": {
-            "projectId": family.secondary_gid, "activityId": gid("Activity", family.secondary_activity_ids[0]),
-            "date": day, "hours": "2"}}, token=family.worker.token)
-        source_id = parse_global_id(created["timeRecordCreate"]["timeRecord"]["id"])[1]
-        async with db.read() as session:
-            mirror_id = await session.scalar(select(m.TimeRecord.id).where(m.TimeRecord.source_record_id == source_id))
+        source_id, mirror_id = await register_hours(
+            db, client, family, (dt.date(2026, 3, 1) + dt.timedelta(days=n)).isoformat())
 
         # when the worker edits the source while the main company's leader approves the mirror
         edit = graphql(client, UPDATE_HOURS, {"input": {"id": gid("TimeRecord", source_id), "hours": "3",
@@ -121,6 +128,41 @@ async def test_approving_a_mirror_while_its_source_is_edited_waits_for_the_edit_
         assert (source.hours, source.description) == expected
         assert (mirror.hours, mirror.description, mirror.date) == (source.hours, source.description, source.date)
         assert (source.status, mirror.status) == (m.HourStatus.NOT_APPROVED, m.HourStatus.APPROVED)
+
+
+async def test_both_companies_approving_two_pairs_in_opposite_orders_while_both_sources_are_edited_never_deadlock(
+        db, client, second_client, family):
+    rng = random.Random(11)
+    for n in range(DEADLOCK_ROUNDS):
+        # given two pairs of hours on two days
+        first, second = [await register_hours(db, client, family, (dt.date(2026, 5, 1) + dt.timedelta(
+            days=2 * n + k)).isoformat()) for k in (0, 1)]
+        pairs = {first[0]: first[1], second[0]: second[1]}
+
+        # when the worker edits both sources while the partner's leader approves the sources and the main
+        # company's leader the mirrors, each listing the ids in the other's order
+        edits = [graphql(client, UPDATE_HOURS, {"input": {"id": gid("TimeRecord", source), "hours": "3"}},
+                         token=family.worker.token) for source in pairs]
+        at_home = graphql(client, SET_HOUR_STATUS, {"input": {
+            "ids": [gid("TimeRecord", source) for source in pairs], "status": "APPROVED"}},
+            token=family.partner["leader"].token)
+        in_main = graphql(second_client, SET_HOUR_STATUS, {"input": {
+            "ids": [gid("TimeRecord", mirror) for mirror in reversed(pairs.values())], "status": "APPROVED"}},
+            token=family.main["leader"].token)
+        *edited, home_data, main_data = await asyncio.gather(*(after(rng, r) for r in (*edits, at_home, in_main)))
+
+        # then no request failed (a deadlock would be a server error), both approvals went through, and each
+        # pair is identical: edited before the approvals, or left as it was and LOCKED
+        assert codes(home_data, "timeRecordsSetStatus") == codes(main_data, "timeRecordsSetStatus") == [], n
+        for data in edited:
+            assert codes(data, "timeRecordUpdate") in ([], ["LOCKED"]), (n, data)
+        async with db.read() as session:
+            rows = {r.id: r for r in await session.scalars(
+                select(m.TimeRecord).where(m.TimeRecord.id.in_([*pairs, *pairs.values()])))}
+        for (source, mirror), data in zip(pairs.items(), edited, strict=True):
+            assert rows[source].hours == (Decimal("3.00") if not codes(data, "timeRecordUpdate") else Decimal("2.00"))
+            assert rows[mirror].hours == rows[source].hours
+            assert rows[source].status == rows[mirror].status == m.HourStatus.APPROVED
 
 
 async def test_setting_an_expense_clones_status_while_its_source_is_edited_waits_for_the_edit(
