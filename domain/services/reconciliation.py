@@ -237,10 +237,20 @@ class Resync:
 async def _lock_sources(session: AsyncSession, main: Project) -> None:
     """Locks the family's source rows (PostgreSQL; SQLite serialises writers already) in id order, as a source's
     own update does before touching its mirror: no source changes while the repair reads and rewrites its pair,
-    and the lock order (source, then mirror) is the hour services' own, so the two cannot deadlock."""
+    and the lock order (source, then mirror) is the hour services' own, so the two cannot deadlock.
+
+    The partner co-workers' records on the main project that have no source (orphans the repair may delete)
+    are taken in the same statement: a status change locks the rows that are no copy, these among them,
+    together with the sources, in one id order (domain.services.hour_statuses), so a repair that took them
+    only when deleting could wait for an approval that waits for one of its sources."""
+    partner_co_workers = select(CoWorker.id).where(
+        CoWorker.home_company_id != CoWorker.company_id, CoWorker.home_company_id.in_(_partner_company_ids(main)))
     await session.execute(
-        select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(main))).order_by(TimeRecord.id)
-        .with_for_update()
+        select(TimeRecord.id).where(or_(
+            TimeRecord.project_id.in_(_secondary_ids(main)),
+            and_(TimeRecord.project_id == main.id, TimeRecord.source_record_id.is_(None),
+                 TimeRecord.co_worker_id.in_(partner_co_workers)),
+        )).order_by(TimeRecord.id).with_for_update()
     )
 
 
