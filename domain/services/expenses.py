@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import hour_mirrors
 from domain.db import Database
 from domain.errors import InvalidInput, NotFound, NotProjectMember
-from domain.model import CoWorker, Expense, Project, ProjectMember
+from domain.model import CoWorker, Expense, Project
 from domain.policy import Viewer, may_manage_project, require_time_writer
-from domain.services.hours import check_open
+from domain.services.hours import check_open, is_project_member
 from domain.services.lookup import load_visible
 from domain.services.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
 from domain.validation import clean_optional_text, not_null
@@ -82,13 +82,6 @@ def expense_values(changes: Mapping[str, Any]) -> dict[str, Any]:
 # --- use cases ---------------------------------------------------------------------
 
 
-async def _is_member(session: AsyncSession, project_id: int, co_worker_id: int) -> bool:
-    found = await session.scalar(
-        select(ProjectMember.id).where(ProjectMember.project_id == project_id, ProjectMember.co_worker_id == co_worker_id)
-    )
-    return found is not None
-
-
 async def create_expense(db: Database, viewer: Viewer, draft: ExpenseDraft) -> Expense:
     values = expense_values({"date": draft.date, "amount": draft.amount, "currency": draft.currency,
                              "description": draft.description})
@@ -109,7 +102,7 @@ async def create_expense(db: Database, viewer: Viewer, draft: ExpenseDraft) -> E
         require_time_writer(viewer, project, co_worker.id, field=member_field)
         await refuse_registration_on_main_project(session, project, co_worker, noun=NOUN, field=member_field)
         check_open(project, field="projectId")
-        if not await _is_member(session, project.id, co_worker.id):
+        if not await is_project_member(session, project.id, co_worker.id):
             raise NotProjectMember("Expenses are registered by the project's members only.", field=member_field)
         expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
         session.add(expense)
@@ -129,7 +122,8 @@ async def _expense_to_change(session: AsyncSession, viewer: Viewer, expense_id: 
     clone = await hour_mirrors.clone_of(session, expense.id) if project.main_project_id is not None else None
     hour_mirrors.check_pair_editable(expense.status, clone.status if clone else None, noun=NOUN)
     check_open(project, field="id")
-    if not may_manage_project(viewer, project) and not await _is_member(session, project.id, expense.co_worker_id):
+    if not may_manage_project(viewer, project) and not await is_project_member(
+            session, project.id, expense.co_worker_id):
         raise NotProjectMember("You are no longer a member of the project.", field="id")
     return expense, project
 

@@ -105,10 +105,8 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
 
     async with db.transaction() as session:
         found = await _lock_rows(session, viewer, model, sorted(set(ids)), lock_sources=not db.sqlite)
-        projects = {
-            p.id: p
-            for p in await session.scalars(select(Project).where(Project.id.in_({r.project_id for r in found.values()})))
-        }
+        project_ids = {row.project_id for row in found.values()}
+        projects = {p.id: p for p in await session.scalars(select(Project).where(Project.id.in_(project_ids)))}
         errors: list[DomainError] = []
         for index, pk in enumerate(ids):
             field = f"ids.{index}"
@@ -140,7 +138,8 @@ async def approve_time_records(db: Database, viewer: Viewer, ids: Iterable[int])
                               refusal=lambda current, *, is_admin, field: approval_refusal(current, field=field))
 
 
-async def set_time_record_statuses(db: Database, viewer: Viewer, ids: Iterable[int], status: HourStatus) -> list[TimeRecord]:
+async def set_time_record_statuses(db: Database, viewer: Viewer, ids: Iterable[int],
+                                   status: HourStatus) -> list[TimeRecord]:
     return await set_statuses(db, viewer, TimeRecord, ids, status, noun="time record")
 
 

@@ -78,7 +78,7 @@ async def _registered_on(session: AsyncSession, co_worker_id: int, day: dt.date,
     return sum(await session.scalars(query), Decimal(0))
 
 
-async def _is_member(session: AsyncSession, project_id: int, co_worker_id: int) -> bool:
+async def is_project_member(session: AsyncSession, project_id: int, co_worker_id: int) -> bool:
     found = await session.scalar(
         select(ProjectMember.id).where(ProjectMember.project_id == project_id, ProjectMember.co_worker_id == co_worker_id)
     )
@@ -119,7 +119,7 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
         require_time_writer(viewer, project, co_worker_id, field=member_field)
         await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
         check_open(project, field="projectId")
-        if not await _is_member(session, project.id, co_worker_id):
+        if not await is_project_member(session, project.id, co_worker_id):
             raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
         activity = await _activity_of(session, project, draft.activity_id)
         check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
@@ -150,7 +150,8 @@ async def _record_to_change(session: AsyncSession, viewer: Viewer, record_id: in
     mirror = await hour_mirrors.mirror_of(session, record.id) if project.main_project_id is not None else None
     hour_mirrors.check_pair_editable(record.status, mirror.status if mirror else None)
     check_open(project, field="id")
-    if not may_manage_project(viewer, project) and not await _is_member(session, project.id, record.co_worker_id):
+    if not may_manage_project(viewer, project) and not await is_project_member(
+            session, project.id, record.co_worker_id):
         raise NotProjectMember("You are no longer a member of the project.", field="id")
     return record, project
 

@@ -21,7 +21,8 @@ async def until_a_session_waits_for_a_lock(db) -> None:
     async with db.engine.connect() as connection:
         for _ in range(POLLS):
             waiting = await connection.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"))
             await connection.rollback()
             if waiting:
                 return
