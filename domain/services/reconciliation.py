@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Numeric, and_, func, or_, select, true, ty
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain import events, hour_mirrors
+from domain import hour_mirrors
 from domain.db import Database
 from domain.errors import InvalidInput, Locked
 from domain.hour_reconciliation import (
@@ -209,6 +209,7 @@ class ResyncAction(enum.StrEnum):
 class NotRepairedReason(enum.StrEnum):
     LOCKED = "LOCKED"  # the source or the mirror is approved or invoiced
     MIRROR_TARGET_MISSING = "MIRROR_TARGET_MISSING"  # no main activity or no co-worker record for the mirror
+    NO_SOURCE = "NO_SOURCE"  # a partner co-worker's hours on the main project that copy nothing: never deleted
 
 
 @dataclass(frozen=True)
@@ -238,25 +239,17 @@ async def _lock_sources(session: AsyncSession, main: Project) -> None:
     """Locks the family's source rows (PostgreSQL; SQLite serialises writers already) in id order, as a source's
     own update does before touching its mirror: no source changes while the repair reads and rewrites its pair,
     and the lock order (source, then mirror) is the hour services' own, so the two cannot deadlock.
-
-    The partner co-workers' records on the main project that have no source (orphans the repair may delete)
-    are taken in the same statement: a status change locks the rows that are no copy, these among them,
-    together with the sources, in one id order (domain.services.hour_statuses), so a repair that took them
-    only when deleting could wait for an approval that waits for one of its sources."""
-    partner_co_workers = select(CoWorker.id).where(
-        CoWorker.home_company_id != CoWorker.company_id, CoWorker.home_company_id.in_(_partner_company_ids(main)))
+    (The partner's records on the main project that copy no source are only reported, never written.)"""
     await session.execute(
-        select(TimeRecord.id).where(or_(
-            TimeRecord.project_id.in_(_secondary_ids(main)),
-            and_(TimeRecord.project_id == main.id, TimeRecord.source_record_id.is_(None),
-                 TimeRecord.co_worker_id.in_(partner_co_workers)),
-        )).order_by(TimeRecord.id).with_for_update()
+        select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(main)))
+        .order_by(TimeRecord.id).with_for_update()
     )
 
 
 async def resync_partner_hours(db: Database, viewer: Viewer, project_id: int) -> Resync:
     """Re-synchronises every mirror of the main project from its source, in one transaction: creates missing
-    mirrors, rewrites differing ones, deletes orphans, and leaves locked pairs as they are (reported)."""
+    mirrors, rewrites differing ones, deletes orphan mirrors, and leaves locked pairs and hours that copy no
+    source as they are (reported)."""
     async with db.transaction() as session:
         main = await _main_project(session, viewer, project_id)
         await _lock_sources(session, main)
@@ -287,15 +280,16 @@ async def resync_partner_hours(db: Database, viewer: Viewer, project_id: int) ->
             action = ResyncAction.CREATED if repairs[0].kind == DiscrepancyKind.MISSING_MIRROR else ResyncAction.UPDATED
             result.changes.append(MirrorChange(action, mirror.id, source_id, tuple(d.kind for d in repairs)))
             result.mirror_rows[mirror.id] = mirror
-        for row, _company, _user in found.orphans:
+        for row, company, user in found.orphans:
             if hour_mirrors.is_locked(row.status):
                 continue
-            if row.source_record_id is not None:
-                await hour_mirrors.remove_mirror(session, row.source_record_id)
-            else:
-                record = await session.get(TimeRecord, row.id)
-                await session.delete(record)
-                events.record(session, events.TimeRecordAction.DELETED, record)
+            if row.source_record_id is None:
+                # Registered on the main project itself (e.g. before the secondary existed): they are the only
+                # copy of those hours, so the repair reports them instead of deleting them.
+                discrepancy = orphan(row, partner_company_id=company, user_id=user)
+                result.not_repaired.append(NotRepaired(discrepancy, NotRepairedReason.NO_SOURCE))
+                continue
+            await hour_mirrors.remove_mirror(session, row.source_record_id)
             result.changes.append(MirrorChange(ResyncAction.DELETED, row.id, row.source_record_id,
                                                (DiscrepancyKind.ORPHAN_MIRROR,)))
     return result

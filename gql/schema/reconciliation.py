@@ -25,7 +25,9 @@ PartnerHoursDiscrepancyKind = strawberry.enum(rules.DiscrepancyKind, description
 PartnerMirrorAction = strawberry.enum(service.ResyncAction, name="PartnerMirrorAction")
 NotRepairedReason = strawberry.enum(service.NotRepairedReason, name="PartnerHoursNotRepairedReason", description=(
     "LOCKED: the source or its mirror is approved or invoiced. MIRROR_TARGET_MISSING: the main project has no "
-    "activity the source's activity was copied from, or the person has no co-worker record in the main company."))
+    "activity the source's activity was copied from, or the person has no co-worker record in the main company. "
+    "NO_SOURCE: a partner co-worker's hours registered on the main project itself; they copy nothing and are "
+    "the only record of those hours, so they are never deleted."))
 
 
 def _record_id(pk: int | None) -> strawberry.ID | None:
@@ -183,8 +185,9 @@ def _change(change: service.MirrorChange, result: service.Resync) -> PartnerMirr
 @strawberry.type
 class ReconciliationMutations:
     @strawberry.mutation(description="Rewrites every mirror of a main project from its source, in one transaction: "
-                         "missing mirrors are created, differing ones rewritten, orphans deleted; locked pairs "
-                         "(approved or invoiced) are left as they are and reported. For the main project's admins "
+                         "missing mirrors are created, differing ones rewritten, orphan mirrors deleted; locked "
+                         "pairs (approved or invoiced) and partner hours that copy no source are left as they are "
+                         "and reported. For the main project's admins "
                          "and leader.")
     async def partner_hours_resync(self, info: Info, input: PartnerHoursResyncInput) -> PartnerHoursResyncPayload:
         async def call():

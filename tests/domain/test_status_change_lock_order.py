@@ -1,5 +1,5 @@
 """The lock order of status changes against the resync (domain.services.hour_statuses, .reconciliation) on
-PostgreSQL: an approval that covers an orphan and a mirror, and a resync that deletes that orphan, wait for
+PostgreSQL: an approval that covers an orphan and a mirror, and a resync that reports that orphan, wait for
 each other instead of deadlocking. The two run as concurrent use cases; the test lets the resync go on only
 once the approval is seen waiting for a lock, which is the interleaving that deadlocked."""
 import asyncio
@@ -29,7 +29,7 @@ async def until_a_session_waits_for_a_lock(db) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_a_resync_deleting_an_orphan_and_an_approval_of_that_orphan_and_a_mirror_do_not_deadlock(
+async def test_a_resync_and_an_approval_of_an_orphan_and_a_mirror_do_not_deadlock(
         db, monkeypatch):
     if db.sqlite:
         pytest.skip("runs on PostgreSQL: SQLite has one writer at a time, so nothing waits on row locks there")
@@ -68,10 +68,12 @@ async def test_a_resync_deleting_an_orphan_and_an_approval_of_that_orphan_and_a_
         reconciliation.resync_partner_hours(db, admin, family.main_project_id), approve(),
         release_the_resync_once_the_approval_waits())
 
-    # then the resync deleted the orphan, and the approval, which waited for it, finds the orphan gone and
-    # approves nothing (all or none)
-    assert [(c.action, c.mirror_id) for c in resynced.changes] == [(reconciliation.ResyncAction.DELETED, orphan)]
-    assert approved == [("NOT_FOUND", "ids.0")]
+    # then the resync changed nothing and reported the orphan (hours that copy no source are never deleted),
+    # and the approval, which waited for the resync's lock on the source, approved the orphan and the mirror
+    assert resynced.changes == []
+    assert [(n.reason, n.discrepancy.mirror_id) for n in resynced.not_repaired] == [
+        (reconciliation.NotRepairedReason.NO_SOURCE, orphan)]
+    assert [r.id for r in approved] == [orphan, mirror]
     async with db.read() as session:
         rows = dict((await session.execute(select(m.TimeRecord.id, m.TimeRecord.status))).all())
-    assert rows == {source: m.HourStatus.NOT_APPROVED, mirror: m.HourStatus.NOT_APPROVED}
+    assert rows == {orphan: m.HourStatus.APPROVED, source: m.HourStatus.NOT_APPROVED, mirror: m.HourStatus.APPROVED}

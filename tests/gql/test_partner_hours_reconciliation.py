@@ -262,28 +262,29 @@ async def test_the_resync_repairs_exactly_the_unlocked_discrepancies_and_reports
         ("UPDATED", tid(planted["co_worker"][0]), ("CO_WORKER_DIFFER",)),
         ("UPDATED", tid(planted["description"][0]), ("DESCRIPTION_DIFFER",)),
         ("DELETED", tid(planted["orphan_linked"][0]), ("ORPHAN_MIRROR",)),
-        ("DELETED", None, ("ORPHAN_MIRROR",)),
     }
     assert {(n["reason"], n["discrepancy"]["kind"], n["discrepancy"]["mirrorRecordId"])
             for n in result["notRepaired"]} == {
         ("LOCKED", "HOURS_DIFFER", tid(planted["locked_hours"][1])),
         ("LOCKED", "DATE_DIFFER", tid(planted["locked_date"][1])),
         ("LOCKED", "ORPHAN_MIRROR", tid(planted["locked_orphan"][1])),
+        # a partner's hours on the main project that copy no source are their only record: reported, kept
+        ("NO_SOURCE", "ORPHAN_MIRROR", tid(planted["orphan_unlinked"][1])),
     }
     # the mirrors say what their sources say now
     created = next(c for c in result["changes"] if c["action"] == "CREATED")
     assert (created["mirror"]["date"], created["mirror"]["hours"], created["mirror"]["isMirror"]) == (
         "2026-03-03", "2.00", True)
-    # and reconciling again finds the locked ones only
+    # and reconciling again finds the locked ones and the hours with no source only
     again = await reconcile(client, family)
     assert found_set(again["discrepancies"]) == {
-        d for d in expected_discrepancies(planted) if d[3]}
+        d for d in expected_discrepancies(planted) if d[3] or d[2] == tid(planted["orphan_unlinked"][1])}
     # every change was recorded as an event of the main company
     async with db.read() as session:
         new_events = list(await session.execute(
             select(m.Event.action, m.Event.company_id).where(m.Event.id > events_before, m.Event.kind == m.EventKind.TIME_RECORD)))
     assert sorted(new_events) == sorted(
-        [("CREATED", family.main.id)] + [("UPDATED", family.main.id)] * 5 + [("DELETED", family.main.id)] * 2)
+        [("CREATED", family.main.id)] + [("UPDATED", family.main.id)] * 5 + [("DELETED", family.main.id)])
 
 
 async def test_the_resync_leaves_every_source_with_exactly_one_identical_mirror(db, client, family, planted):
@@ -303,10 +304,12 @@ async def test_the_resync_leaves_every_source_with_exactly_one_identical_mirror(
         assert (mirror.date, mirror.hours, mirror.description) == (source.date, source.hours, source.description)
         assert mirror.activity_id == copied_from[source.activity_id]
         assert mirror.co_worker_id == externals[source.co_worker_id]
-    # the orphans are gone, the locked orphan stays
+    # the orphan mirror is gone; the locked orphan and the hours with no source stay
     assert planted["orphan_linked"][0] not in mirrors
-    assert {r.id for r in mirrors.values()} >= {planted["locked_orphan"][1]}
-    assert planted["orphan_unlinked"][1] not in {r.id for r in mirrors.values()}
+    async with db.read() as session:
+        on_main = set(await session.scalars(select(m.TimeRecord.id).where(
+            m.TimeRecord.project_id == family.main_project_id)))
+    assert on_main >= {planted["locked_orphan"][1], planted["orphan_unlinked"][1]}
 
 
 async def test_a_resync_of_a_balanced_project_changes_nothing(db, client, family):
