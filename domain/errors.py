@@ -37,6 +37,12 @@ class Duplicate(DomainError):
     code = "DUPLICATE"
 
 
+class DuplicateProjectName(DomainError):
+    """Two projects of a customer that stores in SharePoint would share one folder name (SPEC §6)."""
+
+    code = "DUPLICATE_PROJECT_NAME"
+
+
 class Locked(DomainError):
     """Approved or invoiced hours can no longer be edited or deleted."""
 

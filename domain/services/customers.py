@@ -11,6 +11,7 @@ from domain.model import Contact, Customer, CustomerStatus, SeriesKind, StorageL
 from domain.numbering import allocate_number
 from domain.policy import MANAGERS, Viewer, require_company_role, require_member
 from domain.services.lookup import load_visible
+from domain.services.project_names import lock_customers, refuse_duplicates_on_switch
 from domain.services.shared_customers import shared_customer_source
 from domain.validation import clean_email, clean_name, clean_optional_text, not_null
 
@@ -93,7 +94,12 @@ async def update_customer(db: Database, viewer: Viewer, customer_id: int, change
         if "status" in changes:
             customer.status = not_null(changes["status"], field="status")
         if "storage_location" in changes:
-            customer.storage_location = not_null(changes["storage_location"], field="storageLocation")
+            location = not_null(changes["storage_location"], field="storageLocation")
+            if location == StorageLocation.SHAREPOINT:
+                # Locked first, so no project of the customer is created or renamed while its names are compared.
+                if (await lock_customers(session, [customer.id])).get(customer.id) != location:
+                    await refuse_duplicates_on_switch(session, customer.id, field="storageLocation")
+            customer.storage_location = location
         if changes.get("contacts") is not None:
             contacts = _contacts(changes["contacts"])
             await session.execute(delete(Contact).where(Contact.customer_id == customer.id))

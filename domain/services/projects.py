@@ -13,7 +13,8 @@ from domain.errors import InvalidInput, NotFound
 from domain.model import CoWorker, Customer, PriceModel, Project, ProjectStatus, ProjectStorage, Role, SeriesKind
 from domain.numbering import allocate_number
 from domain.policy import MANAGERS, Viewer, require_company_role, require_project_manager
-from domain.services import project_cascade
+from domain.project_folder_names import folder_key
+from domain.services import project_cascade, project_names
 from domain.services.lookup import load_visible
 from domain.services.project_cascade import refuse_inherited_edit
 from domain.validation import check_dates_in_order, clean_money, clean_name, not_null
@@ -102,6 +103,8 @@ async def create_project(db: Database, viewer: Viewer, draft: ProjectDraft) -> P
         leader_id = membership.co_worker_id
     async with db.transaction() as session:
         await _customer_of(session, viewer, draft.company_id, draft.customer_id)
+        await project_names.refuse_duplicate_name(
+            session, customer_id=draft.customer_id, name=values["name"], storage=values["storage"])
         if leader_id is not None:
             await _leader_of(session, draft.company_id, leader_id)
         project = Project(
@@ -139,6 +142,7 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
             values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
         if "share_expenses" in changes:
             values["share_expenses"] = share_expenses_setting(project, changes["share_expenses"])
+        await _refuse_duplicate_folder(session, project, values)
         old_name = project.name
         for key, value in values.items():
             setattr(project, key, value)
@@ -150,6 +154,24 @@ async def update_project(db: Database, viewer: Viewer, project_id: int, changes:
             if project.main_project_id is None:
                 await project_cascade.cascade_project(session, project, values)
     return project
+
+
+async def _refuse_duplicate_folder(session: AsyncSession, project: Project, values: Mapping[str, Any]) -> None:
+    """DUPLICATE_PROJECT_NAME for an edit that gives the project (or, by the cascade, a secondary) another
+    folder name, customer or a folder in SharePoint again; the field is the one the edit changed."""
+    after = {key: values.get(key, getattr(project, key)) for key in ("customer_id", "name", "storage")}
+    renamed = folder_key(after["name"]) != folder_key(project.name)
+    moved = renamed or after["customer_id"] != project.customer_id or after["storage"] != project.storage
+    cascades = renamed and project.main_project_id is None
+    if not moved:
+        return
+    extra = await project_names.secondary_customer_ids(session, project.id) if cascades else []
+    field = "name" if renamed else "customerId" if after["customer_id"] != project.customer_id else "storage"
+    await project_names.refuse_duplicate_name(
+        session, customer_id=after["customer_id"], name=after["name"], storage=after["storage"],
+        project_id=project.id, extra_customer_ids=extra, field=field)
+    if cascades:
+        await project_names.refuse_duplicate_secondary_names(session, project, after["name"])
 
 
 def share_expenses_setting(project: Project, share: Any) -> bool:
