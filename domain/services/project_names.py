@@ -38,7 +38,7 @@ async def _folders_of(session: AsyncSession, customer_id: int, *, without: Itera
 
 async def refuse_duplicate_name(
     session: AsyncSession, *, customer_id: int, name: str, storage: ProjectStorage, project_id: int | None = None,
-    extra_customer_ids: Iterable[int] = (), field: str = "name",
+    extra_customer_ids: Iterable[int] = (), field: str = "name", owner: str = "this customer",
 ) -> None:
     """DUPLICATE_PROJECT_NAME when a project called `name` of the customer, stored in SharePoint, would get the
     folder of another of the customer's projects. Locks the customer (with `extra_customer_ids`, for a cascade)."""
@@ -48,7 +48,7 @@ async def refuse_duplicate_name(
     clash = first_clash(name, await _folders_of(session, customer_id, without=[project_id]))
     if clash is not None:
         raise DuplicateProjectName(
-            f"Project {clash} of this customer already has the SharePoint folder name '{name}' "
+            f"Project {clash} of {owner} already has the SharePoint folder name '{name}' "
             "(names are compared as SharePoint does, ignoring case); choose another name.", field=field)
 
 

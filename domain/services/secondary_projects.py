@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import events
 from domain.errors import AddFromMainProject, InvalidInput, NotInPartnerGroup, PartnerCustomerNotAttached
-from domain.model import Company, CoWorker, Project, ProjectMember, ProjectStatus, SeriesKind
+from domain.model import Company, CoWorker, Project, ProjectMember, ProjectStatus, ProjectStorage, SeriesKind
 from domain.numbering import allocate_number
-from domain.services import project_cascade
+from domain.services import project_cascade, project_names
 from domain.services.partner_links import attached_customer_id, in_same_group
 
 
@@ -62,6 +62,11 @@ async def create_secondary_project(session: AsyncSession, main: Project, company
             "The co-worker's home company has not attached a customer to its link with this company.",
             field="coWorkerId",
         )
+    # The secondary gets a folder named after the main project in its own company's SharePoint library.
+    company = await session.get(Company, company_id)
+    await project_names.refuse_duplicate_name(
+        session, customer_id=customer_id, name=main.name, storage=ProjectStorage.INHERIT, field="coWorkerId",
+        owner=f"{company.name}'s customer for this company (where the co-worker's secondary project would go)")
     secondary = Project(
         company_id=company_id, customer_id=customer_id, main_project_id=main.id,
         number=await allocate_number(session, company_id, SeriesKind.PROJECT),

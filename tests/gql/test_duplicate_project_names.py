@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from domain import model as m
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
-from tests.partner_fixtures import partner_hours_setup
+from tests.partner_fixtures import partner_hours_setup, shared_project_setup
 
 CREATE = """
 mutation Create($input: ProjectCreateInput!) {
@@ -195,3 +195,29 @@ async def test_two_concurrent_creates_with_one_name_do_not_both_pass(db, client)
         codes = sorted(_errors(r["projectCreate"]) for r in results)
         assert codes == [[], [("name", "DUPLICATE_PROJECT_NAME")]], round_
     assert len(await _names(db, customer_id)) == 5
+
+
+MEMBER_ADD = """
+mutation Add($input: ProjectMemberAddInput!) {
+  projectMemberAdd(input: $input) { project { id } userErrors { field message code } }
+}
+"""
+
+
+async def test_adding_an_external_co_worker_is_refused_when_their_secondary_projects_folder_name_is_taken(db, client):
+    shared = await shared_project_setup(db)
+    await _store_in_sharepoint(db, shared.partner_customer_id)
+    taken = await add_project(db, shared.partner, shared.partner_customer_id, "DAM INSPECTION")
+    variables = {"input": {"projectId": shared.main_gid, "coWorkerId": shared.guest.gid}}
+
+    data = await graphql(client, MEMBER_ADD, variables, token=shared.main["admin"].token)
+
+    payload = data["projectMemberAdd"]
+    assert _errors(payload) == [("coWorkerId", "DUPLICATE_PROJECT_NAME")]
+    assert str(await _number(db, taken)) in payload["userErrors"][0]["message"]
+    assert await _names(db, shared.partner_customer_id) == ["DAM INSPECTION"]
+
+    await _set_project(db, taken, name="Dam inspection (old)")
+    added = await graphql(client, MEMBER_ADD, variables, token=shared.main["admin"].token)
+    assert added["projectMemberAdd"]["userErrors"] == []
+    assert await _names(db, shared.partner_customer_id) == ["Dam inspection (old)", "Dam inspection"]
