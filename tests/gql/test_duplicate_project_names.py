@@ -173,7 +173,8 @@ async def test_a_main_projects_rename_is_refused_when_a_secondarys_customer_has_
     assert _errors(payload) == [("name", "DUPLICATE_PROJECT_NAME")]
     assert str(await _number(db, taken)) in payload["userErrors"][0]["message"]
     async with db.read() as session:
-        names = [(await session.get(m.Project, pk)).name for pk in (shared.main_project_id, shared.secondary_project_id)]
+        names = [(await session.get(m.Project, pk)).name
+                 for pk in (shared.main_project_id, shared.secondary_project_id)]
     assert names == ["Dam inspection", "Dam inspection"]
 
     allowed = await graphql(client, UPDATE, {"input": {"id": shared.main_gid, "name": "Pipeline 2"}},
