@@ -222,3 +222,21 @@ async def test_adding_an_external_co_worker_is_refused_when_their_secondary_proj
     added = await graphql(client, MEMBER_ADD, variables, token=shared.main["admin"].token)
     assert added["projectMemberAdd"]["userErrors"] == []
     assert await _names(db, shared.partner_customer_id) == ["Dam inspection (old)", "Dam inspection"]
+
+
+async def test_a_create_racing_the_customers_switch_to_sharepoint_does_not_leave_two_folders_of_one_name(db, client):
+    acme = await company_with_staff(db)
+    for round_ in range(5):
+        customer_id = await add_customer(db, acme, f"Racing {round_} AS")
+        await add_project(db, acme, customer_id, "Website")
+        customer = gid("Customer", customer_id)
+
+        switch, create = await asyncio.gather(
+            graphql(client, CUSTOMER_UPDATE, {"input": {"id": customer, "storageLocation": "SHAREPOINT"}},
+                    token=acme["admin"].token),
+            graphql(client, CREATE, {"input": {"companyId": acme.gid, "customerId": customer, "name": "WEBSITE"}},
+                    token=acme["leader"].token))
+
+        outcomes = (_errors(switch["customerUpdate"]), _errors(create["projectCreate"]))
+        assert outcomes in (([], [("name", "DUPLICATE_PROJECT_NAME")]),
+                            ([("storageLocation", "DUPLICATE_PROJECT_NAME")], [])), round_
