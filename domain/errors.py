@@ -2,7 +2,7 @@
 import re
 from collections.abc import Iterable
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -228,6 +228,19 @@ def integrity_error(message: str) -> DomainError:
 
 # What a write transaction can raise when another one got there first.
 DATABASE_REFUSALS = (IntegrityError, StaleDataError)
+
+# PostgreSQL's SQLSTATEs for a transaction it gave up so that a concurrent one could go on.
+RETRYABLE_SQLSTATES = {"40P01": "deadlock_detected", "40001": "serialization_failure"}
+
+
+def concurrency_refusal(error: DBAPIError) -> DomainError | None:
+    """CONFLICT for a transaction the database gave up because of a concurrent one (a PostgreSQL deadlock or
+    serialization failure, SQLite still locked after its busy timeout); None for any other database error,
+    which stays a server fault. Nothing of the refused transaction was written."""
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if state in RETRYABLE_SQLSTATES or "database is locked" in str(error.orig):
+        return Conflict("The change met another change made at the same time and was not saved; try again.")
+    return None
 
 
 def from_database(error: Exception) -> DomainError:

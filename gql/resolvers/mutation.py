@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 
-from domain.errors import DATABASE_REFUSALS, DomainError, DomainErrors, from_database
+from domain.errors import DATABASE_REFUSALS, DomainError, DomainErrors, concurrency_refusal, from_database
 from gql.ids import decode_id
 from gql.schema.common import UserError
 
@@ -34,6 +35,11 @@ async def payload(payload_type: type[P], call: Callable[[], Awaitable[dict[str, 
     except DATABASE_REFUSALS as error:
         log.info("write refused by the database: %s", error)
         return payload_type(user_errors=user_errors(from_database(error)))  # type: ignore[call-arg]
+    except DBAPIError as error:
+        if (refusal := concurrency_refusal(error)) is None:
+            raise
+        log.info("write given up by the database for a concurrent one: %s", error)
+        return payload_type(user_errors=user_errors(refusal))  # type: ignore[call-arg]
     return payload_type(user_errors=[], **values)  # type: ignore[call-arg]
 
 
