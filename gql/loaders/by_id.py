@@ -1,4 +1,6 @@
 """RowByIdLoader: rows of one model by primary key, limited to what the viewer may read."""
+import asyncio
+
 from aiodataloader import DataLoader
 from sqlalchemy import select
 
@@ -15,8 +17,17 @@ Result = object | None
 
 class RowByIdLoader(DataLoader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, model: type) -> None:
-        super().__init__(max_batch_size=MAX_BATCH)
+        self._futures: dict[Key, asyncio.Future[Result]] = {}  # the loader's cache, handed to it below
+        super().__init__(max_batch_size=MAX_BATCH, cache_map=self._futures)
         self.db, self.viewer, self.model = db, viewer, model
+
+    def loaded(self, key: Key) -> tuple[bool, Result]:
+        """(True, row or None) when this request has already loaded `key`, else (False, None): lets a field
+        answer at once from rows a page prefetched, without a coroutine."""
+        future = self._futures.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return False, None
+        return True, future.result()
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
         # Each batch has its own session: sibling fields resolve concurrently.

@@ -141,11 +141,8 @@ class RowNode(relay.Node):
         coroutines and their tasks, which cost more CPU than everything else in such a read."""
         if pk is None:
             return None
-        loader = getattr(info.context.loaders, cls.loader)
-        future = loader._cache.get(loader.get_cache_key(pk)) if loader.cache else None
-        if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-            return cls.from_optional(future.result())
-        return cls.load(info, pk)
+        ready, row = getattr(info.context.loaders, cls.loader).loaded(pk)
+        return cls.from_optional(row) if ready else cls.load(info, pk)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Self | None]:

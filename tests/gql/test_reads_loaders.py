@@ -7,6 +7,7 @@ from domain import model as m
 from domain.errors import InvalidInput
 from domain.policy import Membership, Viewer
 from gql.loaders import TIME_RECORDS_ORDER
+from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
 from gql.loaders.pages import PageByParentLoader
 from gql.loaders.relation import Relation
@@ -101,3 +102,21 @@ async def test_counts_for_many_parents_come_from_one_grouped_statement(db):
     # then the counts are right, zero where nothing is visible, from one SELECT
     assert counts == [5, 6, 0]
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+async def test_a_row_loader_says_which_rows_this_request_already_holds(db):
+    # given a company's co-workers, one of them in a company the viewer does not belong to
+    acme, birch = await company_with_staff(db, "acme"), await company_with_staff(db, "birch")
+    loader = RowByIdLoader(db, admin_of(acme), m.CoWorker)
+    mine, theirs = acme["employee"].co_worker_id, birch["employee"].co_worker_id
+
+    # nothing is held before it is loaded
+    assert loader.loaded(mine) == (False, None)
+
+    # once loaded, a visible row is held as itself and a refused one as None, with no statement
+    await loader.load_many([mine, theirs])
+    with counting_statements(db) as statements:
+        (held, row), refused = loader.loaded(mine), loader.loaded(theirs)
+    assert held and row.id == mine
+    assert refused == (True, None)
+    assert statements == []
