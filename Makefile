@@ -34,7 +34,7 @@ serve: $(INSTALLED)
 
 # The suite's last lines say which databases it ran on (tests/conftest.py).
 test: $(INSTALLED)
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Not part of `make test`: timings live in bench/results and bench/README.md, never in tests.
 bench: $(INSTALLED)

@@ -34,6 +34,12 @@ def databases_line() -> str:
     return "databases: SQLite only - PostgreSQL is not installed, so every PostgreSQL case SKIPS"
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`make test` runs `-n auto`: one worker per core, each with its own SQLite file and PostgreSQL cluster;
+    one worker only when every worker would share the one database PARTNERGRAPH_TEST_POSTGRES_URL names."""
+    return 1 if os.environ.get("PARTNERGRAPH_TEST_POSTGRES_URL") else None
+
+
 def pytest_report_header(config):
     return databases_line()
 
