@@ -47,11 +47,13 @@ async def client(db):
 
 
 @contextlib.contextmanager
-def counting_statements(db):
+def counting_statements(db, *, skip_begin: bool = False):
+    """The SQL statements run inside the block (SQLite's BEGIN left out with `skip_begin`)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
+        if not (skip_begin and statement.startswith("BEGIN")):
+            statements.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:

@@ -1,13 +1,12 @@
 """A page of time records loads the co-workers, projects and activities its nodes select before they resolve
 (gql.schema.hours.prefetch_relations): one statement per relation selected, none for one not selected, and the
 same answers through `nodes`, `edges { node }` and fragments."""
-import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid, graphql
+from tests.gql.test_statement_count import counting_statements
 
 BARE = """
 query Bare($id: ID!) { node(id: $id) { ... on Project { timeRecords(first: 10) { nodes { id hours } } } } }
@@ -25,21 +24,6 @@ fragment Who on TimeRecord { coWorker { name } }
 """
 
 
-@contextlib.contextmanager
-def counting_statements(db):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-
-
 @pytest.fixture
 async def project_with_hours(db):
     acme = await company_with_staff(db)
@@ -54,9 +38,9 @@ async def test_each_relation_the_nodes_select_costs_one_statement_and_one_not_se
     acme, project_id = project_with_hours
     variables, token = {"id": gid("Project", project_id)}, acme["admin"].token
     await graphql(client, BARE, variables, token=token)  # warm: the first request may load what later ones reuse
-    with counting_statements(db) as bare:
+    with counting_statements(db, skip_begin=True) as bare:
         await graphql(client, BARE, variables, token=token)
-    with counting_statements(db) as related:
+    with counting_statements(db, skip_begin=True) as related:
         data = await graphql(client, WITH_RELATIONS, variables, token=token)
     assert len(related) == len(bare) + 2
     nodes = data["node"]["timeRecords"]["nodes"]
@@ -69,9 +53,9 @@ async def test_edges_and_fragments_get_the_same_relations_in_as_many_statements(
     acme, project_id = project_with_hours
     variables, token = {"id": gid("Project", project_id)}, acme["admin"].token
     await graphql(client, WITH_RELATIONS, variables, token=token)
-    with counting_statements(db) as through_nodes:
+    with counting_statements(db, skip_begin=True) as through_nodes:
         by_nodes = await graphql(client, WITH_RELATIONS, variables, token=token)
-    with counting_statements(db) as through_edges:
+    with counting_statements(db, skip_begin=True) as through_edges:
         by_edges = await graphql(client, THROUGH_EDGES_AND_FRAGMENTS, variables, token=token)
     assert len(through_edges) == len(through_nodes)
     assert [e["node"] for e in by_edges["node"]["timeRecords"]["edges"]] == by_nodes["node"]["timeRecords"]["nodes"]

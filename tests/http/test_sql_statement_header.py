@@ -4,10 +4,10 @@ import contextlib
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from gql.app import create_app
 from tests.factories import add_customer, add_project, company_with_staff
+from tests.gql.test_statement_count import counting_statements
 
 PROJECTS = """
 query { projects(first: 10) { nodes { name customer { name } leader { name } members(first: 5) { nodes { coWorker { name } } } } } }
@@ -19,20 +19,6 @@ async def client_of(db, *, report: bool):
     app = create_app(db.settings.model_copy(update={"report_sql_statements": report}), db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
         yield client
-
-
-@contextlib.contextmanager
-def statements_run(db):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -53,7 +39,7 @@ async def test_each_answer_carries_the_statements_its_request_ran(db, acme):
     async with client_of(db, report=True) as client:
         await post(client, acme["admin"].token)  # warm: the first request may load what later ones reuse
         # when the admin reads projects with nested relations, twice
-        with statements_run(db) as ran:
+        with counting_statements(db) as ran:
             first = await post(client, acme["admin"].token)
         second = await post(client, acme["admin"].token)
     # then the header counts this request's statements, BEGIN left out, and the same each time
