@@ -20,12 +20,19 @@ help:
 	@echo "make bench   the API benchmark on SQLite (BENCH_ARGS='--db postgresql --scale 0.1'); see bench/README.md"
 
 $(PYTHON):
+	@echo "==> venv: creating $(VENV) with $$(python3 --version)"
 	python3 -m venv $(VENV)
 
-# The lock pins every package with hashes, so pip installs exactly what was reviewed.
+# Exactly what the lock pins, nothing resolved at install time: --no-deps keeps pip from following a package's own
+# requirements (and their extras) to versions the lock does not name, --require-hashes from taking any other file,
+# and the project is built with the locked setuptools (--no-build-isolation) instead of one fetched for the build.
+# `pip check` then proves the lock left nothing out (tests/test_lock.py checks the extras too).
 $(INSTALLED): requirements.lock pyproject.toml | $(PYTHON)
-	$(PIP) install --quiet -r requirements.lock
-	$(PIP) install --quiet --no-deps -e .
+	@echo "==> packages: installing the $$(grep -c '^[a-z0-9]' requirements.lock) hashed pins of requirements.lock (about a minute)"
+	$(PIP) install --no-deps --require-hashes --progress-bar off -r requirements.lock
+	@echo "==> packages: installing partnergraph itself (editable)"
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(PIP) check
 	@touch $@
 
 serve: $(INSTALLED)

@@ -13,6 +13,8 @@ from gql.app import create_app
 from tests.pg_cluster import start_cluster
 
 BACKENDS = ["sqlite", "postgresql"]
+# A summary line a minute while the suite runs (tests/progress.py).
+pytest_plugins = ["tests.progress"]
 
 
 @pytest.fixture(scope="session")
