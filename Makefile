@@ -9,11 +9,12 @@ DATABASE_URL ?= sqlite+aiosqlite:///$(CURDIR)/var/partnergraph.db
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help serve test schema lock bench
+.PHONY: help serve token test schema lock bench
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make serve   run the API on SQLite (./var/partnergraph.db) with demo data; prints a demo token"
+	@echo "make token EMAIL=... [COMPANY=...]  an API token for that user on the database make serve uses"
 	@echo "make test    run the test suite (PYTEST_ARGS='-k token -x' to narrow it)"
 	@echo "make schema  write schema.graphql from the code"
 	@echo "make lock    regenerate requirements.lock (hashed) from pyproject.toml"
@@ -38,6 +39,12 @@ $(INSTALLED): requirements.lock pyproject.toml | $(PYTHON)
 serve: $(INSTALLED)
 	@mkdir -p var
 	PARTNERGRAPH_DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/partnergraph serve --demo
+
+# The token alone on stdout (TOKEN=$$(make -s token EMAIL=...)), for the database `make serve` uses.
+token: $(INSTALLED)
+	@test -n '$(EMAIL)' || { echo "usage: make token EMAIL=someone@example.test [COMPANY=database-name]" >&2; exit 2; }
+	@PARTNERGRAPH_DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/partnergraph token create --email '$(EMAIL)' \
+		$(if $(COMPANY),--company '$(COMPANY)')
 
 # The suite's last lines say which databases it ran on (tests/conftest.py).
 test: $(INSTALLED)

@@ -1,8 +1,10 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (scale-out)."""
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from domain.settings import Settings
@@ -12,10 +14,19 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None: not SQLite, or an in-memory database)."""
+    database = make_url(url).database if is_sqlite(url) else None
+    return Path(database) if database and database != ":memory:" else None
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if (path := sqlite_file(url)) is not None:
+        # The default ./var/partnergraph.db on a fresh checkout: SQLite makes the file, not its folder.
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
     sync_engine = engine.sync_engine
 

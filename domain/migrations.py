@@ -3,7 +3,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.db import sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -18,6 +21,15 @@ def alembic_config(connection=None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+async def is_migrated(engine: AsyncEngine) -> bool:
+    """Whether the migrations ran here at all (a SQLite file that does not exist yet is not made by asking)."""
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is not None and not path.exists():
+        return False
+    async with engine.connect() as connection:
+        return await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
 
 
 async def autogenerate(engine: AsyncEngine, message: str) -> None:

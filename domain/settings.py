@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARTNERGRAPH_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./partnergraph.db"
+    # Relative to where the command runs (the repository root): the same file `make serve` and `make token` use,
+    # beside the files in ./var/, so nothing is written outside var/.
+    database_url: str = "sqlite+aiosqlite:///./var/partnergraph.db"
     host: str = "127.0.0.1"
     port: int = 8000
     # Milliseconds SQLite waits for another writer before giving up.

@@ -90,6 +90,10 @@ async def execute(args: argparse.Namespace, settings: Settings) -> int:
             names = ", ".join(c.database_name for c in demo.COMPANIES)
             print(f"Loaded the demo companies {names} into {display_url(settings)}.")
             print(f"Sign in as their admin with: partnergraph token create --email {admin_email}")
+        elif not await migrations.is_migrated(db.engine):
+            # Said before any query, which would only say "no such table" (and, on SQLite, leave an empty file).
+            return fail(f"{display_url(settings)} has no partnergraph tables yet: run `make serve` "
+                        "(or `partnergraph migrate`) first")
         elif args.command == "token":
             await token_command(db, settings, args)
         elif args.command == "persisted-query":

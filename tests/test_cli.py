@@ -152,3 +152,19 @@ async def test_the_demo_is_the_same_every_time(tmp_path):
         return result
 
     assert await fingerprint("first") == await fingerprint("second")
+
+
+async def test_commands_run_from_the_repository_root_share_var_partnergraph_db(tmp_path, monkeypatch, capsys):
+    # As a user runs them: no PARTNERGRAPH_DATABASE_URL, in the checkout's root (here a scratch folder).
+    monkeypatch.delenv("PARTNERGRAPH_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = await run(capsys, "token", "create", "--email", demo.OPERATOR_EMAIL)
+    assert code == 2
+    assert "var/partnergraph.db has no partnergraph tables yet: run `make serve`" in err
+    assert not (tmp_path / "var" / "partnergraph.db").exists()
+
+    assert (await run(capsys, "seed-demo"))[0] == 0
+    code, out, _ = await run(capsys, "token", "create", "--email", demo.OPERATOR_EMAIL)
+    assert code == 0 and out.startswith("pgt_")
+    written = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert written and all(path.startswith("var/") for path in written), written
