@@ -83,31 +83,36 @@ def expense_values(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def create_expense(db: Database, viewer: Viewer, draft: ExpenseDraft) -> Expense:
+    async with db.transaction() as session:
+        return await create_expense_in(session, viewer, draft)
+
+
+async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: ExpenseDraft) -> Expense:
+    """create_expense inside the caller's transaction (the demo loads everything in one)."""
     values = expense_values({"date": draft.date, "amount": draft.amount, "currency": draft.currency,
                              "description": draft.description})
-    async with db.transaction() as session:
-        project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
-        if draft.co_worker_id is None:
-            own = viewer.membership(project.company_id)
-            if own is None:
-                raise NotFound("No such project.", field="projectId")
-            co_worker, member_field = await session.get(CoWorker, own.co_worker_id), "projectId"
-        else:
-            co_worker = await session.get(CoWorker, draft.co_worker_id)
-            if co_worker is None or co_worker.company_id != project.company_id:
-                raise NotFound("No such co-worker.", field="coWorkerId")
-            if not co_worker.active:
-                raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-            member_field = "coWorkerId"
-        require_time_writer(viewer, project, co_worker.id, field=member_field)
-        await refuse_registration_on_main_project(session, project, co_worker, noun=NOUN, field=member_field)
-        check_open(project, field="projectId")
-        if not await is_project_member(session, project.id, co_worker.id):
-            raise NotProjectMember("Expenses are registered by the project's members only.", field=member_field)
-        expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
-        session.add(expense)
-        if project.main_project_id is not None:
-            await hour_mirrors.write_expense_clone(session, expense)
+    project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
+    if draft.co_worker_id is None:
+        own = viewer.membership(project.company_id)
+        if own is None:
+            raise NotFound("No such project.", field="projectId")
+        co_worker, member_field = await session.get(CoWorker, own.co_worker_id), "projectId"
+    else:
+        co_worker = await session.get(CoWorker, draft.co_worker_id)
+        if co_worker is None or co_worker.company_id != project.company_id:
+            raise NotFound("No such co-worker.", field="coWorkerId")
+        if not co_worker.active:
+            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+        member_field = "coWorkerId"
+    require_time_writer(viewer, project, co_worker.id, field=member_field)
+    await refuse_registration_on_main_project(session, project, co_worker, noun=NOUN, field=member_field)
+    check_open(project, field="projectId")
+    if not await is_project_member(session, project.id, co_worker.id):
+        raise NotProjectMember("Expenses are registered by the project's members only.", field=member_field)
+    expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
+    session.add(expense)
+    if project.main_project_id is not None:
+        await hour_mirrors.write_expense_clone(session, expense)
     return expense
 
 

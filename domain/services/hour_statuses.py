@@ -93,6 +93,13 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
     """Sets the status of all the rows or none (TimeRecord or Expense rows); each refused id is reported by its
     index (`ids.3`). Rows already in that status are left as they are. `refusal` says why a row's status may
     not change (default: status_change_refusal towards `status`)."""
+    async with db.transaction() as session:
+        return await set_statuses_in(session, viewer, model, ids, status, noun=noun, refusal=refusal)
+
+
+async def set_statuses_in(session: AsyncSession, viewer: Viewer, model: type, ids: Iterable[int], status: HourStatus,
+                          *, noun: str, refusal: Refusal | None = None) -> list:
+    """set_statuses inside the caller's transaction (the demo loads everything in one)."""
     ids = list(ids)
     if len(ids) > MAX_IDS:
         raise InvalidInput(f"At most {MAX_IDS} ids at a time.", field="ids")
@@ -103,32 +110,32 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
             return refusal(current, is_admin=is_admin, field=field)
         return status_change_refusal(current, status, is_admin=is_admin, noun=noun, field=field)
 
-    async with db.transaction() as session:
-        found = await _lock_rows(session, viewer, model, sorted(set(ids)), lock_sources=not db.sqlite)
-        project_ids = {row.project_id for row in found.values()}
-        projects = {p.id: p for p in await session.scalars(select(Project).where(Project.id.in_(project_ids)))}
-        errors: list[DomainError] = []
-        for index, pk in enumerate(ids):
-            field = f"ids.{index}"
-            row = found.get(pk)
-            if row is None:
-                errors.append(NotFound(f"No such {noun}.", field=field))
-                continue
-            try:
-                require_approver(viewer, projects[row.project_id], field=field)
-            except Forbidden as refused:
-                errors.append(refused)
-                continue
-            is_admin = viewer.role_in(row.company_id) == Role.ADMIN
-            if (why := rule(row.status, is_admin=is_admin, field=field)) is not None:
-                errors.append(why)
-        if errors:
-            raise DomainErrors(errors)
-        for row in found.values():
-            if row.status != status:
-                row.status = status
-                if isinstance(row, TimeRecord):
-                    events.record(session, events.TimeRecordAction(EVENT_ACTIONS[status]), row)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    found = await _lock_rows(session, viewer, model, sorted(set(ids)), lock_sources=not sqlite)
+    project_ids = {row.project_id for row in found.values()}
+    projects = {p.id: p for p in await session.scalars(select(Project).where(Project.id.in_(project_ids)))}
+    errors: list[DomainError] = []
+    for index, pk in enumerate(ids):
+        field = f"ids.{index}"
+        row = found.get(pk)
+        if row is None:
+            errors.append(NotFound(f"No such {noun}.", field=field))
+            continue
+        try:
+            require_approver(viewer, projects[row.project_id], field=field)
+        except Forbidden as refused:
+            errors.append(refused)
+            continue
+        is_admin = viewer.role_in(row.company_id) == Role.ADMIN
+        if (why := rule(row.status, is_admin=is_admin, field=field)) is not None:
+            errors.append(why)
+    if errors:
+        raise DomainErrors(errors)
+    for row in found.values():
+        if row.status != status:
+            row.status = status
+            if isinstance(row, TimeRecord):
+                events.record(session, events.TimeRecordAction(EVENT_ACTIONS[status]), row)
     return [found[pk] for pk in dict.fromkeys(ids)]
 
 

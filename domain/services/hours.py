@@ -99,39 +99,44 @@ async def _activity_of(session: AsyncSession, project: Project, activity_id: int
 
 async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
     """A project member's hours on an active activity of an open project, by them or their project's manager."""
+    async with db.transaction() as session:
+        return await create_time_record_in(session, viewer, draft)
+
+
+async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
+    """create_time_record inside the caller's transaction (the demo loads everything in one)."""
     hours = clean_hours(draft.hours)
     description = clean_optional_text(draft.description, field="description", max_length=DESCRIPTION_MAX)
-    async with db.transaction() as session:
-        project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
-        if draft.co_worker_id is None:
-            own = viewer.membership(project.company_id)
-            if own is None:
-                raise NotFound("No such project.", field="projectId")
-            co_worker = await session.get(CoWorker, own.co_worker_id)
-            co_worker_id, member_field = own.co_worker_id, "projectId"
-        else:
-            co_worker = await session.get(CoWorker, draft.co_worker_id)
-            if co_worker is None or co_worker.company_id != project.company_id:
-                raise NotFound("No such co-worker.", field="coWorkerId")
-            if not co_worker.active:
-                raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-            co_worker_id, member_field = co_worker.id, "coWorkerId"
-        require_time_writer(viewer, project, co_worker_id, field=member_field)
-        await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
-        check_open(project, field="projectId")
-        if not await is_project_member(session, project.id, co_worker_id):
-            raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
-        activity = await _activity_of(session, project, draft.activity_id)
-        check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
-        record = TimeRecord(
-            company_id=project.company_id, project_id=project.id, activity_id=activity.id,
-            co_worker_id=co_worker_id, date=draft.date, hours=hours, description=description,
-        )
-        session.add(record)
-        events.record(session, events.TimeRecordAction.CREATED, record)
-        if project.main_project_id is not None:
-            # Hours on a secondary project reach the main project in the same transaction (SPEC §4).
-            await hour_mirrors.write_mirror(session, record)
+    project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
+    if draft.co_worker_id is None:
+        own = viewer.membership(project.company_id)
+        if own is None:
+            raise NotFound("No such project.", field="projectId")
+        co_worker = await session.get(CoWorker, own.co_worker_id)
+        co_worker_id, member_field = own.co_worker_id, "projectId"
+    else:
+        co_worker = await session.get(CoWorker, draft.co_worker_id)
+        if co_worker is None or co_worker.company_id != project.company_id:
+            raise NotFound("No such co-worker.", field="coWorkerId")
+        if not co_worker.active:
+            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+        co_worker_id, member_field = co_worker.id, "coWorkerId"
+    require_time_writer(viewer, project, co_worker_id, field=member_field)
+    await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
+    check_open(project, field="projectId")
+    if not await is_project_member(session, project.id, co_worker_id):
+        raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
+    activity = await _activity_of(session, project, draft.activity_id)
+    check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
+    record = TimeRecord(
+        company_id=project.company_id, project_id=project.id, activity_id=activity.id,
+        co_worker_id=co_worker_id, date=draft.date, hours=hours, description=description,
+    )
+    session.add(record)
+    events.record(session, events.TimeRecordAction.CREATED, record)
+    if project.main_project_id is not None:
+        # Hours on a secondary project reach the main project in the same transaction (SPEC §4).
+        await hour_mirrors.write_mirror(session, record)
     return record
 
 

@@ -129,30 +129,38 @@ async def load_project_to_manage(session: AsyncSession, viewer: Viewer, project_
 async def update_project(db: Database, viewer: Viewer, project_id: int, changes: Mapping[str, Any]) -> Project:
     """`changes` holds only the fields the caller gave; None clears a nullable field."""
     async with db.transaction() as session:
-        project = await load_project_to_manage(session, viewer, project_id, field="id")
-        values = project_values({key: getattr(project, key) for key in PROJECT_FIELDS}, changes)
-        if "customer_id" in changes:
-            customer_id = not_null(changes["customer_id"], field="customerId")
-            values["customer_id"] = (await _customer_of(session, viewer, project.company_id, customer_id)).id
-        if "leader_id" in changes:
-            leader_id = changes["leader_id"]
-            values["leader_id"] = None if leader_id is None else (await _leader_of(session, project.company_id, leader_id)).id
-        refuse_inherited_edit(project, values, field_names=FIELD_NAMES)
-        if "price_model_from_main" in changes:
-            values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
-        if "share_expenses" in changes:
-            values["share_expenses"] = share_expenses_setting(project, changes["share_expenses"])
-        await _refuse_duplicate_folder(session, project, values)
-        old_name = project.name
-        for key, value in values.items():
-            setattr(project, key, value)
-        if session.is_modified(project):
-            events.record(session, events.ProjectAction.UPDATED, project)
-            if project.name != old_name:
-                await folder_renames.schedule_folder_rename(
-                    session, "project", project.id, folder_id=project.sharepoint_folder_id, project_id=project.id)
-            if project.main_project_id is None:
-                await project_cascade.cascade_project(session, project, values)
+        return await update_project_in(session, viewer, project_id, changes)
+
+
+async def update_project_in(
+    session: AsyncSession, viewer: Viewer, project_id: int, changes: Mapping[str, Any]
+) -> Project:
+    """update_project inside the caller's transaction (the demo loads everything in one)."""
+    project = await load_project_to_manage(session, viewer, project_id, field="id")
+    values = project_values({key: getattr(project, key) for key in PROJECT_FIELDS}, changes)
+    if "customer_id" in changes:
+        customer_id = not_null(changes["customer_id"], field="customerId")
+        values["customer_id"] = (await _customer_of(session, viewer, project.company_id, customer_id)).id
+    if "leader_id" in changes:
+        leader_id = changes["leader_id"]
+        leader = None if leader_id is None else await _leader_of(session, project.company_id, leader_id)
+        values["leader_id"] = leader.id if leader else None
+    refuse_inherited_edit(project, values, field_names=FIELD_NAMES)
+    if "price_model_from_main" in changes:
+        values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
+    if "share_expenses" in changes:
+        values["share_expenses"] = share_expenses_setting(project, changes["share_expenses"])
+    await _refuse_duplicate_folder(session, project, values)
+    old_name = project.name
+    for key, value in values.items():
+        setattr(project, key, value)
+    if session.is_modified(project):
+        events.record(session, events.ProjectAction.UPDATED, project)
+        if project.name != old_name:
+            await folder_renames.schedule_folder_rename(
+                session, "project", project.id, folder_id=project.sharepoint_folder_id, project_id=project.id)
+        if project.main_project_id is None:
+            await project_cascade.cascade_project(session, project, values)
     return project
 
 
