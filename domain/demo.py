@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import demo_partner_group
+from domain import demo_partner_group, demo_partner_hours
 from domain import model as m
 from domain.db import Database
 from domain.errors import Conflict
@@ -257,10 +257,12 @@ async def load(db: Database, *, seed: int = SEED) -> str:
         for spec in COMPANIES:
             company, staff = companies[spec.database_name]
             await _customers_and_projects(session, spec, company, staff, rng, org_numbers)
-        # The three form a registered partner group, through the partner services (domain/demo_partner_group.py).
-        await demo_partner_group.load(
+        # The three form a registered partner group, through the partner services (domain/demo_partner_group.py),
+        # and the shared project's partner co-workers register hours at home (domain/demo_partner_hours.py).
+        shared_project_id = await demo_partner_group.load(
             session, {name: company for name, (company, _) in companies.items()}, operator, first_monday=FIRST_MONDAY
         )
+        await demo_partner_hours.load(session, shared_project_id, first_monday=FIRST_MONDAY)
     return DEMO_ADMIN_EMAIL
 
 
@@ -347,14 +349,18 @@ async def _customers_and_projects(
         if project_spec.status == m.ProjectStatus.ACTIVE:
             for c in members:
                 assignments[c.id].append((project, activities))
-    session.add_all(_hours(company, assignments, spec.descriptions, rng))
+    # The hours a partner co-worker works on the shared project at home (registered later, through the services).
+    partner_days = {(staff[email_for(d.work.name, d.work.home)].id, d.date): Decimal(d.work.hours)
+                    for d in demo_partner_hours.days(FIRST_MONDAY) if d.work.home == spec.database_name}
+    session.add_all(_hours(company, assignments, partner_days, spec.descriptions, rng))
 
 
 def _hours(
     company: m.Company, assignments: dict[int, list[tuple[m.Project, list[m.Activity]]]],
-    descriptions: tuple[str, ...], rng: random.Random,
+    partner_days: dict[tuple[int, dt.date], Decimal], descriptions: tuple[str, ...], rng: random.Random,
 ) -> list[m.TimeRecord]:
-    """A working day of 7–8 hours per co-worker split over one or two of their projects; older weeks approved."""
+    """A working day of 7–8 hours per co-worker split over one or two of their projects, less what they work on
+    the shared project that day (`partner_days`, by co-worker id and day); older weeks approved."""
     records = []
     approved_until = FIRST_MONDAY + dt.timedelta(weeks=WEEKS // 2)
     for co_worker_id, projects in assignments.items():
@@ -364,8 +370,11 @@ def _hours(
             if rng.random() < 0.05:  # a day off now and then
                 continue
             total = Decimal(rng.choice(("7.5", "7.5", "7.5", "7.0", "8.0")))
+            total -= partner_days.get((co_worker_id, day), Decimal(0))
             chosen = rng.sample(projects, k=min(len(projects), rng.choice((1, 1, 2))))
             first = Decimal(rng.choice(("2.0", "3.0", "3.5", "4.0", "5.0"))) if len(chosen) == 2 else total
+            if first >= total:  # a day shortened by partner hours: one project
+                chosen, first = chosen[:1], total
             for (project, activities), hours in zip(chosen, (first, total - first)):
                 records.append(m.TimeRecord(
                     company_id=company.id, project_id=project.id, activity_id=rng.choice(activities).id,

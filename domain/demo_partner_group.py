@@ -35,18 +35,19 @@ TASKS = {
 
 async def load(
     session: AsyncSession, companies: dict[str, m.Company], operator: m.User, *, first_monday: dt.date
-) -> None:
-    """`companies` by databaseName; `operator` registers the group."""
+) -> int:
+    """`companies` by databaseName; `operator` registers the group. Returns the shared project's id."""
     await _partner_group(session, companies, operator)
-    await _shared_project(session, companies[MAIN_COMPANY])
+    project_id = await _shared_project(session, companies[MAIN_COMPANY])
     for company in companies.values():
         await _tasks(session, company, first_monday)
+    return project_id
 
 
-async def _shared_project(session: AsyncSession, main_company: m.Company) -> None:
+async def _shared_project(session: AsyncSession, main_company: m.Company) -> int:
     """The main company's externals join its first active project through the member service (SPEC §3), so
     their home companies get a secondary project each."""
-    admin = await _admin_of(session, main_company)
+    admin = await admin_of(session, main_company)
     project_id = await session.scalar(
         select(m.Project.id).where(m.Project.company_id == main_company.id, m.Project.status == m.ProjectStatus.ACTIVE)
         .order_by(m.Project.id)
@@ -57,9 +58,10 @@ async def _shared_project(session: AsyncSession, main_company: m.Company) -> Non
     )
     for co_worker_id in list(externals):
         await add_project_member_in(session, admin, project_id, co_worker_id)
+    return project_id
 
 
-async def _admin_of(session: AsyncSession, company: m.Company) -> Viewer:
+async def admin_of(session: AsyncSession, company: m.Company) -> Viewer:
     admin = await session.scalar(
         select(m.CoWorker).where(m.CoWorker.company_id == company.id, m.CoWorker.role == m.Role.ADMIN)
     )
@@ -69,7 +71,7 @@ async def _admin_of(session: AsyncSession, company: m.Company) -> Viewer:
 async def _partner_group(session: AsyncSession, companies: dict[str, m.Company], operator: m.User) -> None:
     """Partner companies on with sharing, every pair added, confirmed and given its customer both ways, and
     the group registered by the operator with Nordlys as its main company."""
-    admins = {name: await _admin_of(session, company) for name, company in companies.items()}
+    admins = {name: await admin_of(session, company) for name, company in companies.items()}
     for name, company in companies.items():
         await update_company_settings_in(session, admins[name], company.id, {
             "partner_companies_enabled": True, "share_customers": True, "share_tasks": True,
@@ -94,7 +96,7 @@ async def _partner_group(session: AsyncSession, companies: dict[str, m.Company],
 
 async def _tasks(session: AsyncSession, company: m.Company, first_monday: dt.date) -> None:
     """A few tasks on the company's first active project, due in the coming weeks; the last one done."""
-    admin = await _admin_of(session, company)
+    admin = await admin_of(session, company)
     project = await session.scalar(
         select(m.Project).where(m.Project.company_id == company.id, m.Project.status == m.ProjectStatus.ACTIVE)
         .order_by(m.Project.id)
