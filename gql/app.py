@@ -10,8 +10,8 @@ from starlette.types import Receive, Scope, Send
 
 from domain.db import Database
 from domain.oidc import IssuerUnreachable
+from domain.policy import Viewer
 from domain.settings import Settings, get_settings
-from domain.tokens import viewer_for_token
 from gql.connection import WebSocketSubscriptions
 from gql.context import Context
 from gql.file_content import file_content_endpoint, sweep_file_storage
@@ -22,12 +22,13 @@ from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.sql_statements import count_statements_of, counting_request
 from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
-from gql.sign_in import bearer_token, unauthenticated
+from gql.sign_in import sign_in
 from gql.uploads import MultipartUploads
 
 
 class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP):
-    """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs.
+    """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs;
+    without a token the request is anonymous and may only read the schema (gql.protection.anonymous).
     Multipart requests (file uploads) are streamed to the content store by gql.uploads."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
@@ -41,13 +42,9 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         if scope["type"] == "http":
             if self.settings.report_sql_statements:
                 send = counting_request(send)
-            request = Request(scope)
-            token = bearer_token(request.headers.get("authorization"))
-            viewer = None if token == "" else await viewer_for_token(self.db, token)
-            if viewer is None:
-                message = "The bearer token is unknown, expired or revoked." if token else \
-                    "Send `Authorization: Bearer <token>`, or no Authorization header at all."
-                await unauthenticated(message)(scope, receive, send)
+            viewer = await sign_in(self.db, Request(scope).headers)
+            if not isinstance(viewer, Viewer):
+                await viewer(scope, receive, send)  # the 401 of a refused token
                 return
             scope.setdefault("state", {})["viewer"] = viewer
         await super().__call__(scope, receive, send)

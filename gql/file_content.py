@@ -22,7 +22,7 @@ from domain.model import FileTransferState
 from domain.services.files import file_to_download, sweep_storage
 from domain.settings import Settings
 from gql.ids import parse_global_id
-from gql.sign_in import sign_in
+from gql.sign_in import sign_in, sign_in_required
 
 log = logging.getLogger("partnergraph.files")
 
@@ -49,6 +49,8 @@ def file_content_endpoint(db: Database, settings: Settings) -> Callable[[Request
         viewer = await sign_in(db, request.headers)
         if isinstance(viewer, Response):
             return viewer
+        if not viewer.authenticated:
+            return sign_in_required("downloading a file")
         parsed = parse_global_id(request.path_params["file_id"])
         if parsed is None or parsed[0] != "File":
             return not_found()

@@ -6,6 +6,10 @@ from domain.db import Database
 from domain.policy import Viewer
 from domain.tokens import viewer_for_token
 
+# The challenge of every 401: the refused token's, and an anonymous request's that needs a sign-in.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="partnergraph"'}
+HOW_TO_SIGN_IN = "send the header `Authorization: Bearer <token>`"
+
 
 def bearer_token(authorization: str | None) -> str | None:
     """The token of a `Bearer` header; "" for any other or empty credentials, which are refused."""
@@ -17,7 +21,12 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def unauthenticated(message: str) -> JSONResponse:
     body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="partnergraph"'})
+    return JSONResponse(body, status_code=401, headers=CHALLENGE)
+
+
+def sign_in_required(what: str) -> JSONResponse:
+    """The 401 of an anonymous request for something only a signed-in user gets."""
+    return unauthenticated(f"Not signed in: {what} needs a sign-in; {HOW_TO_SIGN_IN}.")
 
 
 async def sign_in(db: Database, headers: Headers) -> Viewer | JSONResponse:
@@ -26,6 +35,6 @@ async def sign_in(db: Database, headers: Headers) -> Viewer | JSONResponse:
     viewer = None if token == "" else await viewer_for_token(db, token)
     if viewer is None:
         message = "The bearer token is unknown, expired or revoked." if token else \
-            "Send `Authorization: Bearer <token>`, or no Authorization header at all."
+            "Send `Authorization: Bearer <token>`; credentials of another kind are refused."
         return unauthenticated(message)
     return viewer

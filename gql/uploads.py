@@ -30,6 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from domain.content_store import ContentStore, IncomingContent
 from domain.errors import FileTooLarge
+from gql.sign_in import sign_in_required
 
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight")
 # The JSON parts (`operations`, `map`) are small; a bigger one is not a GraphQL request.
@@ -259,8 +260,7 @@ class MultipartUploads:
             return
         if viewer is not None and not viewer.authenticated:
             # Nobody anonymous may upload: refused before a byte of the body is stored.
-            await UploadRefused(request_error(401, "UNAUTHENTICATED", "Sign in to upload files.")).response(
-                scope, receive, send)
+            await UploadRefused(sign_in_required("uploading a file")).response(scope, receive, send)
             return
         received: list[IncomingContent] = []
         scope.setdefault("state", {})["received_uploads"] = received

@@ -8,7 +8,9 @@
   (validation, variable coercion, a limit such as depth or cost; the issue asked for 422 where the
   spec's current draft says 400, see README), 404/400/403 for persisted-query refusals.
 - A mutation over GET is 405 (with `Allow: POST`); a POST body that is not JSON (or a multipart
-  upload, when enabled) is 415; a throttled query is 429 with `Retry-After`, whatever the media type.
+  upload, when enabled) is 415; a throttled query is 429 with `Retry-After`, and an anonymous one that
+  only asks for what needs a sign-in 401 with `WWW-Authenticate` (gql.protection.anonymous), whatever
+  the media type.
 - HTTP-level refusals are JSON `{"errors": [{"message"}]}` in the negotiated media type, not plain text.
 """
 import hashlib
@@ -29,7 +31,9 @@ from strawberry.types import ExecutionResult
 from domain.tokens import PREFIX as API_TOKEN_PREFIX
 from gql.http.graphiql import graphiql_page
 from gql.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, request_media_type, response_media_type
+from gql.protection.anonymous import UNAUTHENTICATED
 from gql.protection.rate_limit import RateLimiter, Throttle
+from gql.sign_in import CHALLENGE
 
 # Request errors (no `data`) answered with application/graphql-response+json, by error code.
 STATUS_BY_CODE = {
@@ -40,7 +44,7 @@ STATUS_BY_CODE = {
     "INTERNAL_SERVER_ERROR": 500,
 }
 # Statuses that hold for application/json too: they are not about the GraphQL request itself.
-STATUS_FOR_ANY_MEDIA_TYPE = {"THROTTLED": 429, "INTERNAL_SERVER_ERROR": 500}
+STATUS_FOR_ANY_MEDIA_TYPE = {"THROTTLED": 429, UNAUTHENTICATED: 401, "INTERNAL_SERVER_ERROR": 500}
 # A document that parsed but is not valid for the schema (the issue's choice; the spec's draft says 400).
 INVALID_REQUEST_STATUS = 422
 
@@ -90,6 +94,14 @@ def retry_after(result: ExecutionResult) -> str | None:
     return None
 
 
+def status_headers(result: ExecutionResult, status: int) -> dict[str, str]:
+    """The headers a status comes with: `Retry-After` for a throttled request, the challenge for a 401."""
+    if status == 401:
+        return CHALLENGE
+    wait = retry_after(result)
+    return {"retry-after": wait} if wait else {}
+
+
 class GraphQLOverHTTP(GraphQL):
     """Strawberry's view with the spec's media types and status codes. The app's endpoint subclasses it
     (and sets `settings`); the rate limiter is this process's, one per endpoint."""
@@ -123,8 +135,7 @@ class GraphQLOverHTTP(GraphQL):
         if status is not None and not isinstance(response, (StreamingResponse, HTMLResponse)):
             response.status_code = status
             response.headers["content-type"] = f"{media_type}; charset=utf-8"
-            if wait := getattr(request.state, "retry_after", None):
-                response.headers["retry-after"] = wait
+            response.headers.update(getattr(request.state, "status_headers", {}))
         return response
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
@@ -161,7 +172,7 @@ class GraphQLOverHTTP(GraphQL):
         if is_request_error(result):
             body.pop("data", None)  # the spec: no `data` entry when nothing was executed
         request.state.graphql_status = response_status(result, request.state.media_type)
-        request.state.retry_after = retry_after(result)
+        request.state.status_headers = status_headers(result, request.state.graphql_status)
         return body
 
     async def render_graphql_ide(self, request: Request) -> Response:

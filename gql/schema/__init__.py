@@ -2,6 +2,7 @@
 import strawberry
 from strawberry.tools import merge_types
 
+from gql.protection.anonymous import SignInRequired, guard_root_fields
 from gql.protection.limits import RequestLimits
 from gql.protection.persisted_queries import PersistedQueries
 from gql.protection.query_cost import QueryCost
@@ -72,6 +73,10 @@ schema = Schema(
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup,
            SharePointSyncRun],
     # MaskedErrors first: it also masks a fault in a later extension's hook. Then the persisted query
-    # is resolved, so the limits and the cost see the document that will run.
-    extensions=[MaskedErrors, PersistedQueries, RequestLimits, QueryCost, ConnectionOperations],
+    # is resolved, so the limits and the cost see the document that will run. SignInRequired after
+    # RequestLimits, which validates: it refuses an anonymous operation once its document is valid,
+    # before anything of it is stored (APQ), charged (rate limit) or run.
+    extensions=[MaskedErrors, PersistedQueries, RequestLimits, QueryCost, SignInRequired, ConnectionOperations],
 )
+# What SignInRequired lets run anonymously (introspection mixed with other fields) is refused field by field.
+guard_root_fields(schema._schema)

@@ -59,8 +59,10 @@ async def test_another_companys_files_look_missing_even_to_its_admin(db, file_cl
         assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
-async def test_anonymous_callers_see_no_file_and_bad_tokens_get_401(db, file_client, files):
-    assert (await file_client.get(files["plan"]["url"])).status_code == 404
+async def test_anonymous_callers_and_bad_tokens_get_401(db, file_client, files):
+    anonymous = await file_client.get(files["plan"]["url"])
+    assert anonymous.status_code == 401
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     response = await file_client.get(files["plan"]["url"], headers={"Authorization": "Bearer pgt_nope"})
     assert response.status_code == 401
 

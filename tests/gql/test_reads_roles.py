@@ -244,12 +244,13 @@ async def test_an_operator_sees_the_company_list_but_nothing_inside_a_company(db
     assert by_id["nodes"] == [None, None, None]
 
 
-async def test_a_request_without_a_token_sees_nothing(db, client, office):
-    data = await graphql(client, EVERYTHING)
-    by_id = await graphql(client, NODES, {"ids": [office.acme.gid, office.website, office.hours["employee"][0]]})
-    assert data["viewer"] == {"email": None, "name": None, "isOperator": False, "coWorkers": []}
-    assert all(data[name]["edges"] == [] for name in ("companies", "coWorkers", "customers", "projects", "timeRecords"))
-    assert by_id["nodes"] == [None, None, None]
+async def test_a_request_without_a_token_is_told_to_sign_in_and_sees_nothing(db, client, office):
+    ids = [office.acme.gid, office.website, office.hours["employee"][0]]
+    for query, variables in ((EVERYTHING, None), (NODES, {"ids": ids})):
+        response = await client.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 401
+        assert "data" not in response.json()
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["UNAUTHENTICATED"]
 
 
 async def unauthorised_status(client, token: str):

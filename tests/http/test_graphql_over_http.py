@@ -46,10 +46,11 @@ async def test_unparseable_graphql_is_400_without_data_when_the_client_accepts_g
     assert body["errors"][0]["message"].startswith("Syntax Error")
 
 
-async def test_an_invalid_document_or_variable_is_422_without_data_with_graphql_response_json(client):
+async def test_an_invalid_document_or_variable_is_422_without_data_with_graphql_response_json(db, client):
+    acme = await company_with_staff(db)  # signed in: variables are coerced when the operation may run
     for query, variables in ((INVALID, None), (COERCION, {"first": "many"})):
         response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                     headers={"Accept": GRAPHQL_RESPONSE})
+                                     headers={"Accept": GRAPHQL_RESPONSE, **bearer(acme["admin"].token)})
         assert response.status_code == 422, query
         assert "data" not in response.json()
 

@@ -24,9 +24,10 @@ def nested(levels: int) -> str:
 
 
 async def test_a_query_deeper_than_the_limit_is_refused_before_it_runs(db):
+    acme = await company_with_staff(db)
     async with client_for(db, max_query_depth=5) as client:
-        allowed = await client.post("/graphql", json={"query": nested(1)}, headers={"Accept": GRAPHQL_RESPONSE})
-        refused = await client.post("/graphql", json={"query": nested(2)}, headers={"Accept": GRAPHQL_RESPONSE})
+        allowed = await client.post("/graphql", json={"query": nested(1)}, headers=bearer(acme["admin"].token))
+        refused = await client.post("/graphql", json={"query": nested(2)}, headers=bearer(acme["admin"].token))
     assert allowed.status_code == 200
     assert refused.status_code == 422
     assert "exceeds maximum operation depth of 5" in refused.json()["errors"][0]["message"]
@@ -101,15 +102,18 @@ async def test_a_token_over_its_rate_limit_gets_429_throttled_with_the_time_to_w
 
 
 async def test_throttling_is_429_for_application_json_clients_too(db):
+    acme = await company_with_staff(db)
+    headers = {**bearer(acme["admin"].token), "Accept": "application/json"}
     async with client_for(db, rate_limit_points=5, rate_limit_restore_per_second=1) as client:
-        response = await client.post("/graphql", json={"query": PROJECTS}, headers={"Accept": "application/json"})
+        response = await client.post("/graphql", json={"query": PROJECTS}, headers=headers)
     assert response.status_code == 429
     assert response.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
 
 
 async def test_with_the_rate_limit_off_nothing_is_throttled_and_no_throttle_state_is_reported(db):
+    acme = await company_with_staff(db)
     async with client_for(db, rate_limit=False, rate_limit_points=5) as client:
-        response = await client.post("/graphql", json={"query": PROJECTS})
+        response = await client.post("/graphql", json={"query": PROJECTS}, headers=bearer(acme["admin"].token))
     assert response.status_code == 200
     assert "throttleStatus" not in response.json()["extensions"]["cost"]
 

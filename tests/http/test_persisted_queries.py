@@ -51,7 +51,7 @@ async def test_an_unknown_hash_asks_for_the_query_then_the_hash_alone_runs_it(db
 async def test_a_stored_query_is_known_to_every_process_and_runs_over_get(db):
     acme = await company_with_staff(db)
     async with client_for(db) as first_process:
-        await first_process.post("/graphql", json=apq(sha256(VIEWER), VIEWER))
+        await first_process.post("/graphql", json=apq(sha256(VIEWER), VIEWER), headers=bearer(acme["admin"].token))
     async with client_for(db) as second_process:  # another app: nothing shared but the database
         response = await second_process.get(
             "/graphql", params={"extensions": json.dumps(apq(sha256(VIEWER))["extensions"])},
