@@ -24,6 +24,9 @@ class MinuteProgress:
         now = time.monotonic()
         if now - self.last_line >= self.interval:
             self.last_line = now
+            # xdist's dots leave the cursor mid-line, where write_line alone would continue the row of dots.
+            if getattr(getattr(self.reporter, "_tw", None), "width_of_current_line", 0):
+                self.reporter.write("\n")
             self.reporter.write_line(self.line(now))
 
     def line(self, now: float) -> str:
