@@ -27,7 +27,11 @@ from domain.policy import Viewer, require_company_role, require_operator
 from domain.services.partner_links import facts, link_facts
 from domain.validation import clean_optional_text
 
-MAX_GROUP_SIZE = 100
+# A partner group holds 2 to 8 companies: sister companies that staff projects together, not a marketplace.
+# Groups never gain members after registration (a new group is registered instead), so a group's members,
+# former ones included, and a main project's secondaries (one per other company, see secondary_projects) stay
+# within it; the query cost counts on that (gql/protection/cost.py, LIST_BOUNDS).
+MAX_GROUP_SIZE = 8
 
 
 class PartnerGroupIncomplete(DomainErrors):
@@ -46,7 +50,7 @@ class GroupDraft:
 
 
 def check_group_draft(draft: GroupDraft) -> None:
-    """The shape of the input: 2 to 100 different companies, the main one among them."""
+    """The shape of the input: 2 to MAX_GROUP_SIZE different companies, the main one among them."""
     errors: list[DomainError] = []
     if len(draft.company_ids) > MAX_GROUP_SIZE:
         raise InvalidInput(f"At most {MAX_GROUP_SIZE} companies.", field="companyIds")

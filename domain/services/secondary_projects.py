@@ -13,7 +13,12 @@ from domain.errors import AddFromMainProject, InvalidInput, NotInPartnerGroup, P
 from domain.model import Company, CoWorker, Project, ProjectMember, ProjectStatus, ProjectStorage, SeriesKind
 from domain.numbering import allocate_number
 from domain.services import project_cascade, project_names
+from domain.services.partner_groups import MAX_GROUP_SIZE
 from domain.services.partner_links import attached_customer_id, in_same_group
+
+# One secondary per other company of the main company's group. A company that leaves one group and joins
+# another could gather more on an old main project; this keeps the bound the query cost counts on.
+MAX_SECONDARY_PROJECTS = MAX_GROUP_SIZE - 1
 
 
 async def main_project_label(session: AsyncSession, project: Project) -> str:
@@ -56,6 +61,13 @@ async def secondary_project_of(session: AsyncSession, main_project_id: int, comp
 async def create_secondary_project(session: AsyncSession, main: Project, company_id: int) -> Project:
     """A new secondary project in `company_id`: numbered by its policy, for the customer that stands for the
     main company, with the main project's inherited values, activities and milestones."""
+    existing = await session.scalar(select(func.count()).select_from(Project).where(Project.main_project_id == main.id))
+    if existing >= MAX_SECONDARY_PROJECTS:
+        raise InvalidInput(
+            f"A main project is shared with at most {MAX_SECONDARY_PROJECTS} partner companies (a partner group "
+            f"holds at most {MAX_GROUP_SIZE} companies), and this one has {existing} secondary projects already.",
+            field="coWorkerId",
+        )
     customer_id = await attached_customer_id(session, company_id, main.company_id)
     if customer_id is None:
         raise PartnerCustomerNotAttached(
@@ -93,6 +105,9 @@ async def join_secondary_project(session: AsyncSession, main: Project, external:
         raise NotInPartnerGroup("The co-worker's home company is not in a partner group with this company.",
                                 field="coWorkerId")
     home = await home_co_worker(session, external)
+    # The main project's row is locked (PostgreSQL; NO KEY UPDATE, which the member row's foreign key does not
+    # wait for), so partners joining at once see each other's secondaries: one per company, at most the maximum.
+    await session.execute(select(Project.id).where(Project.id == main.id).with_for_update(key_share=True))
     secondary = await secondary_project_of(session, main.id, external.home_company_id)
     created = secondary is None
     if secondary is None:

@@ -4,8 +4,9 @@ The cost map:
 - every object a query may return costs 1 (a connection, an edge, a node, a payload); scalars and
   enums cost nothing, nor do `PageInfo` and `UserError` (bookkeeping) or introspection;
 - a list multiplies the cost of its items by its size: inside a connection, the `first` asked for
-  (20 when not given; none when outside 0..100, which the connection refuses); for `nodes(ids:)` and `_entities(representations:)`, the number
-  of ids given; for any other list of objects, DEFAULT_LIST_SIZE;
+  (20 when not given; none when outside 0..100, which the connection refuses); for a plain list in
+  LIST_BOUNDS, its bound there (the most items it can hold); for `nodes(ids:)` and
+  `_entities(representations:)`, the number of ids given; for any other list of objects, DEFAULT_LIST_SIZE;
 - a mutation costs MUTATION_COST more than the objects it returns (a write is dearer than a read).
 
 The requested cost is counted from the document (and variables) before anything runs; the actual cost
@@ -37,10 +38,30 @@ from graphql import (
     is_list_type,
 )
 
+from domain.model import SeriesKind
+from domain.services.partner_groups import MAX_GROUP_SIZE
+from domain.services.secondary_projects import MAX_SECONDARY_PROJECTS
+from domain.services.shared_customers import MAX_MATCHES
 from gql.pagination import DEFAULT_PAGE, MAX_PAGE
 
 MUTATION_COST = 10
 DEFAULT_LIST_SIZE = 10
+
+# The plain (non-connection) lists of objects that cannot hold more than a bound the domain enforces or that
+# holds by construction, by (type, field): they count that many items instead of DEFAULT_LIST_SIZE. A list
+# that can grow without bound (a company's partners, a customer's contacts, a report's rows) is not here.
+LIST_BOUNDS: dict[tuple[str, str], int] = {
+    # One per other company of the main company's partner group (domain.services.secondary_projects).
+    ("Project", "secondaryProjects"): MAX_SECONDARY_PROJECTS,
+    # A group is registered with at most MAX_GROUP_SIZE companies and never gains one (former members included).
+    ("PartnerGroup", "members"): MAX_GROUP_SIZE,
+    # One series per company and kind (a unique constraint).
+    ("CompanySettings", "numberSeries"): len(SeriesKind),
+    # For a pair: 2 settings steps (PRO, the setting) for each company, 3 link steps (add, confirm, attach) each way.
+    ("PartnerStatus", "missingSteps"): 2 * 2 + 2 * 3,
+    # The query stops at MAX_MATCHES (domain.services.shared_customers).
+    ("Query", "customerMatches"): MAX_MATCHES,
+}
 FREE_TYPES = frozenset({"PageInfo", "UserError"})
 
 
@@ -132,12 +153,14 @@ class _Counter:
         per_item = self.object_cost(named, parent) + inner
         if not is_list_type(get_nullable_type(definition.type)):
             return per_item
-        return self.list_size(page, arguments) * per_item
+        return self.list_size(page, arguments, LIST_BOUNDS.get((parent.name, node.name.value))) * per_item
 
     @staticmethod
-    def list_size(page: int | None, arguments: dict[str, Any]) -> int:
+    def list_size(page: int | None, arguments: dict[str, Any], bound: int | None) -> int:
         if page is not None:
             return page
+        if bound is not None:
+            return bound
         sized = [len(v) for v in arguments.values() if isinstance(v, list)]
         return max(sized) if sized else DEFAULT_LIST_SIZE
 

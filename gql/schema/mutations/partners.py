@@ -65,7 +65,9 @@ class PartnerLinkRemovePayload:
 
 @strawberry.input
 class PartnerGroupRegisterInput:
-    company_ids: list[strawberry.ID] = strawberry.field(description="The member companies, 2 to 100.")
+    company_ids: list[strawberry.ID] = strawberry.field(
+        description=f"The member companies, 2 to {partner_groups.MAX_GROUP_SIZE}."
+    )
     main_company_id: strawberry.ID = strawberry.field(description="One of them: the one whose series is the group's.")
     name: str | None = strawberry.field(default=None, description="Default: the main company's name and \"group\".")
 

@@ -1,7 +1,9 @@
 """The cost map, without a database: objects 1, lists times their size, connections times `first`."""
-from graphql import parse
+from graphql import get_named_type, get_nullable_type, is_leaf_type, is_list_type, parse
 
-from gql.protection.cost import DEFAULT_LIST_SIZE, MUTATION_COST, actual_cost, requested_cost
+from domain.model import Tier
+from domain.partner_setup import CompanyFacts, pair_steps, settings_steps
+from gql.protection.cost import DEFAULT_LIST_SIZE, LIST_BOUNDS, MUTATION_COST, actual_cost, requested_cost
 from gql.schema import schema
 
 SCHEMA = schema._schema
@@ -72,3 +74,34 @@ def test_the_actual_cost_counts_the_objects_returned():
     }}
     assert actual_cost(SCHEMA, document, None, data) == 1 + 2 * (1 + 1) + 1
     assert actual_cost(SCHEMA, document, None, None) == 0
+
+
+def test_a_plain_list_with_a_bound_counts_its_bound_and_one_without_counts_the_default():
+    secondaries = LIST_BOUNDS[("Project", "secondaryProjects")]
+    assert secondaries == 7 != DEFAULT_LIST_SIZE  # a partner group holds at most 8 companies
+    query = "{ projects(first: 10) { nodes { secondaryProjects { company { name } coWorkers { name } } } } }"
+    # secondaryProjects counts 7 items; coWorkers, a list without a bound, the default 10
+    assert cost(query) == 1 + 10 * (1 + 7 * (1 + 1 + 10 * 1)) == 851
+    assert cost("{ customers(first: 2) { nodes { contacts { name } } } }") == 1 + 2 * (1 + DEFAULT_LIST_SIZE)
+    assert cost('{ customerMatches(companyId: "x", name: "y") { company { name } } }') == 20 * 2
+
+
+def test_a_bound_is_the_lists_own_and_does_not_reach_the_lists_below_it():
+    query = "{ partnerGroups(first: 1) { nodes { members { company { partners { partnerCompany { name } } } } } } }"
+    # members: at most 8; partners below them: the default 10
+    assert cost(query) == 1 + 1 * (1 + 8 * (1 + 1 + 10 * (1 + 1)))
+
+
+def test_every_bound_names_a_plain_list_of_objects_of_the_schema():
+    for (type_name, field_name), bound in LIST_BOUNDS.items():
+        field = SCHEMA.get_type(type_name).fields[field_name]
+        assert is_list_type(get_nullable_type(field.type)), (type_name, field_name)
+        assert not is_leaf_type(get_named_type(field.type)), (type_name, field_name)
+        assert "first" not in field.args, (type_name, field_name)  # a connection counts its `first`
+        assert bound > 0
+
+
+def test_a_partner_status_bound_is_every_step_a_pair_can_miss():
+    nothing_done = [CompanyFacts(i, f"c{i}", Tier.STANDARD, partner_companies_enabled=False) for i in (1, 2)]
+    worst = [*settings_steps(nothing_done[0]), *settings_steps(nothing_done[1]), *pair_steps(*nothing_done, {})]
+    assert LIST_BOUNDS[("PartnerStatus", "missingSteps")] == len(worst)
