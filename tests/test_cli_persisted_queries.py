@@ -6,6 +6,7 @@ import httpx
 
 from gql.app import create_app
 from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
+from tests.factories import company_with_staff
 
 VIEWER = "query Viewer { viewer { email } }\n"
 COMPANIES = "query Companies { companies { totalCount } }"
@@ -23,12 +24,14 @@ async def test_stored_documents_are_the_ones_a_persisted_only_server_runs(cli_da
     hashes = [line.split()[0] for line in out.splitlines()]
     assert hashes == [hashlib.sha256(VIEWER.encode()).hexdigest(), hashlib.sha256(COMPANIES.encode()).hexdigest()]
 
+    admin = (await company_with_staff(cli_database))["admin"]
     app = create_app(cli_database.settings.model_copy(update={"persisted_queries": "only"}), cli_database)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         by_hash = await client.post("/graphql", json={
-            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes[0]}}})
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes[0]}}},
+            headers={"Authorization": f"Bearer {admin.token}"})
         other = await client.post("/graphql", json={"query": "{ __typename }"})
-    assert by_hash.json()["data"] == {"viewer": {"email": None}}
+    assert by_hash.json()["data"] == {"viewer": {"email": admin.email}}
     assert other.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
 
     code, out, _ = await run(capsys, "persisted-query", "list")

@@ -61,10 +61,11 @@ async def test_an_invalid_text_gets_the_same_errors_every_time(db, validations):
 async def test_other_limits_validate_the_same_text_again(db, validations):
     inner = "customer { projects(first: 1) { nodes { customer { projects(first: 1) { nodes { name } } } } } }"
     query = f"{{ projects(first: 1) {{ nodes {{ {inner} }} }} }}"  # deeper than 5, not than 12
+    acme = await company_with_staff(db)
     async with client_for(db, max_query_depth=12) as client:
-        allowed = await client.post("/graphql", json={"query": query}, headers={"Accept": GRAPHQL_RESPONSE})
+        allowed = await post(client, query, {}, acme["admin"].token)
     async with client_for(db, max_query_depth=5) as client:
-        refused = await client.post("/graphql", json={"query": query}, headers={"Accept": GRAPHQL_RESPONSE})
+        refused = await post(client, query, {}, acme["admin"].token)
     assert allowed.status_code == 200
     assert refused.status_code == 422
     assert "exceeds maximum operation depth of 5" in refused.json()["errors"][0]["message"]
