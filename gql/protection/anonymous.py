@@ -7,8 +7,9 @@ anonymous caller UNAUTHENTICATED with how to sign in:
 
 - an operation made only of such fields is refused before it runs: a request error, no `data`, which
   the HTTP view answers with 401 and `WWW-Authenticate: Bearer` (gql/http/view.py), as a bad token is;
-- in an operation that mixes them with open fields, each such field fails on its own (an error with its
-  path, its value null) and the open fields answer.
+- in an operation that mixes them with open fields, each such field fails on its own (an error on its
+  path; its null makes `data` null when the field cannot be null, as GraphQL has it) and the open fields
+  answer.
 
 A document that is not valid gets its validation errors first. Over a WebSocket the sign-in is
 `connection_init`'s (gql/connection.py): a connection without a token is closed, so every operation
