@@ -30,10 +30,10 @@ from bench.dataset import generate
 from bench.load import Phase, run_phase, statement_summary
 from bench.operations import WRITE_PAIRS, Operation, operations
 from domain import model as m
-from domain.db import Database
-from domain.migrations import upgrade
-from domain.settings import Settings
-from domain.tokens import create_token
+from domain.platform.db import Database
+from domain.platform.migrations import upgrade
+from domain.platform.settings import Settings
+from domain.access.tokens import create_token
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_ENV = {
@@ -179,7 +179,7 @@ async def run(args: argparse.Namespace) -> dict:
         "load_average": {"start": [round(v, 2) for v in load_start], "end": [round(v, 2) for v in os.getloadavg()]},
         "settings": {"scale": args.scale, "seed": args.seed, "concurrency": args.concurrency, "warmup": args.warmup,
                      "sequential": args.sequential, "requests": args.requests, "write_requests": args.write_requests, "seconds": args.seconds,
-                     "server": "uvicorn gql.app:create_app --factory, one process", "server_env": SERVER_ENV},
+                     "server": "uvicorn partnergraph.composition:create_app --factory, one process", "server_env": SERVER_ENV},
         "dataset": {"rows": dataset.rows, "generated_seconds": round(generated_in, 1)},
         "server": {"peak_rss_mib": round(server_peak / 1024, 1) if server_peak else None},
         "operations": results_by_operation,

@@ -49,13 +49,13 @@ async def throwaway_database(kind: str) -> AsyncIterator[str]:
 
 async def start_server(database_url: str, port: int, *, env: dict[str, str] | None = None,
                        profile: str | None = None, uvicorn_args: tuple[str, ...] = ()) -> asyncio.subprocess.Process:
-    """`uvicorn gql.app:create_app` (one worker) on 127.0.0.1:`port`, started and answering /health.
+    """`uvicorn partnergraph.composition:create_app` (one worker) on 127.0.0.1:`port`, started and answering /health.
     `profile`: run it under cProfile, writing there when it stops (stop_server sends SIGINT for it)."""
     full_env = {**os.environ, "PARTNERGRAPH_DATABASE_URL": database_url,
                 "PARTNERGRAPH_FILES_DIR": tempfile.mkdtemp(prefix="bench-files-"), **(env or {})}
     process = await asyncio.create_subprocess_exec(
         sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []),
-        "-m", "uvicorn", "gql.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+        "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", *uvicorn_args, env=full_env,
         cwd=str(Path(__file__).resolve().parent.parent),
     )

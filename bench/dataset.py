@@ -2,7 +2,7 @@
 
 Scale 1 is the issue's default: 600 co-workers (200 per company, plus external co-worker records of partner
 people), 2,000 projects of which a third are shared main projects with a secondary project in one or two
-partner companies (activities and milestones copied, as domain.services.secondary_projects makes them), 200,000
+partner companies (activities and milestones copied, as domain.projects.secondary makes them), 200,000
 registered time records in 2026 of which a third are registered on secondary projects and mirrored into the
 main project (the mirror: source_record_id set, the main company's external co-worker record of the same
 person, the main project's activity the copy came from, same date, hours, description and status), and
@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import model as m
-from domain.db import Database
+from domain.platform.db import Database
 
 BATCH = 10_000
 YEAR = 2026

@@ -28,11 +28,11 @@ from websockets.asyncio.client import connect
 
 from bench import common
 from domain import model as m
-from domain.db import Database
-from domain.migrations import upgrade
-from domain.numbering import allocate_number, new_series
-from domain.settings import Settings
-from domain.tokens import create_token
+from domain.platform.db import Database
+from domain.platform.migrations import upgrade
+from domain.partners.numbering import allocate_number, new_series
+from domain.platform.settings import Settings
+from domain.access.tokens import create_token
 
 SUBSCRIPTION = """
 subscription Projects($after: String) {

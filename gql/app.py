@@ -8,10 +8,11 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from domain.db import Database
-from domain.oidc import IssuerUnreachable
-from domain.policy import Viewer
-from domain.settings import Settings, get_settings
+from domain.platform.db import Database
+from domain.platform.jobs import Registry
+from domain.access.oidc import IssuerUnreachable
+from domain.access.viewer import Viewer
+from domain.platform.settings import Settings, get_settings
 from gql.connection import WebSocketSubscriptions
 from gql.context import Context
 from gql.file_content import file_content_endpoint, sweep_file_storage
@@ -55,7 +56,10 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         return Context(db=self.db, settings=self.settings, viewer=request.state.viewer)
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, db: Database | None = None, *,
+               job_kinds: Registry | None = None) -> Starlette:
+    """The app; the server's own worker runs `job_kinds` (none: no worker). partnergraph.composition.create_app
+    is the app as served, with every job kind of this build."""
     settings = settings or get_settings()
     db = db or Database(settings)
     endpoint = GraphQLEndpoint(db, settings)
@@ -63,7 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await sweep_file_storage(db, settings)
-        async with endpoint.event_delivery(), in_process_worker(db, settings):
+        async with endpoint.event_delivery(), in_process_worker(db, settings, job_kinds):
             yield
         await db.dispose()
 

@@ -3,19 +3,19 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from domain.db import Database
-from domain.job_worker import Worker, worker_from
-from domain.settings import Settings
+from domain.platform.db import Database
+from domain.platform.jobs import Registry
+from domain.platform.job_worker import Worker, worker_from
+from domain.platform.settings import Settings
 
 
 @contextlib.asynccontextmanager
-async def in_process_worker(db: Database, settings: Settings) -> AsyncIterator[Worker | None]:
-    if not settings.worker_in_process:
+async def in_process_worker(db: Database, settings: Settings, job_kinds: Registry | None) -> AsyncIterator[Worker | None]:
+    """Runs `job_kinds` (from the composition root, partnergraph.composition) unless the settings turn it off."""
+    if not settings.worker_in_process or job_kinds is None:
         yield None
         return
-    from partnergraph.job_kinds import registry
-
-    worker = worker_from(db, registry(), settings)
+    worker = worker_from(db, job_kinds, settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="partnergraph-worker")
     try:

@@ -7,6 +7,7 @@ closes the socket with 4403 Forbidden, as the protocol recommends. The token is 
 every REAUTH_SECONDS while events are delivered: a revoked token or a removed co-worker stops
 receiving within that time (the socket is closed with 4403).
 """
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -18,11 +19,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from domain.db import Database
-from domain.event_feed import EventFeed, purge_periodically
-from domain.policy import ANONYMOUS, Viewer
-from domain.settings import Settings
+from domain.platform.db import Database
+from domain.events.feed import EventFeed, purge_periodically
+from domain.access.viewer import ANONYMOUS, Viewer
+from domain.platform.settings import Settings
 from gql.context import Context
+from gql.errors import masked
 from gql.delivery import Delivery
 from gql.loaders import Loaders
 
@@ -109,8 +111,6 @@ class WebSocketSubscriptions:
     @contextlib.asynccontextmanager
     async def event_delivery(self) -> AsyncIterator[None]:
         """For the app's lifespan: the hourly retention purge runs while the server does; the feed stops with it."""
-        import asyncio
-
         purging = asyncio.create_task(purge_periodically(self.db, retention_days=self.settings.event_retention_days))
         try:
             yield
@@ -132,7 +132,6 @@ class ConnectionOperations(SchemaExtension):
 
     def on_stream_result(self, result):
         # MaskedErrors masks around execution; a subscription's events are executed outside it.
-        from gql.schema.errors import masked  # (gql.schema imports this module)
 
         if getattr(result, "errors", None):
             result.errors = [masked(error) for error in result.errors]

@@ -3,9 +3,9 @@ from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
-from domain.db import Database
-from domain.policy import Viewer
-from domain.settings import Settings
+from domain.platform.db import Database
+from domain.access.viewer import Viewer
+from domain.platform.settings import Settings
 from gql.loaders import Loaders
 from gql.protection.rate_limit import Throttle
 

@@ -1,7 +1,7 @@
 """Delivering events to many subscriptions at once: the access work is shared by subscribers who are the same viewer.
 
 Every subscription decides, at delivery, whether its subscriber may read each event's node, by loading
-the node through loaders built for that subscriber (domain.policy's read rules). A thousand subscribers
+the node through loaders built for that subscriber (domain.access.policy's read rules). A thousand subscribers
 of one change would make a thousand identical queries when many of them are the same person (an
 integration that opens several subscriptions, a team's dashboards): the first subscription to deliver a
 batch for a viewer does the work, the others of the same viewer await its result and use the same
@@ -13,11 +13,11 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-from domain import events as domain_events
-from domain.db import Database
+from domain.events import log as domain_events
+from domain.platform.db import Database
 from domain.model import Event, EventKind
-from domain.policy import Viewer
-from domain.tokens import viewer_for_token
+from domain.access.viewer import Viewer
+from domain.access.tokens import viewer_for_token
 from gql.loaders import Loaders
 
 SHARE_SECONDS = 2.0

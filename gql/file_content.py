@@ -1,6 +1,6 @@
 """GET /files/{id}/content: a file's contents, streamed from the content store to whoever may read the file.
 
-Access is exactly the file's (domain.policy: as its customer, project, activity or task); a file the caller
+Access is exactly the file's (domain.access.policy: as its customer, project, activity or task); a file the caller
 may not read answers 404 like a missing one. The response is streamed in chunks (Range requests work too),
 with the stored content type and size, and a Content-Disposition that is safe for any name.
 """
@@ -16,11 +16,11 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from domain.content_store import ContentStore
-from domain.db import Database
+from domain.files.content_store import ContentStore
+from domain.platform.db import Database
 from domain.model import FileTransferState
-from domain.services.files import file_to_download, sweep_storage
-from domain.settings import Settings
+from domain.files.service import file_to_download, sweep_storage
+from domain.platform.settings import Settings
 from gql.ids import parse_global_id
 from gql.sign_in import sign_in, sign_in_required
 

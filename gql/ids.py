@@ -2,7 +2,7 @@
 import base64
 import binascii
 
-from domain.errors import InvalidInput, NotFound
+from domain.platform.errors import InvalidInput, NotFound
 
 # Primary keys are 32-bit INTEGER columns on PostgreSQL; a larger number can name no row and would
 # make the driver refuse the statement, so it is treated like any other id that names nothing.

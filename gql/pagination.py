@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from domain.errors import InvalidInput
+from domain.platform.errors import InvalidInput
 from gql.ids import MAX_PK
 
 MAX_PAGE = 100

@@ -2,9 +2,9 @@
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-from domain.db import Database
-from domain.policy import Viewer
-from domain.tokens import viewer_for_token
+from domain.platform.db import Database
+from domain.access.viewer import Viewer
+from domain.access.tokens import viewer_for_token
 
 # The challenge of every 401: the refused token's, and an anonymous request's that needs a sign-in.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="partnergraph"'}

@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from domain.content_store import ContentStore, IncomingContent
-from domain.errors import FileTooLarge
+from domain.files.content_store import ContentStore, IncomingContent
+from domain.platform.errors import FileTooLarge
 from gql.sign_in import sign_in_required
 
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight")

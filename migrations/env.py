@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection domain.migrations hands it."""
+"""Alembic environment: runs on the connection domain.platform.migrations hands it."""
 from alembic import context
 
 from domain.model import Base
@@ -28,5 +28,5 @@ def run(connection) -> None:
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise SystemExit("run migrations through `partnergraph migrate` (domain.migrations)")
+    raise SystemExit("run migrations through `partnergraph migrate` (domain.platform.migrations)")
 run(connection)

@@ -7,17 +7,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from strawberry.printer import print_schema
 
-from domain import demo, migrations
-from domain.db import Database
-from domain.errors import DomainError
+from domain.demo import companies as demo
+from domain.platform import migrations
+from domain.platform.db import Database
+from domain.platform.errors import DomainError
 from domain.model import Company, User
-from domain.settings import Settings
-from domain.tokens import create_token, list_tokens, revoke_token
+from domain.platform.settings import Settings
+from domain.access.tokens import create_token, list_tokens, revoke_token
+from gql.schema import schema
 from partnergraph import persisted_queries, worker_command
 
 EXAMPLE_QUERY = "{ viewer { email } projects(first: 10) { nodes { number name status } } }"
@@ -143,10 +147,6 @@ def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 def export_schema(output: Path | None) -> int:
     # The same text `strawberry export-schema gql.schema:schema` prints, byte for byte.
-    from strawberry.printer import print_schema
-
-    from gql.schema import schema
-
     text = print_schema(schema) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -157,8 +157,6 @@ def export_schema(output: Path | None) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     host, port = args.host or settings.host, args.port or settings.port
     if args.demo:
         try:
@@ -168,7 +166,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         except (DBAPIError, OSError) as error:
             return fail(f"database {display_url(settings)}: {str(error).splitlines()[0]}", code=1)
         print_demo_banner(token, host, port)
-    uvicorn.run("gql.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("partnergraph.composition:create_app", factory=True, host=host, port=port)
     return 0
 
 

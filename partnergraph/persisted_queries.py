@@ -9,9 +9,10 @@ from pathlib import Path
 
 from graphql import GraphQLError, parse, validate
 
-from domain.db import Database
-from domain.errors import InvalidInput
-from domain.persisted_queries import list_queries, remove_query, save_query
+from domain.platform.db import Database
+from domain.platform.errors import InvalidInput
+from domain.platform.persisted_queries import list_queries, remove_query, save_query
+from gql.schema import schema
 
 
 def add_parser(commands) -> None:
@@ -42,8 +43,6 @@ def documents_in(path: Path) -> list[str]:
 
 def check(document: str, source: str) -> None:
     """Only a document valid for the served schema is stored."""
-    from gql.schema import schema
-
     try:
         errors = validate(schema._schema, parse(document))
     except GraphQLError as error:

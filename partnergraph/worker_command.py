@@ -4,10 +4,10 @@ import asyncio
 import logging
 import signal
 
-from domain.db import Database
-from domain.job_worker import worker_from
-from domain.settings import Settings
-from partnergraph.job_kinds import registry
+from domain.platform.db import Database
+from domain.platform.job_worker import worker_from
+from domain.platform.settings import Settings
+from partnergraph.composition import registry
 
 
 def add_parser(commands) -> None:

@@ -1,9 +1,9 @@
 """Running `partnergraph` commands inside the test process, against a database found through the environment."""
 import pytest
 
-from domain.db import Database
-from domain.migrations import upgrade
-from domain.settings import Settings
+from domain.platform.db import Database
+from domain.platform.migrations import upgrade
+from domain.platform.settings import Settings
 from partnergraph import cli
 
 

@@ -5,11 +5,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from domain.db import Database
-from domain.migrations import upgrade
+from domain.platform.db import Database
+from domain.platform.migrations import upgrade
 from domain.model import Base
-from domain.settings import Settings
-from gql.app import create_app
+from domain.platform.settings import Settings
+from partnergraph.composition import create_app
 from tests.pg_cluster import start_cluster
 
 BACKENDS = ["sqlite", "postgresql"]

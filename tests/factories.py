@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 
 from domain import model as m
-from domain.db import Database
-from domain.numbering import new_series
-from domain.tokens import create_token
+from domain.platform.db import Database
+from domain.partners.numbering import new_series
+from domain.access.tokens import create_token
 from gql.ids import to_global_id
 
 
@@ -89,7 +89,7 @@ async def company_with_staff(db: Database, database_name: str = "acme") -> Seede
 
 async def add_customer(db: Database, company: SeededCompany, name: str = "Fjordkraft AS") -> int:
     async with db.transaction() as session:
-        from domain.numbering import allocate_number
+        from domain.partners.numbering import allocate_number
 
         customer = m.Customer(
             company_id=company.id, name=name,
@@ -105,7 +105,7 @@ async def add_project(
     db: Database, company: SeededCompany, customer_id: int, name: str = "Website", *,
     leader: Person | None = None, members: list[Person] = (), activities: int = 2, milestones: int = 1,
 ) -> int:
-    from domain.numbering import allocate_number
+    from domain.partners.numbering import allocate_number
 
     async with db.transaction() as session:
         project = m.Project(

@@ -1,4 +1,4 @@
-"""A worker process for the queue tests: domain.job_worker.Worker with two job kinds that leave a trace in a file.
+"""A worker process for the queue tests: domain.platform.job_worker.Worker with two job kinds that leave a trace in a file.
 
 `python -m tests.job_worker_process N` runs N claim loops until SIGTERM, against PARTNERGRAPH_DATABASE_URL.
 """
@@ -7,10 +7,10 @@ import os
 import signal
 import sys
 
-from domain import jobs
-from domain.db import Database
-from domain.job_worker import Worker, policy_from
-from domain.settings import Settings
+from domain.platform import jobs
+from domain.platform.db import Database
+from domain.platform.job_worker import Worker, policy_from
+from domain.platform.settings import Settings
 
 
 def trace(path: str, line: str) -> None:

@@ -17,8 +17,8 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from domain.db import Database
-from gql.app import create_app
+from domain.platform.db import Database
+from partnergraph.composition import create_app
 
 PROTOCOL = "graphql-transport-ws"
 

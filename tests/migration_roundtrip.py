@@ -7,9 +7,9 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from domain.db import Database
-from domain.migrations import alembic_config, upgrade
-from domain.settings import Settings
+from domain.platform.db import Database
+from domain.platform.migrations import alembic_config, upgrade
+from domain.platform.settings import Settings
 
 
 async def down_and_up_again(url: str, revision: str) -> tuple[list[str], list[str]]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from domain import model as m
-from domain.db import Database
-from domain.services import members
+from domain.platform.db import Database
+from domain.projects import members
 from tests.factories import Person, SeededCompany, add_customer, add_person, add_project, gid
 from tests.partner_seeds import admin_viewer, group_of_companies
 

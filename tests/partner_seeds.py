@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from domain import model as m
-from domain.db import Database
-from domain.policy import Membership, Viewer
-from domain.services import company_settings, partner_groups, partner_links
-from domain.tokens import create_token
+from domain.platform.db import Database
+from domain.access.viewer import Membership, Viewer
+from domain.partners import company_settings
+from domain.partners import groups as partner_groups
+from domain.partners import links as partner_links
+from domain.access.tokens import create_token
 from tests.factories import SeededCompany, add_customer, company_with_staff, gid
 
 

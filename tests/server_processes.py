@@ -33,7 +33,7 @@ def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
 
 @contextlib.contextmanager
 def server_processes(database_url: str, count: int, workdir: Path) -> Iterator[list[str]]:
-    """`count` uvicorn processes serving gql.app:create_app on free ports; yields their base URLs and stops
+    """`count` uvicorn processes serving partnergraph.composition:create_app on free ports; yields their base URLs and stops
     exactly these processes afterwards."""
     env = {
         **os.environ,
@@ -48,7 +48,7 @@ def server_processes(database_url: str, count: int, workdir: Path) -> Iterator[l
         for _ in range(count):
             port = free_port()
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "gql.app:create_app", "--factory", "--host", "127.0.0.1",
+                [sys.executable, "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1",
                  "--port", str(port), "--log-level", "warning", "--no-access-log"],
                 env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             ))

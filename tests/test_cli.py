@@ -9,12 +9,12 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import func, select
 
-from domain import demo
+from domain.demo import companies as demo
 from domain import model as m
-from domain.db import Database
-from domain.migrations import upgrade
-from domain.settings import Settings
-from gql.app import create_app
+from domain.platform.db import Database
+from domain.platform.migrations import upgrade
+from domain.platform.settings import Settings
+from partnergraph.composition import create_app
 from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
 from tests.factories import add_company, add_person
 

@@ -4,7 +4,7 @@ import json
 
 import httpx
 
-from gql.app import create_app
+from partnergraph.composition import create_app
 from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
 from tests.factories import company_with_staff
 

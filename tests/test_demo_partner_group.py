@@ -1,9 +1,9 @@
 """The demo's partner group: registered through the services, complete, sharing tasks and the group's series."""
 from sqlalchemy import func, select
 
-from domain import demo
+from domain.demo import companies as demo
 from domain import model as m
-from domain.tokens import create_token
+from domain.access.tokens import create_token
 from tests.factories import graphql
 from tests.partner_seeds import operator_token
 

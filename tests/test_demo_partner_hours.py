@@ -1,4 +1,4 @@
-"""The demo's partner hours (domain/demo_partner_hours.py): registered at home through the services, mirrored into
+"""The demo's partner hours (domain/demo/partner_hours.py): registered at home through the services, mirrored into
 the shared project, approved and invoiced on both sides, a shared expense, a balanced reconciliation, and the
 hoursReport example of the README answering with partner hours."""
 import datetime as dt
@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from domain import demo
+from domain.demo import companies as demo
 from domain import model as m
-from domain.tokens import create_token
+from domain.access.tokens import create_token
 from tests.factories import gid, graphql
 
 # The demo's weeks, and the README's hoursReport example (project 1 is the shared project "Digital strategi 2027").

@@ -2,7 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from domain.db import Database
+from domain.platform.db import Database
 from domain.model import Base
 
 
@@ -19,6 +19,6 @@ async def test_the_migrations_create_exactly_the_tables_the_models_describe(db: 
     async with db.engine.connect() as connection:
         diff = await connection.run_sync(differences)
     assert diff == [], (
-        "domain.model and migrations/versions differ: add a migration (see domain.migrations.autogenerate) for\n"
+        "domain.model and migrations/versions differ: add a migration (see domain.platform.migrations.autogenerate) for\n"
         + "\n".join(map(str, diff))
     )

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.content_store import ContentStore
-from domain.settings import Settings
-from gql.app import create_app
+from domain.files.content_store import ContentStore
+from domain.platform.settings import Settings
+from partnergraph.composition import create_app
 
 PREFLIGHT = {"GraphQL-Preflight": "1"}
 

@@ -4,7 +4,7 @@ import enum
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, TypeDecorator, func
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, String, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -61,8 +61,6 @@ class Versioned:
 
 
 def str_enum(enum_cls: type[enum.Enum]):
-    from sqlalchemy import Enum
-
     # Stored as plain strings with a CHECK, so adding a value is a small migration on both databases.
     return Enum(enum_cls, native_enum=False, length=32, validate_strings=True, create_constraint=True,
                 values_callable=lambda e: [m.value for m in e])

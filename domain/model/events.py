@@ -16,10 +16,10 @@ class EventKind(enum.StrEnum):
 
 
 class Event(Base):
-    """One change, written in the same transaction as the change itself (domain.events.record).
+    """One change, written in the same transaction as the change itself (domain.events.log.record).
 
     The id is the cursor: taken from EventLog.last_event_id when the transaction commits, so ids
-    are dense and in commit order (see domain.events). No foreign keys: the log is history, it
+    are dense and in commit order (see domain.events.log). No foreign keys: the log is history, it
     outlives what it describes, and an insert must take no lock on the rows it mentions.
     """
 

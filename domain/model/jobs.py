@@ -1,4 +1,4 @@
-"""The durable job queue: work enqueued in the same transaction as the change that needs it (domain.jobs)."""
+"""The durable job queue: work enqueued in the same transaction as the change that needs it (domain.platform.jobs)."""
 import datetime as dt
 import enum
 from typing import Any

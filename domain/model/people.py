@@ -29,7 +29,7 @@ class Company(Versioned, Base):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (domain.people.normalise_email), so the unique constraint is case-insensitive.
+    # Stored lower-cased (domain.access.people.normalise_email), so the unique constraint is case-insensitive.
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[Name]
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -14,7 +14,7 @@ class SharePointConfiguration(Versioned, Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), unique=True)
     tenant_id: Mapped[str] = mapped_column(String(100))
     client_id: Mapped[str] = mapped_column(String(100))
-    # Fernet token (domain.sharepoint_config.SecretBox); never returned by the API.
+    # Fernet token (domain.sharepoint.configuration.SecretBox); never returned by the API.
     client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     site_url: Mapped[str] = mapped_column(String(2000))
     apply_content_type: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -2,7 +2,7 @@
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from domain.settings import Settings
+from domain.platform.settings import Settings
 
 
 def cors_middleware(settings: Settings) -> list[Middleware]:

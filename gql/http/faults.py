@@ -2,7 +2,7 @@
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from gql.schema.errors import log_fault
+from gql.errors import log_fault
 
 
 async def masked_fault(request: Request, error: Exception) -> JSONResponse:

@@ -4,7 +4,7 @@ PARTNERGRAPH_REPORT_SQL_STATEMENTS is on (for bench/api.py: statements per reque
 The count lives in a context variable set for the request: loaders and services run in tasks and
 greenlets that copy the request's context, so their statements count too, while the event feed's and
 the job worker's (their own tasks, started outside any request) do not. `BEGIN` is left out: SQLite
-issues it as a statement of its own (domain/db.py) and PostgreSQL's driver does not, so counts compare
+issues it as a statement of its own (domain/platform/db.py) and PostgreSQL's driver does not, so counts compare
 across the two databases.
 """
 import contextvars

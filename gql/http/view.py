@@ -28,7 +28,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from domain.tokens import PREFIX as API_TOKEN_PREFIX
+from domain.access.tokens import PREFIX as API_TOKEN_PREFIX
 from gql.http.graphiql import graphiql_page
 from gql.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, request_media_type, response_media_type
 from gql.protection.anonymous import UNAUTHENTICATED

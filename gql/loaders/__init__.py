@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain import model as m
-from domain.db import Database
-from domain.policy import Viewer
+from domain.platform.db import Database
+from domain.access.viewer import Viewer
 from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
 from gql.loaders.file_storage import StorageLocationByFileLoader

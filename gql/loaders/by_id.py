@@ -4,8 +4,9 @@ import asyncio
 from aiodataloader import DataLoader
 from sqlalchemy import select
 
-from domain.db import Database
-from domain.policy import Viewer, visible
+from domain.platform.db import Database
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
 
 # Bounds the IN list (both databases cap bound parameters near 32,767); 1,000 keys is one statement
 # for any page the API serves, and a huge `_entities` call costs a few statements instead of failing.

@@ -4,8 +4,8 @@ from collections import defaultdict
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
-from domain.db import Database
-from domain.policy import Viewer
+from domain.platform.db import Database
+from domain.access.viewer import Viewer
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 

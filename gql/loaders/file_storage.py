@@ -1,8 +1,8 @@
 """StorageLocationByFileLoader: each file's effective storage location (customer, project override), batched."""
 from aiodataloader import DataLoader
 
-from domain.db import Database
-from domain.file_placement import storage_locations
+from domain.platform.db import Database
+from domain.files.placement import storage_locations
 from domain.model import StorageLocation
 from gql.loaders.by_id import MAX_BATCH
 

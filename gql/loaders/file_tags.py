@@ -4,7 +4,7 @@ from collections import defaultdict
 from aiodataloader import DataLoader
 from sqlalchemy import select
 
-from domain.db import Database
+from domain.platform.db import Database
 from domain.model import Tag, file_tags
 from gql.loaders.by_id import MAX_BATCH
 

@@ -5,9 +5,9 @@ from aiodataloader import DataLoader
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from domain.db import Database
-from domain.errors import DomainError
-from domain.policy import Viewer
+from domain.platform.db import Database
+from domain.platform.errors import DomainError
+from domain.access.viewer import Viewer
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 from gql.pagination import Page, PageRequest, decode_cursor, to_page

@@ -7,10 +7,11 @@ from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain import model as m
-from domain.db import Database
-from domain.partner_policy import visible_to_operator_or
-from domain.policy import Viewer, visible
-from domain.services.partner_links import PartnerPair, read_partner_pairs
+from domain.platform.db import Database
+from domain.access.partner_visibility import visible_to_operator_or
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
+from domain.partners.links import PartnerPair, read_partner_pairs
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.shared_projects import MainProjectSummaryLoader, SecondaryProjectsByMainLoader
 

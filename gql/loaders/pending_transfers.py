@@ -3,9 +3,9 @@ from typing import Literal
 
 from aiodataloader import DataLoader
 
-from domain.db import Database
-from domain.policy import Viewer
-from domain.transfers import pending_transfer_counts
+from domain.platform.db import Database
+from domain.access.viewer import Viewer
+from domain.files.transfers import pending_transfer_counts
 from gql.loaders.by_id import MAX_BATCH
 
 Key = int  # a customer's or a project's id

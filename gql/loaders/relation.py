@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from domain.policy import Viewer, visible
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
 from gql.pagination import Order
 
 Parent = tuple

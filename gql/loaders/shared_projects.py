@@ -11,7 +11,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain import model as m
-from domain.db import Database
+from domain.platform.db import Database
 from gql.loaders.by_id import MAX_BATCH
 
 ProjectId = int

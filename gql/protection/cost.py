@@ -39,9 +39,9 @@ from graphql import (
 )
 
 from domain.model import SeriesKind
-from domain.services.partner_groups import MAX_GROUP_SIZE
-from domain.services.secondary_projects import MAX_SECONDARY_PROJECTS
-from domain.services.shared_customers import MAX_MATCHES
+from domain.partners.groups import MAX_GROUP_SIZE
+from domain.projects.secondary import MAX_SECONDARY_PROJECTS
+from domain.partners.shared_customers import MAX_MATCHES
 from gql.pagination import DEFAULT_PAGE, MAX_PAGE
 
 MUTATION_COST = 10
@@ -51,7 +51,7 @@ DEFAULT_LIST_SIZE = 10
 # holds by construction, by (type, field): they count that many items instead of DEFAULT_LIST_SIZE. A list
 # that can grow without bound (a company's partners, a customer's contacts, a report's rows) is not here.
 LIST_BOUNDS: dict[tuple[str, str], int] = {
-    # One per other company of the main company's partner group (domain.services.secondary_projects).
+    # One per other company of the main company's partner group (domain.projects.secondary).
     ("Project", "secondaryProjects"): MAX_SECONDARY_PROJECTS,
     # A group is registered with at most MAX_GROUP_SIZE companies and never gains one (former members included).
     ("PartnerGroup", "members"): MAX_GROUP_SIZE,
@@ -59,7 +59,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("CompanySettings", "numberSeries"): len(SeriesKind),
     # For a pair: 2 settings steps (PRO, the setting) for each company, 3 link steps (add, confirm, attach) each way.
     ("PartnerStatus", "missingSteps"): 2 * 2 + 2 * 3,
-    # The query stops at MAX_MATCHES (domain.services.shared_customers).
+    # The query stops at MAX_MATCHES (domain.partners.shared_customers).
     ("Query", "customerMatches"): MAX_MATCHES,
 }
 FREE_TYPES = frozenset({"PageInfo", "UserError"})

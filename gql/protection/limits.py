@@ -5,7 +5,7 @@ from functools import lru_cache
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
-from domain.settings import Settings, get_settings
+from domain.platform.settings import Settings, get_settings
 from gql.protection.validation import ValidationOnce
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from domain.persisted_queries import MAX_QUERY_LENGTH, find_query, is_query_hash, query_hash, save_query
+from domain.platform.persisted_queries import MAX_QUERY_LENGTH, find_query, is_query_hash, query_hash, save_query
+from gql.errors import fault
 from gql.protection.limits import settings_of
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -49,7 +50,6 @@ class PersistedQueries(SchemaExtension):
         except GraphQLError:
             raise
         except Exception as error:
-            from gql.schema.errors import fault  # here: gql.schema imports this module
 
             raise fault(error, where="persisted query lookup") from error
         yield

@@ -4,11 +4,12 @@ import datetime as dt
 from sqlalchemy import func, or_, select
 
 from domain import model as m
-from domain.errors import InvalidInput
-from domain.file_placement import files_under
-from domain.file_rules import EntityKind
-from domain.policy import Viewer, visible
-from domain.services.files import EntityRef
+from domain.platform.errors import InvalidInput
+from domain.files.placement import files_under
+from domain.files.rules import EntityKind
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
+from domain.files.service import EntityRef
 from gql.ids import parse_global_id
 from gql.loaders import FILES_ORDER
 from gql.resolvers.lists import Listing, _conditions, _id, _search, company_filter

@@ -7,7 +7,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from domain import model as m
-from domain.policy import Viewer, visible
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
 from gql.context import Info
 from gql.ids import decode_id
 from gql.loaders import TIME_RECORDS_ORDER, by_id_order

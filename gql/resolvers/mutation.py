@@ -2,7 +2,7 @@
 
 This is the one place where a refused write becomes userErrors: domain errors, and the
 database's own refusals when two requests race past a check (a stale version, a unique value
-taken meanwhile), which domain.errors maps to the same codes.
+taken meanwhile), which domain.platform.errors maps to the same codes.
 """
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import strawberry
 from sqlalchemy.exc import DBAPIError
 
-from domain.errors import DATABASE_REFUSALS, DomainError, DomainErrors, concurrency_refusal, from_database
+from domain.platform.errors import DATABASE_REFUSALS, DomainError, DomainErrors, concurrency_refusal, from_database
 from gql.ids import decode_id
 from gql.schema.common import UserError
 

@@ -1,7 +1,8 @@
 """The partner lists: registered groups, and the task board across a group's companies."""
 from domain import model as m
-from domain.partner_policy import task_board_co_workers, visible_to_operator_or
-from domain.policy import Viewer, visible
+from domain.access.partner_visibility import task_board_co_workers, visible_to_operator_or
+from domain.access.policy import visible
+from domain.access.viewer import Viewer
 from gql.ids import decode_id
 from gql.loaders import by_id_order
 from gql.resolvers.lists import Listing

@@ -7,7 +7,7 @@ from gql.protection.limits import RequestLimits
 from gql.protection.persisted_queries import PersistedQueries
 from gql.protection.query_cost import QueryCost
 from gql.schema.customers import Customer
-from gql.schema.errors import MaskedErrors
+from gql.errors import MaskedErrors
 from gql.schema.file_queries import FileQueries
 from gql.schema.files import File
 from gql.schema.hours import TimeRecord

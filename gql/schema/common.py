@@ -1,4 +1,5 @@
 """Shared GraphQL shapes: user errors, connections, and the Node plumbing over domain rows."""
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -7,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
-from domain.errors import DomainError
+from domain.platform.errors import DomainError
 from gql.context import Info
 from gql.ids import parse_global_id, to_global_id
 from gql.loaders import Children
@@ -109,12 +110,25 @@ def selected_node_fields(info: Info) -> set[str]:
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: dict[str, type["RowNode"]] = {}
+
+
+def node_type(name: str) -> type["RowNode"]:
+    """The node type of that name, for the fields by which types of two modules refer to each other (a project's
+    files, a file's project): the lower module names the higher one's type (with `strawberry.lazy` for the
+    annotation), so no module imports another that imports it back. Every type is registered once gql.schema is
+    built, before any resolver runs."""
+    return _NODE_TYPES[name]
 
 
 class RowNode(relay.Node):
     """A Node built from a domain row: the type's dataclass fields are copied from the row by name."""
 
     loader: ClassVar[str]  # the Loaders attribute that loads this type by primary key
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _NODE_TYPES[cls.__name__] = cls
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -158,3 +172,19 @@ class RowNode(relay.Node):
         if parsed is None or parsed[0] != cls.__name__:
             return None
         return await cls.load(info, parsed[1])
+
+
+# A time record's relations, by the GraphQL field that selects them: (the loader, the row's key).
+TIME_RECORD_RELATIONS = {"coWorker": ("co_worker_by_id", "co_worker_id"), "project": ("project_by_id", "project_id"),
+                         "activity": ("activity_by_id", "activity_id")}
+
+
+async def prefetch_time_record_relations(info: Info, rows: list) -> None:
+    """Loads, through this request's loaders (one batch each, as the fields would), the co-workers, projects and
+    activities the query selects of a page of time records, so their fields complete without awaiting."""
+    loaders = info.context.loaders
+    relations = TIME_RECORD_RELATIONS
+    pending = [getattr(loaders, relations[name][0]).load_many({getattr(r, relations[name][1]) for r in rows})
+               for name in selected_node_fields(info) & relations.keys()]
+    if pending:
+        await asyncio.gather(*pending)

@@ -8,7 +8,7 @@ from strawberry import relay
 from domain import model as m
 from gql.context import Info
 from gql.pagination import MAX_PAGE, PageRequest
-from gql.schema.common import Connection, RowNode, child_connection
+from gql.schema.common import Connection, RowNode, child_connection, node_type
 from gql.schema.organisation import Company
 
 CustomerStatus = strawberry.enum(m.CustomerStatus)
@@ -19,21 +19,15 @@ SyncRunRef = Annotated["SharePointSyncRun", strawberry.lazy("gql.schema.sharepoi
 
 
 def _file(row: m.File):
-    from gql.schema.files import File
-
-    return File.from_row(row)
+    return node_type("File").from_row(row)
 
 
 def _sync_run(row):
-    from gql.schema.sharepoint_sync import SharePointSyncRun
-
-    return SharePointSyncRun.from_row(row)
+    return node_type("SharePointSyncRun").from_row(row)
 
 
 def _project(row: m.Project):
-    from gql.schema.projects import Project
-
-    return Project.from_row(row)
+    return node_type("Project").from_row(row)
 
 
 @strawberry.type(description="A contact person at a customer. Hidden from external co-workers.")

@@ -6,10 +6,10 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.file_rules import owner_of
+from domain.files.rules import owner_of
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.schema.common import RowNode
+from gql.schema.common import RowNode, node_type
 from gql.schema.customers import Customer, StorageLocation
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Project
@@ -83,6 +83,4 @@ class File(RowNode):
 
     @strawberry.field(description="The task the file belongs to; null when it belongs to something else.")
     async def task(self, info: Info) -> Annotated["Task", strawberry.lazy("gql.schema.tasks")] | None:
-        from gql.schema.tasks import Task
-
-        return await Task.load(info, self.task_id)
+        return await node_type("Task").load(info, self.task_id)

@@ -1,5 +1,4 @@
 """Time records."""
-import asyncio
 import datetime as dt
 from decimal import Decimal
 
@@ -8,7 +7,7 @@ from strawberry import relay
 
 from domain import model as m
 from gql.context import Info
-from gql.schema.common import RowNode, selected_node_fields
+from gql.schema.common import RowNode
 from gql.schema.organisation import Company, CoWorker
 from gql.schema.projects import Activity, Project
 
@@ -39,7 +38,7 @@ class TimeRecord(RowNode):
     async def company(self, info: Info) -> Company:
         return await Company.load(info, self.company_id)
 
-    # Not `async`: when the page's resolver prefetched them (prefetch_relations), these complete at once.
+    # Not `async`: when the page's resolver prefetched them (gql.schema.common.prefetch_time_record_relations), these complete at once.
     @strawberry.field
     def co_worker(self, info: Info) -> CoWorker:
         return CoWorker.load_ready(info, self.co_worker_id)  # type: ignore[return-value]
@@ -51,17 +50,3 @@ class TimeRecord(RowNode):
     @strawberry.field(description="Null when you can no longer see the project (no longer a member).")
     def activity(self, info: Info) -> Activity | None:
         return Activity.load_ready(info, self.activity_id)  # type: ignore[return-value]
-
-
-RELATIONS = {"coWorker": ("co_worker_by_id", "co_worker_id"), "project": ("project_by_id", "project_id"),
-             "activity": ("activity_by_id", "activity_id")}
-
-
-async def prefetch_relations(info: Info, rows: list) -> None:
-    """Loads, through this request's loaders (one batch each, as the fields would), the co-workers, projects and
-    activities the query selects of a page of time records, so their fields complete without awaiting."""
-    loaders = info.context.loaders
-    pending = [getattr(loaders, RELATIONS[name][0]).load_many({getattr(r, RELATIONS[name][1]) for r in rows})
-               for name in selected_node_fields(info) & RELATIONS.keys()]
-    if pending:
-        await asyncio.gather(*pending)

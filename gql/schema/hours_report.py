@@ -5,7 +5,7 @@ from decimal import Decimal
 import strawberry
 
 from domain import model as m
-from domain.services import hours_report as service
+from domain.hours import report as service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.loaders import TIME_RECORDS_ORDER

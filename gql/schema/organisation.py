@@ -7,57 +7,18 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.policy import can_see_rates
+from domain.access.policy import can_see_rates
 from gql.context import Info
 from gql.loaders import window
-from gql.schema.common import Connection, RowNode, child_connection
+from gql.schema.common import Connection, RowNode, child_connection, node_type, prefetch_time_record_relations
+from gql.schema.partners import CompanySettings, PartnerGroup, PartnerStatus, partner_group_of
 
 Tier = strawberry.enum(m.Tier)
 Role = strawberry.enum(m.Role)
 TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
-PartnerGroupRef = Annotated["PartnerGroup", strawberry.lazy("gql.schema.partners")]
-PartnerStatusRef = Annotated["PartnerStatus", strawberry.lazy("gql.schema.partners")]
-SeriesKind = strawberry.enum(m.SeriesKind)
-SeriesPolicy = strawberry.enum(m.SeriesPolicy, description="OWN: the company's own series; GROUP: the series of "
-                               "its partner group's main company (own series while in no group).")
-
 
 def _time_record(row: m.TimeRecord):
-    from gql.schema.hours import TimeRecord
-
-    return TimeRecord.from_row(row)
-
-
-async def _prefetch_time_record_relations(info, rows) -> None:
-    from gql.schema.hours import prefetch_relations
-
-    await prefetch_relations(info, rows)
-
-
-@strawberry.type(description="Where one of a company's number series draws from.")
-class NumberSeriesSetting:
-    kind: SeriesKind
-    policy: SeriesPolicy
-
-
-@strawberry.type(description="A company's switches; the partner features give them their effect.")
-class CompanySettings:
-    partner_companies_enabled: bool
-    share_customers: bool
-    share_tasks: bool
-    company_id: strawberry.Private[int] = 0
-
-    @classmethod
-    def of(cls, company) -> "CompanySettings":
-        return cls(
-            partner_companies_enabled=company.partner_companies_enabled, share_customers=company.share_customers,
-            share_tasks=company.share_tasks, company_id=company.id,
-        )
-
-    @strawberry.field(description="Projects and customers: OWN or GROUP series (SPEC §2.5).")
-    async def number_series(self, info: Info) -> list[NumberSeriesSetting]:
-        rows = await info.context.loaders.partners.number_series_by_company.load(self.company_id)
-        return [NumberSeriesSetting(kind=row.kind, policy=row.policy) for row in rows]
+    return node_type("TimeRecord").from_row(row)
 
 
 @strawberry.federation.type(keys=["id"], description="A company: one tenant.")
@@ -78,16 +39,12 @@ class Company(RowNode):
         return CompanySettings.of(self)
 
     @strawberry.field(description="The partner group the company is in now; null when none (or you cannot see it).")
-    async def partner_group(self, info: Info) -> PartnerGroupRef | None:
-        from gql.schema.partners import partner_group_of
-
+    async def partner_group(self, info: Info) -> PartnerGroup | None:
         return partner_group_of(await info.context.loaders.partners.group_by_company.load(self.id))
 
     @strawberry.field(description="Admins only (empty for anyone else): every company this one has a partner link "
                       "with, in either direction, with what each side has done and what is still missing.")
-    async def partners(self, info: Info) -> list[PartnerStatusRef]:
-        from gql.schema.partners import PartnerStatus
-
+    async def partners(self, info: Info) -> list[PartnerStatus]:
         return [PartnerStatus.of(pair) for pair in await info.context.loaders.partners.pairs_by_company.load(self.id)]
 
 
@@ -146,7 +103,7 @@ class CoWorker(RowNode):
     ) -> Connection[TimeRecordRef]:
         return await child_connection(
             info.context.loaders.time_records_by_co_worker, (self.id,), first, after, _time_record,
-            criteria=window(date_from, date_to), prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
+            criteria=window(date_from, date_to), prefetch=lambda rows: prefetch_time_record_relations(info, rows),
         )
 
 

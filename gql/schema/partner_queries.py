@@ -1,8 +1,8 @@
 """The partner queries: registered groups, customers shared in the group, and the task board."""
 import strawberry
 
-from domain.errors import InvalidInput
-from domain.services import shared_customers as service
+from domain.platform.errors import InvalidInput
+from domain.partners import shared_customers as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.pagination import MAX_PAGE

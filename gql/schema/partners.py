@@ -1,17 +1,52 @@
 """Partner companies: the links of the handshake, their state per partner, and registered groups."""
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.partner_setup import MissingStep
-from domain.partner_setup import PartnerStep as DomainPartnerStep
-from domain.services.partner_links import PartnerPair
+from domain.partners.setup import MissingStep
+from domain.partners.setup import PartnerStep as DomainPartnerStep
+from domain.partners.links import PartnerPair
 from gql.context import Info
-from gql.schema.common import RowNode
-from gql.schema.customers import Customer
-from gql.schema.organisation import Company, CompanySettings, CoWorker
+from gql.schema.common import RowNode, node_type
+
+# The company types stand above these (a company's partners and group): named here, loaded by node_type.
+CompanyRef = Annotated["Company", strawberry.lazy("gql.schema.organisation")]
+CoWorkerRef = Annotated["CoWorker", strawberry.lazy("gql.schema.organisation")]
+CustomerRef = Annotated["Customer", strawberry.lazy("gql.schema.customers")]
+
+SeriesKind = strawberry.enum(m.SeriesKind)
+SeriesPolicy = strawberry.enum(m.SeriesPolicy, description="OWN: the company's own series; GROUP: the series of "
+                               "its partner group's main company (own series while in no group).")
+
+
+@strawberry.type(description="Where one of a company's number series draws from.")
+class NumberSeriesSetting:
+    kind: SeriesKind
+    policy: SeriesPolicy
+
+
+@strawberry.type(description="A company's switches; the partner features give them their effect.")
+class CompanySettings:
+    partner_companies_enabled: bool
+    share_customers: bool
+    share_tasks: bool
+    company_id: strawberry.Private[int] = 0
+
+    @classmethod
+    def of(cls, company) -> "CompanySettings":
+        return cls(
+            partner_companies_enabled=company.partner_companies_enabled, share_customers=company.share_customers,
+            share_tasks=company.share_tasks, company_id=company.id,
+        )
+
+    @strawberry.field(description="Projects and customers: OWN or GROUP series (SPEC §2.5).")
+    async def number_series(self, info: Info) -> list[NumberSeriesSetting]:
+        rows = await info.context.loaders.partners.number_series_by_company.load(self.company_id)
+        return [NumberSeriesSetting(kind=row.kind, policy=row.policy) for row in rows]
+
 
 PartnerStep = strawberry.enum(
     DomainPartnerStep, description="A step of the partner setup: PRO and the setting, then per partner add, "
@@ -37,12 +72,12 @@ class PartnerSetupStep:
         )
 
     @strawberry.field(description="The company that has to act; null when you cannot see it as a node (operators).")
-    async def company(self, info: Info) -> Company | None:
-        return await Company.load(info, self.company_id)
+    async def company(self, info: Info) -> CompanyRef | None:
+        return await node_type("Company").load(info, self.company_id)
 
     @strawberry.field(description="The partner the step concerns; null for a step on the company's own settings.")
-    async def partner_company(self, info: Info) -> Company | None:
-        return await Company.load(info, self.partner_company_id)
+    async def partner_company(self, info: Info) -> CompanyRef | None:
+        return await node_type("Company").load(info, self.partner_company_id)
 
 
 @strawberry.type(description="One company's side of a partner link: it added the partner, may have confirmed it, "
@@ -66,20 +101,20 @@ class PartnerLink(RowNode):
         return self.customer_id is not None
 
     @strawberry.field(description="The company that made this link.")
-    async def company(self, info: Info) -> Company:
-        return await Company.load(info, self.company_id)
+    async def company(self, info: Info) -> CompanyRef:
+        return await node_type("Company").load(info, self.company_id)
 
     @strawberry.field(description="The company it was made towards.")
-    async def partner_company(self, info: Info) -> Company:
-        return await Company.load(info, self.partner_company_id)
+    async def partner_company(self, info: Info) -> CompanyRef:
+        return await node_type("Company").load(info, self.partner_company_id)
 
     @strawberry.field(description="The attached customer; null when none is attached or it is the partner's own.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await node_type("Customer").load(info, self.customer_id)
 
     @strawberry.field(description="The admin who added the partner; null when you cannot see them.")
-    async def added_by(self, info: Info) -> CoWorker | None:
-        return await CoWorker.load(info, self.added_by_id)
+    async def added_by(self, info: Info) -> CoWorkerRef | None:
+        return await node_type("CoWorker").load(info, self.added_by_id)
 
 
 @strawberry.type(description="A partner of the company, seen from the company: both links and what is missing.")
@@ -100,8 +135,8 @@ class PartnerStatus:
         )
 
     @strawberry.field
-    async def partner_company(self, info: Info) -> Company:
-        return await Company.load(info, self.partner_company_id)
+    async def partner_company(self, info: Info) -> CompanyRef:
+        return await node_type("Company").load(info, self.partner_company_id)
 
 
 @strawberry.type(description="A company's membership in a partner group, with the company's name and settings.")
@@ -123,8 +158,8 @@ class PartnerGroupMember:
         )
 
     @strawberry.field(description="The company as a node; null for an operator, who sees no company's insides.")
-    async def company(self, info: Info) -> Company | None:
-        return await Company.load(info, self.company_id)
+    async def company(self, info: Info) -> CompanyRef | None:
+        return await node_type("Company").load(info, self.company_id)
 
 
 @strawberry.federation.type(keys=["id"], description="A partner-company group the operator registered. Its main "
@@ -140,8 +175,8 @@ class PartnerGroup(RowNode):
     main_company_id: strawberry.Private[int]
 
     @strawberry.field(description="The main company; null for an operator (see `members` and `isMain`).")
-    async def main_company(self, info: Info) -> Company | None:
-        return await Company.load(info, self.main_company_id)
+    async def main_company(self, info: Info) -> CompanyRef | None:
+        return await node_type("Company").load(info, self.main_company_id)
 
     @strawberry.field(description="The member companies, in the order they joined; `includeFormer` adds those that left.")
     async def members(self, info: Info, include_former: bool = False) -> list[PartnerGroupMember]:

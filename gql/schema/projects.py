@@ -7,14 +7,15 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.file_rules import effective_storage_location
-from domain.policy import can_see_rates
+from domain.files.rules import effective_storage_location
+from domain.access.policy import can_see_rates
 from gql.context import Info
 from gql.ids import to_global_id
 from gql.loaders import window
-from gql.schema.common import Connection, RowNode, child_connection
+from gql.schema.common import Connection, RowNode, child_connection, node_type, prefetch_time_record_relations
 from gql.schema.customers import Customer, StorageLocation
 from gql.schema.organisation import Company, CoWorker
+from gql.schema.shared_projects import LinkedProject, main_project_of, secondary_projects_of
 
 ProjectStatus = strawberry.enum(m.ProjectStatus)
 PriceModel = strawberry.enum(m.PriceModel)
@@ -23,37 +24,22 @@ TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours")]
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files")]
 SyncRunRef = Annotated["SharePointSyncRun", strawberry.lazy("gql.schema.sharepoint_sync")]
 ExpenseRef = Annotated["Expense", strawberry.lazy("gql.schema.expenses")]
-LinkedProjectRef = Annotated["LinkedProject", strawberry.lazy("gql.schema.shared_projects")]
 
 
 def _file(row: m.File):
-    from gql.schema.files import File
-
-    return File.from_row(row)
+    return node_type("File").from_row(row)
 
 
 def _sync_run(row):
-    from gql.schema.sharepoint_sync import SharePointSyncRun
-
-    return SharePointSyncRun.from_row(row)
+    return node_type("SharePointSyncRun").from_row(row)
 
 
 def _expense(row):
-    from gql.schema.expenses import Expense
-
-    return Expense.from_row(row)
+    return node_type("Expense").from_row(row)
 
 
 def _time_record(row):
-    from gql.schema.hours import TimeRecord
-
-    return TimeRecord.from_row(row)
-
-
-async def _prefetch_time_record_relations(info, rows) -> None:
-    from gql.schema.hours import prefetch_relations
-
-    await prefetch_relations(info, rows)
+    return node_type("TimeRecord").from_row(row)
 
 
 @strawberry.federation.type(keys=["id"], description="A project: ordinary, main (shared with partners) or secondary.")
@@ -106,16 +92,12 @@ class Project(RowNode):
 
     @strawberry.field(description="For a secondary project: its main project as this company sees it (the partner "
                       "link a timesheet shows); null for other projects.")
-    async def main_project_link(self, info: Info) -> LinkedProjectRef | None:
-        from gql.schema.shared_projects import main_project_of
-
+    async def main_project_link(self, info: Info) -> LinkedProject | None:
         return await main_project_of(info, self.main_project_id)
 
     @strawberry.field(description="For a main project: its secondary projects in partner companies, with the "
                       "co-workers from each company; empty for other projects.")
-    async def secondary_projects(self, info: Info) -> list[LinkedProjectRef]:
-        from gql.schema.shared_projects import secondary_projects_of
-
+    async def secondary_projects(self, info: Info) -> list[LinkedProject]:
         return await secondary_projects_of(info, self.id)
 
     @strawberry.field(description="Null unless you are an admin or project leader of the project's company.")
@@ -157,7 +139,7 @@ class Project(RowNode):
     ) -> Connection[TimeRecordRef]:
         return await child_connection(
             info.context.loaders.time_records_by_project, (self.id,), first, after, _time_record,
-            criteria=window(date_from, date_to), prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
+            criteria=window(date_from, date_to), prefetch=lambda rows: prefetch_time_record_relations(info, rows),
         )
 
     @strawberry.field(description="Expenses on this project that you may see (a main project's include clones of "
@@ -216,7 +198,7 @@ class ProjectMember:
         return await child_connection(
             info.context.loaders.time_records_by_member, (self.project_id, self.co_worker_id), first, after,
             _time_record, criteria=window(date_from, date_to),
-            prefetch=lambda rows: _prefetch_time_record_relations(info, rows),
+            prefetch=lambda rows: prefetch_time_record_relations(info, rows),
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from domain.errors import InvalidInput
+from domain.platform.errors import InvalidInput
 from gql.context import Info
 from gql.ids import parse_global_id
 from gql.pagination import MAX_PAGE

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain import hour_reconciliation as rules
-from domain.services import reconciliation as service
+from domain.hours import reconciliation_rules as rules
+from domain.hours import reconciliation as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import payload

@@ -6,6 +6,7 @@ import strawberry
 from domain import model as m
 from gql.context import Info
 from gql.loaders.shared_projects import ProjectSummary
+from gql.schema.common import node_type
 from gql.schema.organisation import Company, CoWorker
 
 ProjectRef = Annotated["Project", strawberry.lazy("gql.schema.projects")]
@@ -33,9 +34,7 @@ class LinkedProject:
 
     @strawberry.field(description="The project itself, when you may see it (e.g. you work in its company).")
     async def project(self, info: Info) -> ProjectRef | None:
-        from gql.schema.projects import Project
-
-        return await Project.load(info, self.summary.id)
+        return await node_type("Project").load(info, self.summary.id)
 
     @strawberry.field(description="For a secondary project: the main project's external co-workers from its company "
                       "(the members it was made for).")

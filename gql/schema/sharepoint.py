@@ -4,8 +4,8 @@ import enum
 
 import strawberry
 
-from domain import sharepoint_config as service
-from domain import transfers
+from domain.sharepoint import configuration as service
+from domain.files import service as files_service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import given, payload
@@ -110,7 +110,7 @@ class SharePointMutations:
     async def file_transfer_retry(self, info: Info, input: FileTransferRetryInput) -> FileTransferRetryPayload:
         async def call():
             file_id = decode_id(input.id, "File", field="id")
-            row = await transfers.retry_transfer(info.context.db, info.context.viewer, file_id)
+            row = await files_service.retry_transfer(info.context.db, info.context.viewer, file_id)
             return {"file": File.from_row(row)}
 
         return await payload(FileTransferRetryPayload, call)

@@ -6,8 +6,8 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.errors import InvalidInput
-from domain.services import sharepoint_sync as service
+from domain.platform.errors import InvalidInput
+from domain.sharepoint import sync_runs as service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import decode_optional_id, payload

@@ -8,9 +8,9 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from domain import events as domain_events
-from domain.errors import InvalidInput, NotFound
-from domain.events import EventFilter
+from domain.events import log as domain_events
+from domain.platform.errors import InvalidInput, NotFound
+from domain.events.log import EventFilter
 from domain.model import Event, EventKind
 from gql.connection import ConnectionContext
 from gql.context import Info

@@ -2,7 +2,7 @@
 
 The folder is PATCHed by its remembered Graph item id, so it is found wherever someone moved it. The name
 is computed when the job runs, from the entity's current name, by the same layout rules a transfer uses
-(domain.sharepoint_layout), so a later transfer aims at the folder under the name it now has. A clash with
+(domain.sharepoint.layout), so a later transfer aims at the folder under the name it now has. A clash with
 another item in the parent gets a numbered suffix, like a file's (SPEC §6); the folder id on our row stays.
 """
 import logging
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from domain import jobs
-from domain.db import Database
-from domain.folder_renames import RENAME_JOB, refresh_web_urls_below, stores_in_sharepoint
+from domain.platform import jobs
+from domain.platform.db import Database
+from domain.sharepoint.folder_renames import RENAME_JOB, refresh_web_urls_below, stores_in_sharepoint
 from domain.model import Activity, Customer, Project, SharePointConfiguration, Task
-from domain.sharepoint_layout import ActivityRef, TaskRef, customer_library_name, placement
-from domain.transfers import FOLDER_MODELS
+from domain.sharepoint.layout import ActivityRef, TaskRef, customer_library_name, placement
+from domain.files.transfers import FOLDER_MODELS
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.transfer import rename_item
 from integrations.sharepoint.transfer_job import (
@@ -63,7 +63,7 @@ async def folder_rename(session, kind: str, entity_id: int, task_id: int | None 
     customer = await session.get(Customer, project.customer_id)
     if not customer.sharepoint_drive_id:
         return None
-    # Named as a transfer names it, so the folder's name fits the path the same way (domain.sharepoint_layout).
+    # Named as a transfer names it, so the folder's name fits the path the same way (domain.sharepoint.layout).
     others = [(number, name) for number, name, _ in await other_customers(session, customer)]
     library = customer_library_name(customer.name, customer.number, others=others)
     spot = placement(customer.name, "-", project=(project.id, project.name), activity=activity, task=task,

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from domain import sharepoint_sync_store as store
-from domain.db import Database
-from domain.sharepoint_layout import library_name
-from domain.sharepoint_sync import (
+from domain.sharepoint import sync_store as store
+from domain.platform.db import Database
+from domain.sharepoint.layout import library_name
+from domain.sharepoint.sync_rules import (
     DriveChange, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields, tree_after,
 )
 from integrations.sharepoint.errors import SharePointError, retry_after_seconds

@@ -3,15 +3,15 @@
 FROM_SHAREPOINT reads the customer's library delta with no transaction open and applies it
 (integrations.sharepoint.sync); a project's sync brings its customer's whole library up to date, since the
 delta link is per library and a change left unapplied would be lost. TO_SHAREPOINT hands the scope's files to
-the transfer queue (domain.services.sharepoint_sync). A transient Graph failure is retried by the queue from
+the transfer queue (domain.sharepoint.sync_runs). A transient Graph failure is retried by the queue from
 the stored delta link; a job that finally fails leaves its run FAILED with the error.
 """
 from sqlalchemy import select
 
-from domain import jobs
-from domain.db import Database
+from domain.platform import jobs
+from domain.platform.db import Database
 from domain.model import SharePointConfiguration, SyncDirection
-from domain.services import sharepoint_sync as service
+from domain.sharepoint import sync_runs as service
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.sync import PageHook, sync_library
 from integrations.sharepoint.transfer_job import GraphFactory, connection_for, default_graph, job_failure

@@ -1,6 +1,6 @@
 """One file into its place in SharePoint (SPEC §6), safe to run again after a crash at any step.
 
-domain/ says where the file belongs (domain.sharepoint_layout.Placement, with the Graph ids it remembers);
+domain/ says where the file belongs (domain.sharepoint.layout.Placement, with the Graph ids it remembers);
 this module makes that place exist (content type, library, folders), puts the bytes there, fills the
 list item, and says which ids it used so the caller can remember them on its rows.
 
@@ -11,8 +11,8 @@ earlier run's upload; another file that only shares the name gets a numbered nam
 import os
 from dataclasses import dataclass, field
 
-from domain.sharepoint_layout import FolderStep, Placement
-from domain.sharepoint_names import numbered
+from domain.sharepoint.layout import FolderStep, Placement
+from domain.sharepoint.names import numbered
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.graph import GraphSession
 from integrations.sharepoint.upload import LocalContents, NameTaken, Uploader

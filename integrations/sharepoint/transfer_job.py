@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from domain import jobs, transfers
-from domain.content_store import ContentStore
-from domain.db import Database
+from domain.platform import jobs
+from domain.files import transfers
+from domain.files.content_store import ContentStore
+from domain.platform.db import Database
 from domain.model import (
     Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags, utcnow,
 )
-from domain.sharepoint_config import SecretBox
-from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, customer_library_name, placement
-from domain.errors import DomainError
+from domain.sharepoint.configuration import SecretBox
+from domain.sharepoint.layout import ActivityRef, TaskRef, content_type_values, customer_library_name, placement
+from domain.platform.errors import DomainError
 from integrations.sharepoint.connection import SharePointConnection
 from integrations.sharepoint.errors import SharePointError
 from integrations.sharepoint.graph import GraphSession
@@ -140,7 +141,7 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
     except SharePointError as error:
         raise job_failure(error) from None
     async with db.transaction() as session:
-        # The ids on our rows, the file TRANSFERRED and the job DONE: one commit (domain.transfers).
+        # The ids on our rows, the file TRANSFERRED and the job DONE: one commit (domain.files.transfers).
         done = await transfers.complete_transfer(
             session, job, file_id=file_id, customer_id=where.customer.id, library_id=result.library_id,
             drive_id=result.drive_id, item_id=result.item_id, web_url=result.web_url,

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import HasHours, InUse, InvalidInput
+from domain.platform.errors import HasHours, InUse, InvalidInput
 from domain.model import PriceModel, ProjectStatus
-from domain.services.activities import activity_values, deletion_refusal
-from domain.services.milestones import milestone_values
-from domain.services.projects import NEW_PROJECT, project_values
+from domain.projects.activities import activity_values, deletion_refusal
+from domain.projects.milestones import milestone_values
+from domain.projects.service import NEW_PROJECT, project_values
 
 CURRENT = {**NEW_PROJECT, "name": "Website", "start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)}
 

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from domain.content_store import ContentStore
-from domain.errors import FileTooLarge
+from domain.files.content_store import ContentStore
+from domain.platform.errors import FileTooLarge
 
 
 def received(store: ContentStore, data: bytes, name: str = "a.txt"):

@@ -1,5 +1,5 @@
 """Which userError a database's constraint refusal maps to, on PostgreSQL and SQLite messages alike."""
-from domain.errors import Conflict, Duplicate, InvalidInput, constraint_name, integrity_error
+from domain.platform.errors import Conflict, Duplicate, InvalidInput, constraint_name, integrity_error
 
 POSTGRES_DUPLICATE_MEMBER = (
     "<class 'asyncpg.exceptions.UniqueViolationError'>: duplicate key value violates unique constraint "

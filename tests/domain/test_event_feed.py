@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from domain import event_feed, events
+from domain.events import feed as event_feed
+from domain.events import log as events
 from domain import model as m
-from domain.event_feed import EventFeed
-from domain.events import EventFilter, ProjectAction
+from domain.events.feed import EventFeed
+from domain.events.log import EventFilter, ProjectAction
 from tests.domain.test_event_log import acme, change_project  # noqa: F401 (fixture)
 
 PROJECTS = EventFilter(frozenset({m.EventKind.PROJECT}))

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from domain import events
+from domain.events import log as events
 from domain import model as m
-from domain.events import ProjectAction, TimeRecordAction
-from domain.services import hours
-from domain.tokens import viewer_for_token
+from domain.events.log import ProjectAction, TimeRecordAction
+from domain.hours import records as hours
+from domain.access.tokens import viewer_for_token
 from tests.factories import add_customer, add_project, add_time_records, company_with_staff
 
 

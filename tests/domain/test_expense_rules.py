@@ -1,11 +1,11 @@
-"""The input rules of expenses (domain.services.expenses), without a database."""
+"""The input rules of expenses (domain.hours.expenses), without a database."""
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from domain.errors import InvalidInput
-from domain.services.expenses import clean_amount, clean_currency, expense_values
+from domain.platform.errors import InvalidInput
+from domain.hours.expenses import clean_amount, clean_currency, expense_values
 
 
 def test_an_amount_is_kept_with_two_decimals():

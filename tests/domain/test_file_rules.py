@@ -1,8 +1,8 @@
 """The pure file rules: names, tags, content types, owners and the effective storage location."""
 import pytest
 
-from domain.errors import InvalidInput
-from domain.file_rules import (
+from domain.platform.errors import InvalidInput
+from domain.files.rules import (
     EntityKind, clean_file_name, clean_tags, content_type_of, effective_storage_location, owner_columns,
     upload_file_name,
 )

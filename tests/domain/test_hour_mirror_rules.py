@@ -1,12 +1,12 @@
-"""The pure rules of mirrored hours and cloned expenses (domain.hour_mirrors), without a database."""
+"""The pure rules of mirrored hours and cloned expenses (domain.hours.mirrors), without a database."""
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
-from domain.errors import Locked
-from domain.hour_mirrors import (
+from domain.platform.errors import Locked
+from domain.hours.mirrors import (
     CloneTarget,
     MirrorTarget,
     check_pair_editable,

@@ -1,9 +1,9 @@
-"""The reconciliation diff (domain.hour_reconciliation) as pure rules, without a database."""
+"""The reconciliation diff (domain.hours.reconciliation_rules) as pure rules, without a database."""
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from domain.hour_reconciliation import (
+from domain.hours.reconciliation_rules import (
     DiscrepancyKind,
     Mirror,
     Person,
@@ -96,8 +96,8 @@ def test_unequal_totals_unbalance_even_without_a_listed_discrepancy():
 def test_a_period_must_end_after_it_starts_and_last_at_most_five_years():
     import pytest
 
-    from domain.errors import InvalidInput
-    from domain.services.reconciliation import check_period
+    from domain.platform.errors import InvalidInput
+    from domain.hours.reconciliation import check_period
 
     check_period(DAY, DAY)
     check_period(DAY, DAY.replace(year=2031))

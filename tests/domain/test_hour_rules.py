@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import DayOver24Hours, InvalidInput
-from domain.services.hours import check_day_total
-from domain.validation import clean_hours
+from domain.platform.errors import DayOver24Hours, InvalidInput
+from domain.hours.records import check_day_total
+from domain.platform.validation import clean_hours
 
 DAY = dt.date(2026, 3, 2)
 

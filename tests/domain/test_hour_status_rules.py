@@ -1,8 +1,8 @@
-"""Which status changes of hours and expenses are allowed (domain.services.hour_statuses), without a database."""
+"""Which status changes of hours and expenses are allowed (domain.hours.statuses), without a database."""
 import pytest
 
 from domain.model import HourStatus
-from domain.services.hour_statuses import approval_refusal, status_change_refusal
+from domain.hours.statuses import approval_refusal, status_change_refusal
 
 NOT, APPROVED, INVOICED = HourStatus.NOT_APPROVED, HourStatus.APPROVED, HourStatus.INVOICED
 

@@ -1,6 +1,6 @@
 """The hours report leaves out a mirror whose source it counts only where it could count both: a source and its
-mirror are on two projects in two companies (domain.services.hours_report.may_count_both_of_a_pair)."""
-from domain.services.hours_report import HoursFilter, may_count_both_of_a_pair
+mirror are on two projects in two companies (domain.hours.report.may_count_both_of_a_pair)."""
+from domain.hours.report import HoursFilter, may_count_both_of_a_pair
 
 
 def test_a_report_over_several_companies_may_count_both_of_a_pair():

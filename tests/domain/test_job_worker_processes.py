@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from domain import jobs
+from domain.platform import jobs
 from domain.model import File, FileTransferState, Job, JobState, StorageLocation
 from tests.factories import add_customer, add_file, add_project, company_with_staff
 

@@ -1,4 +1,4 @@
-"""The durable job queue (domain.jobs) and its worker (domain.job_worker), on SQLite and PostgreSQL."""
+"""The durable job queue (domain.platform.jobs) and its worker (domain.platform.job_worker), on SQLite and PostgreSQL."""
 import asyncio
 import datetime as dt
 import random
@@ -6,8 +6,8 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from domain import jobs
-from domain.job_worker import Worker
+from domain.platform import jobs
+from domain.platform.job_worker import Worker
 from domain.model import Job, JobState, utcnow
 
 POLICY = jobs.Policy(max_attempts=3, backoff_seconds=10, backoff_max_seconds=100, lease_seconds=30)

@@ -4,7 +4,7 @@ import asyncio
 from sqlalchemy import select
 
 from domain import model as m
-from domain.numbering import allocate_number
+from domain.partners.numbering import allocate_number
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
 from tests.partner_seeds import group_of_companies, set_series_policy
 

@@ -5,9 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from domain import model as m
-from domain.errors import InvalidInput
-from domain.services import members, partner_groups, secondary_projects
-from domain.services.partner_groups import MAX_GROUP_SIZE, GroupDraft, check_group_draft
+from domain.platform.errors import InvalidInput
+from domain.projects import members
+from domain.partners import groups as partner_groups
+from domain.projects import secondary as secondary_projects
+from domain.partners.groups import MAX_GROUP_SIZE, GroupDraft, check_group_draft
 from tests.factories import add_person, company_with_staff
 from tests.partner_fixtures import shared_project_setup
 from tests.partner_seeds import admin_viewer, enable_partners, link_both_ways, register

@@ -1,11 +1,11 @@
-"""The resync's use case (domain.services.reconciliation) where the GraphQL tests cannot reach: a pair locked
+"""The resync's use case (domain.hours.reconciliation) where the GraphQL tests cannot reach: a pair locked
 between the diff and the repair."""
 import datetime as dt
 
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain.services import reconciliation
+from domain.hours import reconciliation
 from tests.partner_hours_seeds import insert_mirror, insert_source, project_family
 from tests.partner_seeds import admin_viewer
 

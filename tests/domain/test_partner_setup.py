@@ -2,12 +2,12 @@
 import pytest
 
 from domain import model as m
-from domain.errors import InPartnerGroup, PartnerCompaniesDisabled, ProRequired
-from domain.numbering import drawing_company
-from domain.partner_setup import (
+from domain.platform.errors import InPartnerGroup, PartnerCompaniesDisabled, ProRequired
+from domain.partners.numbering import drawing_company
+from domain.partners.setup import (
     CompanyFacts, LinkFacts, PartnerStep, dissolves_group, group_steps, pair_is_linked, pair_steps, settings_steps,
 )
-from domain.services.company_settings import settings_values
+from domain.partners.company_settings import settings_values
 
 A = CompanyFacts(1, "alfa", m.Tier.PRO, True)
 B = CompanyFacts(2, "bravo", m.Tier.PRO, True)

@@ -4,11 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from domain import model as m
-from domain.errors import Forbidden
-from domain.policy import (
-    ANONYMOUS, VISIBLE, Membership, Viewer, can_see_rates, may_manage_project, require_approver, require_member,
-    require_operator, require_time_writer, visible,
-)
+from domain.platform.errors import Forbidden
+from domain.access.policy import VISIBLE, can_see_rates, may_manage_project, require_approver, require_member, require_operator, require_time_writer, visible
+from domain.access.viewer import ANONYMOUS, Membership, Viewer
 
 ACME, BIRCH = 1, 2
 
@@ -106,8 +104,8 @@ def test_only_an_operator_passes_the_operator_check():
 
 
 def test_a_company_the_viewer_is_not_in_looks_missing_to_a_write_and_a_low_role_is_forbidden():
-    from domain.errors import NotFound
-    from domain.policy import require_company_role
+    from domain.platform.errors import NotFound
+    from domain.access.policy import require_company_role
 
     employee = viewer((ACME, 12, m.Role.EMPLOYEE))
     with pytest.raises(NotFound):

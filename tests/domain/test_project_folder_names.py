@@ -1,5 +1,5 @@
 """The project folder name rule (SPEC §6, DUPLICATE_PROJECT_NAME), without a database."""
-from domain.project_folder_names import clashing_pair, first_clash, folder_key
+from domain.sharepoint.folder_names import clashing_pair, first_clash, folder_key
 
 
 def test_folder_names_are_compared_ignoring_case():

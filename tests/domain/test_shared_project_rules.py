@@ -4,9 +4,9 @@ import datetime as dt
 import pytest
 
 from domain import model as m
-from domain.errors import InheritedFromMain, integrity_error
-from domain.services.project_cascade import inherited_changes, refuse_inherited_edit
-from domain.services.projects import FIELD_NAMES
+from domain.platform.errors import InheritedFromMain, integrity_error
+from domain.projects.cascade import inherited_changes, refuse_inherited_edit
+from domain.projects.service import FIELD_NAMES
 
 
 def test_a_secondary_may_not_change_what_it_inherits_but_may_change_its_own_prices():

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, placement
-from domain.sharepoint_names import MAX_NAME, MAX_PATH
+from domain.sharepoint.layout import ActivityRef, TaskRef, content_type_values, placement
+from domain.sharepoint.names import MAX_NAME, MAX_PATH
 
 
 def test_a_customer_file_lies_at_the_root_of_the_customer_library():

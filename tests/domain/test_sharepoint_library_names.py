@@ -1,5 +1,5 @@
 """Each customer its own library (SPEC §6), also when two customers of one company share a name."""
-from domain.sharepoint_layout import customer_library_name, placement
+from domain.sharepoint.layout import customer_library_name, placement
 
 
 def test_a_customer_alone_with_its_name_gets_a_library_named_after_it():

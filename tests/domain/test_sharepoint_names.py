@@ -1,7 +1,7 @@
 """SharePoint's name rules (SPEC §6), without a database or Graph."""
 import pytest
 
-from domain.sharepoint_names import MAX_NAME, has_extension, numbered, shorten, split_extension, valid_name
+from domain.sharepoint.names import MAX_NAME, has_extension, numbered, shorten, split_extension, valid_name
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The pure decisions of a sync from SharePoint: whose a folder is, and what one delta change means for a file."""
-from domain.file_rules import EntityKind
-from domain.sharepoint_sync import (
+from domain.files.rules import EntityKind
+from domain.sharepoint.sync_rules import (
     DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields,
     tree_after, vanished,
 )

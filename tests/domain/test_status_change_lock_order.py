@@ -1,4 +1,4 @@
-"""The lock order of status changes against the resync (domain.services.hour_statuses, .reconciliation) on
+"""The lock order of status changes against the resync (domain.hours.statuses, .reconciliation) on
 PostgreSQL: an approval that covers an orphan and a mirror, and a resync that reports that orphan, wait for
 each other instead of deadlocking. The two run as concurrent use cases; the test lets the resync go on only
 once the approval is seen waiting for a lock, which is the interleaving that deadlocked."""
@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from domain import model as m
-from domain.errors import DomainErrors
-from domain.services import hour_statuses, reconciliation
+from domain.platform.errors import DomainErrors
+from domain.hours import statuses as hour_statuses
+from domain.hours import reconciliation
 from tests.partner_hours_seeds import insert_mirror, insert_pair, project_family
 from tests.partner_seeds import admin_viewer
 

@@ -1,11 +1,13 @@
-"""What a transfer handler commits when the file is in SharePoint (domain.transfers.complete_transfer), and
+"""What a transfer handler commits when the file is in SharePoint (domain.files.transfers.complete_transfer), and
 the local copy released after it."""
 import hashlib
 
 from sqlalchemy import select, update
 
-from domain import jobs, model as m, transfers
-from domain.content_store import ContentStore
+from domain import model as m
+from domain.platform import jobs
+from domain.files import transfers
+from domain.files.content_store import ContentStore
 from integrations.sharepoint.transfer_job import transfer_job_kind
 from tests.factories import add_customer, add_file, add_project, company_with_staff
 

@@ -157,7 +157,7 @@ mutation Accept($input: CoWorkerInvitationAcceptInput!) {
 
 
 async def test_the_invited_person_accepts_their_invitation(db, client):
-    from domain.tokens import create_token
+    from domain.access.tokens import create_token
 
     (main, partner), _ = await group_of_companies(db, ("nordlys", "fjellvik"))
     email = partner["employee"].email

@@ -2,11 +2,11 @@
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain import transfers
-from domain.job_worker import Worker
-from domain.jobs import Policy
+from domain.files import transfers
+from domain.platform.job_worker import Worker
+from domain.platform.jobs import Policy
 from domain.model import Job, JobState
-from partnergraph.job_kinds import registry
+from partnergraph.composition import registry
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
 from tests.uploads import file_client, file_settings, store, upload, uploaded  # noqa: F401 - fixtures
 

@@ -80,7 +80,7 @@ async def test_a_file_cannot_move_to_another_company_even_for_someone_in_both(db
     await add_person(db, pine, "admin", m.Role.ADMIN, email=acme["admin"].email)
     pine_customer = gid("Customer", await add_customer(db, pine))
     # when they move an acme file there, with a token for both companies
-    from domain.tokens import create_token
+    from domain.access.tokens import create_token
 
     token, _ = await create_token(db, db.settings, email=acme["admin"].email)
     data = await graphql(file_client, UPDATE, {"input": {"id": office["file"]["id"], "entityId": pine_customer}},

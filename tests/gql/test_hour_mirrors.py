@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from domain import model as m
-from domain.tokens import viewer_for_token
+from domain.access.tokens import viewer_for_token
 from gql.delivery import Delivery
 from tests.factories import add_project, gid, graphql
 from tests.partner_fixtures import PartnerHours, partner_hours_setup

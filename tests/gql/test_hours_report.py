@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import model as m
-from gql.app import create_app
+from partnergraph.composition import create_app
 from tests.factories import add_company, add_customer, add_person, add_project, company_with_staff, gid, graphql
 from tests.gql.test_statement_count import counting_statements
 from tests.partner_hours_seeds import insert_pair, insert_record, insert_source, project_family
@@ -193,7 +193,7 @@ async def test_a_report_over_both_companies_counts_a_source_and_its_mirror_once(
     guest = family.guests[0]
     both = await add_person(db, family.main, "controller", m.Role.ADMIN, email="controller@group.test")
     await add_person(db, guest.company, "controller", m.Role.ADMIN, email="controller@group.test")
-    from domain.tokens import create_token
+    from domain.access.tokens import create_token
 
     token, _ = await create_token(db, db.settings, email=both.email)
     await insert_pair(db, family, guest, date=dt.date(2026, 3, 2), hours="6")

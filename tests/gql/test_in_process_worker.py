@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from domain import model as m
 from gql.background_jobs import in_process_worker
+from partnergraph.composition import registry
 from tests.factories import add_customer, add_project, company_with_staff, gid
 from tests.live_server import live_server
 from tests.uploads import upload, uploaded
@@ -40,5 +41,5 @@ async def test_a_running_server_works_off_a_transfer_job_queued_by_an_upload(db)
 
 async def test_no_worker_runs_in_the_server_when_it_is_turned_off(db):
     settings = db.settings.model_copy(update={"worker_in_process": False})
-    async with in_process_worker(db, settings) as worker:
+    async with in_process_worker(db, settings, registry()) as worker:
         assert worker is None

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from domain import model as m
-from domain.tokens import create_token
+from domain.access.tokens import create_token
 from tests.factories import company_with_staff, graphql
 
 COMPANY_CREATE = """

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from domain import model as m
-from gql.app import create_app
+from partnergraph.composition import create_app
 from tests.factories import add_customer, add_project, gid, graphql
 from tests.gql.test_statement_count import counting_statements
 from tests.partner_hours_seeds import (

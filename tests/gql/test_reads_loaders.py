@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 
 from domain import model as m
-from domain.errors import InvalidInput
-from domain.policy import Membership, Viewer
+from domain.platform.errors import InvalidInput
+from domain.access.viewer import Membership, Viewer
 from gql.loaders import TIME_RECORDS_ORDER
 from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from domain import model as m
-from domain.tokens import create_token, revoke_token
+from domain.access.tokens import create_token, revoke_token
 from tests.factories import (
     SeededCompany, add_customer, add_file, add_project, add_time_records, company_with_staff, gid, graphql,
 )

@@ -25,7 +25,7 @@ mutation Create($input: CustomerCreateInput!) {
 
 
 async def add_shared_customer(db, company, name, organisation_number, *, status=m.CustomerStatus.ACTIVE, contacts=()):
-    from domain.numbering import allocate_number
+    from domain.partners.numbering import allocate_number
 
     async with db.transaction() as session:
         customer = m.Customer(company_id=company.id, name=name, organisation_number=organisation_number, status=status,

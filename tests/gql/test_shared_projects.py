@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain import model as m
-from domain.services import project_cascade
+from domain.projects import cascade as project_cascade
 from tests.factories import Person, add_customer, add_person, add_project, add_time_records, gid, graphql
 from tests.partner_fixtures import SharedProject, shared_project_setup
 from tests.partner_seeds import group_of_companies

@@ -6,10 +6,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from domain.errors import DomainErrors, InvalidInput
+from domain.platform.errors import DomainErrors, InvalidInput
 from domain.model import SharePointConfiguration
-from domain.sharepoint_config import SecretBox, SecretKeyMissing, SecretUnreadable, configuration_values
-from gql.app import create_app
+from domain.sharepoint.configuration import SecretBox, SecretKeyMissing, SecretUnreadable, configuration_values
+from partnergraph.composition import create_app
 from tests.factories import company_with_staff, graphql
 
 KEY = Fernet.generate_key().decode()

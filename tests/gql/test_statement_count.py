@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from gql.app import create_app
+from partnergraph.composition import create_app
 
 from tests.factories import (
     add_customer, add_hours_in_bulk, add_projects_in_bulk, company_with_staff, gid, graphql,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from domain import model as m
-from gql.app import create_app
+from partnergraph.composition import create_app
 from gql.ids import parse_global_id
 from tests.factories import gid, graphql
 from tests.partner_fixtures import PartnerHours, partner_hours_setup

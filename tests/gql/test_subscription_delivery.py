@@ -4,11 +4,11 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from domain import events
+from domain.events import log as events
 from domain import model as m
-from domain.events import FileAction, ProjectAction, TimeRecordAction
-from domain.policy import visible
-from domain.tokens import viewer_for_token
+from domain.events.log import FileAction, ProjectAction, TimeRecordAction
+from domain.access.policy import visible
+from domain.access.tokens import viewer_for_token
 from gql import delivery as delivery_module
 from gql.delivery import Delivery
 from tests.factories import add_customer, add_file, add_project, add_time_records, company_with_staff

@@ -14,7 +14,7 @@ from tests.live_server import LiveServer, http_graphql, ws_client
 
 @contextlib.asynccontextmanager
 async def server_process(db, *, poll_seconds: float, tmp_path):
-    """`uvicorn gql.app:create_app` in a process of its own, on the test's database."""
+    """`uvicorn partnergraph.composition:create_app` in a process of its own, on the test's database."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -25,7 +25,7 @@ async def server_process(db, *, poll_seconds: float, tmp_path):
         "PARTNERGRAPH_FILES_DIR": str(tmp_path / f"files-{port}"),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "gql.app:create_app", "--factory", "--host", "127.0.0.1",
+        sys.executable, "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", "warning", env=env, stderr=asyncio.subprocess.PIPE,
     )
     try:

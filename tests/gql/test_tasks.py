@@ -2,7 +2,7 @@
 from sqlalchemy import func, select, update
 
 from domain import model as m
-from domain.tokens import create_token
+from domain.access.tokens import create_token
 from tests.factories import add_customer, add_person, add_project, company_with_staff, gid, graphql
 from tests.partner_seeds import enable_partners, group_of_companies
 

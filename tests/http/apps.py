@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from domain.db import Database
-from gql.app import create_app
+from domain.platform.db import Database
+from partnergraph.composition import create_app
 
 
 @contextlib.asynccontextmanager

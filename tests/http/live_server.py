@@ -54,7 +54,7 @@ def settings_env(database: Path, folder: Path, **settings: str) -> dict[str, str
 
 def seed_demo(folder: Path) -> DemoDatabase:
     """The demo data in a SQLite file, with an API token for its admin (made once; servers get copies)."""
-    from domain import demo
+    from domain.demo import companies as demo
 
     path = folder / "demo.db"
     env = settings_env(path, folder)
@@ -77,7 +77,7 @@ def running_server(demo_db: DemoDatabase, folder: Path, **settings: str) -> Iter
     # The working directory is the test's folder, so a developer's ./.env is never read.
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "gql.app:create_app", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             env=settings_env(database, folder, **settings), cwd=folder, stdout=output, stderr=subprocess.STDOUT,
         )

@@ -36,7 +36,7 @@ async def test_without_configured_origins_no_origin_is_allowed(db):
 
 
 async def test_origins_are_read_from_a_comma_separated_setting():
-    from domain.settings import Settings
+    from domain.platform.settings import Settings
 
     settings = Settings(_env_file=None, cors_origins=f"{APP}/, http://localhost:5173")
     assert settings.cors_origins == [APP, "http://localhost:5173"]

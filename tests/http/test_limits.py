@@ -3,7 +3,7 @@ reported in `extensions.cost`; a per-token rate limit over cost."""
 import pytest
 from pydantic import ValidationError
 
-from domain.settings import Settings
+from domain.platform.settings import Settings
 from tests.factories import add_customer, add_project, company_with_staff
 from tests.http.apps import client_for
 

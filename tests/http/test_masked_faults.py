@@ -2,7 +2,7 @@
 has that id with the traceback (resolver faults: tests/gql/test_errors.py)."""
 import logging
 
-import domain.tokens
+import domain.access.tokens
 import gql.protection.persisted_queries
 from tests.http.apps import client_for
 
@@ -36,7 +36,7 @@ async def test_a_fault_in_an_extension_is_masked_and_logged_with_its_id(db, monk
 
 
 async def test_a_fault_before_graphql_runs_is_a_500_with_an_id_and_the_traceback_is_logged(db, monkeypatch, caplog):
-    monkeypatch.setattr(domain.tokens, "hash_token", broken)
+    monkeypatch.setattr(domain.access.tokens, "hash_token", broken)
     with caplog.at_level(logging.ERROR, logger="partnergraph.errors"):
         async with client_for(db, raise_app_exceptions=False) as client:
             response = await client.post("/graphql", json={"query": "{ __typename }"},

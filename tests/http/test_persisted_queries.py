@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from domain.model import PersistedQuery
-from domain.persisted_queries import save_query
+from domain.platform.persisted_queries import save_query
 from tests.factories import company_with_staff
 from tests.http.apps import client_for
 

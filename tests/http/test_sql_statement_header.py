@@ -5,7 +5,7 @@ import contextlib
 import httpx
 import pytest
 
-from gql.app import create_app
+from partnergraph.composition import create_app
 from tests.factories import add_customer, add_project, company_with_staff
 from tests.gql.test_statement_count import counting_statements
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.services import activities as service
+from domain.projects import activities as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import given, payload

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.services import co_workers as service
-from domain.services import invitations
+from domain.companies import co_workers as service
+from domain.partners import invitations
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import payload

@@ -1,7 +1,7 @@
 """companyCreate (operators only)."""
 import strawberry
 
-from domain.services import companies as service
+from domain.companies import service
 from gql.context import Info
 from gql.resolvers.mutation import payload
 from gql.schema.common import UserError

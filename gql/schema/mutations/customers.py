@@ -1,7 +1,7 @@
 """customerCreate, customerUpdate."""
 import strawberry
 
-from domain.services import customers as service
+from domain.customers import service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import decode_optional_id, given, payload

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.errors import InvalidInput
-from domain.services import expenses as service
-from domain.services import hour_statuses
+from domain.platform.errors import InvalidInput
+from domain.hours import expenses as service
+from domain.hours import statuses as hour_statuses
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import decode_optional_id, given, payload

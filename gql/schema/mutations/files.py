@@ -2,9 +2,9 @@
 import strawberry
 from strawberry.file_uploads import Upload
 
-from domain.content_store import ContentStore, IncomingContent
-from domain.errors import InvalidInput
-from domain.services import files as service
+from domain.files.content_store import ContentStore, IncomingContent
+from domain.platform.errors import InvalidInput
+from domain.files import service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.files import entity_ref

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.errors import DomainError, DomainErrors, InvalidInput
-from domain.services import hour_statuses
-from domain.services import hours as service
+from domain.platform.errors import DomainError, DomainErrors, InvalidInput
+from domain.hours import statuses as hour_statuses
+from domain.hours import records as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import decode_optional_id, given, payload

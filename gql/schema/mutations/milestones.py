@@ -3,7 +3,7 @@ import datetime as dt
 
 import strawberry
 
-from domain.services import milestones as service
+from domain.projects import milestones as service
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import given, payload

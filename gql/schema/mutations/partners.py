@@ -1,14 +1,16 @@
 """companySettingsUpdate, partnerLinkAdd/Confirm/AttachCustomer/Remove, partnerGroupRegister, partnerGroupLeave."""
 import strawberry
 
-from domain.services import company_settings, partner_groups, partner_links
+from domain.partners import company_settings
+from domain.partners import groups as partner_groups
+from domain.partners import links as partner_links
 from domain.model import SeriesKind
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import decode_optional_id, given, payload
 from gql.schema.common import UserError
-from gql.schema.organisation import Company, SeriesPolicy
-from gql.schema.partners import PartnerGroup, PartnerLink, PartnerSetupStep
+from gql.schema.organisation import Company
+from gql.schema.partners import PartnerGroup, PartnerLink, PartnerSetupStep, SeriesPolicy
 
 
 @strawberry.input(description="Only the fields given change. Partner companies need PRO; sharing and GROUP series "

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.services import projects as service
+from domain.projects import service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import decode_optional_id, given, payload

@@ -3,7 +3,7 @@ import datetime as dt
 
 import strawberry
 
-from domain.services import tasks as service
+from domain.projects import tasks as service
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import decode_optional_id, given, payload

@@ -2,7 +2,7 @@
 from graphql import get_named_type, get_nullable_type, is_leaf_type, is_list_type, parse
 
 from domain.model import Tier
-from domain.partner_setup import CompanyFacts, pair_steps, settings_steps
+from domain.partners.setup import CompanyFacts, pair_steps, settings_steps
 from gql.protection.cost import DEFAULT_LIST_SIZE, LIST_BOUNDS, MUTATION_COST, actual_cost, requested_cost
 from gql.schema import schema
 

@@ -11,10 +11,10 @@ import pytest
 from graphql import parse
 from sqlalchemy import func, select
 
-from domain import demo
+from domain.demo import companies as demo
 from domain import model as m
-from domain.settings import Settings
-from domain.tokens import create_token
+from domain.platform.settings import Settings
+from domain.access.tokens import create_token
 from gql.protection.cost import requested_cost
 from gql.schema import schema
 from tests.factories import SeededCompany, add_file, gid

@@ -9,10 +9,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain.job_worker import Worker
-from domain.jobs import Policy, Registry
-from domain.sharepoint_config import SecretBox
-from gql.app import create_app
+from domain.platform.job_worker import Worker
+from domain.platform.jobs import Policy, Registry
+from domain.sharepoint.configuration import SecretBox
+from partnergraph.composition import create_app
 from gql.ids import parse_global_id
 from integrations.sharepoint.connection import SharePointConnection
 from integrations.sharepoint.graph import GraphSession

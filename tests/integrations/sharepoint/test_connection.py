@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from domain.settings import Settings
-from domain.sharepoint_layout import placement
+from domain.platform.settings import Settings
+from domain.sharepoint.layout import placement
 from integrations.sharepoint.connection import LoopbackCredential, SharePointConnection, credential_for, graph_service_client
 from integrations.sharepoint.graph import GraphSession
 from integrations.sharepoint.transfer import TransferTarget, transfer_file

@@ -4,9 +4,9 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain.job_worker import Worker
-from domain.jobs import Policy
-from partnergraph.job_kinds import registry
+from domain.platform.job_worker import Worker
+from domain.platform.jobs import Policy
+from partnergraph.composition import registry
 from tests.integrations.sharepoint.sync_seeds import a_library, sharepoint_db  # noqa: F401
 
 

@@ -1,6 +1,6 @@
 """An earlier run's upload is recognised by its contents (Graph's quickXorHash), not by name and size alone
 (issue 7, weakness a): a stranger's file of the same name and size is left alone."""
-from domain.sharepoint_layout import placement
+from domain.sharepoint.layout import placement
 from integrations.sharepoint.quick_xor_hash import quick_xor_hash
 from integrations.sharepoint.transfer import TransferTarget, transfer_file
 from tests.integrations.sharepoint.test_transfer import read, send, stored_files

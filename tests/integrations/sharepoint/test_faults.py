@@ -4,7 +4,7 @@ import random
 import httpx
 import pytest
 
-from domain.sharepoint_layout import placement
+from domain.sharepoint.layout import placement
 from integrations.sharepoint.transfer import TransferTarget, transfer_file
 from tests.graph_emulator import CHUNK_UNIT
 

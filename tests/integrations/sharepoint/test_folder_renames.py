@@ -6,10 +6,10 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain.folder_renames import RENAME_JOB, renamed_url, renames_folder
-from domain.job_worker import Worker
-from domain.jobs import Policy, Registry
-from domain.services import members
+from domain.sharepoint.folder_renames import RENAME_JOB, renamed_url, renames_folder
+from domain.platform.job_worker import Worker
+from domain.platform.jobs import Policy, Registry
+from domain.projects import members
 from integrations.sharepoint.rename_job import rename_job_kind
 from integrations.sharepoint.transfer_job import transfer_job_kind
 from tests.factories import gid
@@ -80,7 +80,7 @@ async def activity_of(db, project_id: int) -> m.Activity:
 
 
 def test_every_worker_of_this_build_runs_folder_renames():
-    from partnergraph.job_kinds import registry
+    from partnergraph.composition import registry
 
     assert RENAME_JOB in registry().names()
 

@@ -4,7 +4,7 @@ import os
 import threading
 import time
 
-from domain.sharepoint_layout import placement
+from domain.sharepoint.layout import placement
 from integrations.sharepoint.graph import GraphSession
 from integrations.sharepoint.transfer import TransferTarget, transfer_file
 from tests.integrations.sharepoint.conftest import FixedTokenCredential, connection_to

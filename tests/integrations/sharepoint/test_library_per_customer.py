@@ -3,7 +3,7 @@ another customer remembers as its own is never taken by name."""
 from sqlalchemy import update
 
 from domain import model as m
-from domain.sharepoint_layout import placement
+from domain.sharepoint.layout import placement
 from tests.factories import add_customer, add_project, gid
 from tests.integrations.sharepoint.test_transfer import send
 from tests.integrations.sharepoint.test_transfer_job import (  # noqa: F401

@@ -7,8 +7,8 @@ import time
 from sqlalchemy import select
 
 from domain import model as m
-from domain.policy import Membership, Viewer
-from domain.services import sharepoint_sync as service
+from domain.access.viewer import Membership, Viewer
+from domain.sharepoint import sync_runs as service
 from tests.graph_emulator.delta import book
 from tests.integrations.sharepoint.sync_seeds import a_library, file_rows, sharepoint_db, sync  # noqa: F401
 from tests.integrations.sharepoint.test_transfer_crash_processes import a_worker_process, reached

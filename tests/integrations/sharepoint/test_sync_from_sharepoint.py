@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain import sharepoint_sync_store as store
+from domain.sharepoint import sync_store as store
 from integrations.sharepoint import sync as sync_module
 from integrations.sharepoint.errors import SharePointError
 from tests.graph_emulator.delta import book, expire_tokens

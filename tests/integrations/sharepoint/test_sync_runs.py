@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain.services import sharepoint_sync as service
-from gql.app import create_app
+from domain.sharepoint import sync_runs as service
+from partnergraph.composition import create_app
 from gql.ids import parse_global_id
 from tests.factories import gid, graphql
 from tests.integrations.sharepoint.sync_seeds import (  # noqa: F401
@@ -221,7 +221,7 @@ async def test_a_to_sharepoint_run_waits_for_its_transfers_looking_less_and_less
     # The sync job queues the transfer and the first look; the transfer has not run when it looks.
     async with db.read() as session:
         first = await session.scalar(select(m.Job).where(m.Job.kind == service.SYNC_JOB))
-    from domain.jobs import ClaimedJob
+    from domain.platform.jobs import ClaimedJob
     from integrations.sharepoint.sync_job import run_sync
 
     await run_sync(db, ClaimedJob(first.id, first.kind, first.payload, 1, 3, "test"))

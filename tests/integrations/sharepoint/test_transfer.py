@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from domain.sharepoint_layout import ActivityRef, TaskRef, content_type_values, placement
+from domain.sharepoint.layout import ActivityRef, TaskRef, content_type_values, placement
 from integrations.sharepoint.graph import COLUMNS, CONTENT_TYPE_NAME
 from integrations.sharepoint.transfer import TransferTarget, move_item, rename_item, transfer_file
 

@@ -7,11 +7,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from domain import model as m
-from domain import transfers
-from domain.job_worker import Worker
-from domain.jobs import ClaimedJob, Policy, Registry
-from domain.sharepoint_config import SecretBox
-from gql.app import create_app
+from domain.files import transfers
+from domain.platform.job_worker import Worker
+from domain.platform.jobs import ClaimedJob, Policy, Registry
+from domain.sharepoint.configuration import SecretBox
+from partnergraph.composition import create_app
 from integrations.sharepoint.graph import GraphSession
 from integrations.sharepoint.transfer_job import run_transfer, transfer_job_kind
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql

@@ -1,0 +1,111 @@
+"""API tokens: created once in plain text, stored as a hash, expiring, revocable; and sign-in by token."""
+import datetime as dt
+import hashlib
+import logging
+import secrets
+
+from sqlalchemy import select
+
+from domain.platform.db import Database
+from domain.platform.errors import InvalidInput, NotFound
+from domain.model import ApiToken, CoWorker, Company, User, utcnow
+from domain.access.oidc import TokenRefused, looks_like_jwt, viewer_for_jwt
+from domain.access.people import normalise_email
+from domain.access.viewer import ANONYMOUS, Membership, Viewer
+from domain.platform.settings import Settings
+
+PREFIX = "pgt_"
+log = logging.getLogger("partnergraph.sign_in")
+
+
+def hash_token(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+async def create_token(
+    db: Database,
+    settings: Settings,
+    *,
+    email: str,
+    company: str | None = None,
+    operator: bool = False,
+    days: int | None = None,
+    label: str | None = None,
+) -> tuple[str, ApiToken]:
+    """Returns the plain token (shown once) and its row. `--operator` makes (or marks) an operator user."""
+    days = settings.token_default_days if days is None else days
+    if not 1 <= days <= settings.token_max_days:
+        raise InvalidInput(f"A token lives from 1 to {settings.token_max_days} days.", field="days")
+    email = normalise_email(email)
+    async with db.transaction() as session:
+        user = await session.scalar(select(User).where(User.email == email))
+        if user is None and not operator:
+            raise NotFound(f"No user has the email {email}.", field="email")
+        if user is None:
+            user = User(email=email, name=email.split("@")[0])
+            session.add(user)
+        if operator:
+            user.is_operator = True
+        await session.flush()
+        company_id = None
+        if company is not None:
+            company_id = await session.scalar(
+                select(Company.id)
+                .join(CoWorker, CoWorker.company_id == Company.id)
+                .where(Company.database_name == company, CoWorker.user_id == user.id)
+            )
+            if company_id is None:
+                raise NotFound(f"{email} is not a co-worker of a company named {company}.", field="company")
+        plain = PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user_id=user.id,
+            company_id=company_id,
+            token_hash=hash_token(plain),
+            label=label,
+            expires_at=utcnow() + dt.timedelta(days=days),
+        )
+        session.add(token)
+    return plain, token
+
+
+async def revoke_token(db: Database, token_id: int) -> ApiToken:
+    async with db.transaction() as session:
+        token = await session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"No token has the id {token_id}.", field="id")
+        token.revoked_at = token.revoked_at or utcnow()
+    return token
+
+
+async def list_tokens(db: Database) -> list[tuple[ApiToken, str]]:
+    async with db.read() as session:
+        rows = await session.execute(select(ApiToken, User.email).join(User).order_by(ApiToken.id))
+        return [(token, email) for token, email in rows]
+
+
+async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
+    """The viewer a bearer token stands for; None for an unknown, expired or revoked token.
+    With an OIDC issuer configured, a JWT is checked against it (domain.access.oidc; IssuerUnreachable when it
+    cannot be reached)."""
+    if not plain:
+        return ANONYMOUS
+    if db.settings.oidc_issuer and looks_like_jwt(plain):
+        try:
+            return await viewer_for_jwt(db, plain)
+        except TokenRefused as refusal:
+            log.info("bearer JWT refused: %s", refusal)
+            return None
+    async with db.read() as session:
+        token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+        if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+            return None
+        user = await session.get(User, token.user_id)
+        query = select(CoWorker.company_id, CoWorker.id, CoWorker.role).where(
+            CoWorker.user_id == token.user_id, CoWorker.active.is_(True)
+        )
+        if token.company_id is not None:
+            query = query.where(CoWorker.company_id == token.company_id)
+        memberships = tuple(Membership(c, w, r) for c, w, r in await session.execute(query))
+    return Viewer(
+        user_id=user.id, email=user.email, name=user.name, is_operator=user.is_operator, memberships=memberships
+    )

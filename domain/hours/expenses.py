@@ -1,0 +1,155 @@
+"""Registering, changing and deleting project expenses (SPEC §4), cloned to the main project when it shares them.
+
+Expenses follow the rules of hours: a project member's own (or a member's, by an admin or the project's
+leader), on an open project; approved or invoiced ones are LOCKED; a partner's co-worker registers them at
+home, on the secondary project, and the main project gets a clone while it shares expenses
+(domain.hours.mirrors). Status changes are in domain.hours.statuses.
+"""
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.hours import mirrors as hour_mirrors
+from domain.platform.db import Database
+from domain.platform.errors import InvalidInput, NotFound, NotProjectMember
+from domain.model import CoWorker, Expense, Project
+from domain.access.policy import may_manage_project, require_time_writer
+from domain.access.viewer import Viewer
+from domain.hours.records import check_open, is_project_member
+from domain.access.lookup import load_visible
+from domain.hours.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
+from domain.platform.validation import clean_optional_text, not_null
+
+DESCRIPTION_MAX = 2000
+CURRENCY = re.compile(r"[A-Z]{3}")
+NOUN = "expenses"
+
+
+@dataclass
+class ExpenseDraft:
+    project_id: int
+    date: dt.date
+    amount: Decimal
+    currency: str = "NOK"
+    description: str | None = None
+    co_worker_id: int | None = None  # None: the viewer's own expense
+
+
+# --- pure rules -------------------------------------------------------------------
+
+
+def clean_amount(value: Decimal | None, *, field: str = "amount") -> Decimal:
+    """An amount is more than 0, with at most two decimals (a decimal, never a float)."""
+    if value is None or not value.is_finite():
+        raise InvalidInput("An amount is required.", field=field)
+    if value <= 0:
+        raise InvalidInput("The amount must be more than 0.", field=field)
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput("An amount has at most two decimals.", field=field)
+    if value >= Decimal("1e12"):
+        raise InvalidInput("The amount is too large.", field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def clean_currency(value: str | None, *, field: str = "currency") -> str:
+    """An ISO 4217 code: three letters, stored in capitals."""
+    code = (value or "").strip().upper()
+    if not CURRENCY.fullmatch(code):
+        raise InvalidInput("A currency is a three-letter ISO 4217 code, such as NOK or EUR.", field=field)
+    return code
+
+
+def expense_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated values an expense edit sets (pure)."""
+    values: dict[str, Any] = {}
+    if "date" in changes:
+        values["date"] = not_null(changes["date"], field="date")
+    if "amount" in changes:
+        values["amount"] = clean_amount(changes["amount"])
+    if "currency" in changes:
+        values["currency"] = clean_currency(changes["currency"])
+    if "description" in changes:
+        values["description"] = clean_optional_text(changes["description"], field="description",
+                                                    max_length=DESCRIPTION_MAX)
+    return values
+
+
+# --- use cases ---------------------------------------------------------------------
+
+
+async def create_expense(db: Database, viewer: Viewer, draft: ExpenseDraft) -> Expense:
+    async with db.transaction() as session:
+        return await create_expense_in(session, viewer, draft)
+
+
+async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: ExpenseDraft) -> Expense:
+    """create_expense inside the caller's transaction (the demo loads everything in one)."""
+    values = expense_values({"date": draft.date, "amount": draft.amount, "currency": draft.currency,
+                             "description": draft.description})
+    project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
+    if draft.co_worker_id is None:
+        own = viewer.membership(project.company_id)
+        if own is None:
+            raise NotFound("No such project.", field="projectId")
+        co_worker, member_field = await session.get(CoWorker, own.co_worker_id), "projectId"
+    else:
+        co_worker = await session.get(CoWorker, draft.co_worker_id)
+        if co_worker is None or co_worker.company_id != project.company_id:
+            raise NotFound("No such co-worker.", field="coWorkerId")
+        if not co_worker.active:
+            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+        member_field = "coWorkerId"
+    require_time_writer(viewer, project, co_worker.id, field=member_field)
+    await refuse_registration_on_main_project(session, project, co_worker, noun=NOUN, field=member_field)
+    check_open(project, field="projectId")
+    if not await is_project_member(session, project.id, co_worker.id):
+        raise NotProjectMember("Expenses are registered by the project's members only.", field=member_field)
+    expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
+    session.add(expense)
+    if project.main_project_id is not None:
+        await hour_mirrors.write_expense_clone(session, expense)
+    return expense
+
+
+async def _expense_to_change(session: AsyncSession, viewer: Viewer, expense_id: int) -> tuple[Expense, Project]:
+    """An expense the viewer may write (as for hours); its row is locked before its clone's."""
+    await session.execute(select(Expense.id).where(Expense.id == expense_id).with_for_update())
+    expense = await load_visible(session, viewer, Expense, expense_id, field="id", noun="expense")
+    await refuse_edit_of_copy(session, Expense, expense.source_expense_id, noun=NOUN)
+    project = await session.get(Project, expense.project_id)
+    assert project is not None
+    require_time_writer(viewer, project, expense.co_worker_id, field="id")
+    clone = await hour_mirrors.clone_of(session, expense.id) if project.main_project_id is not None else None
+    hour_mirrors.check_pair_editable(expense.status, clone.status if clone else None, noun=NOUN)
+    check_open(project, field="id")
+    if not may_manage_project(viewer, project) and not await is_project_member(
+            session, project.id, expense.co_worker_id):
+        raise NotProjectMember("You are no longer a member of the project.", field="id")
+    return expense, project
+
+
+async def update_expense(db: Database, viewer: Viewer, expense_id: int, changes: Mapping[str, Any]) -> Expense:
+    """`changes` holds only the fields the caller gave: date, amount, currency, description."""
+    values = expense_values(changes)
+    async with db.transaction() as session:
+        expense, project = await _expense_to_change(session, viewer, expense_id)
+        for key, value in values.items():
+            setattr(expense, key, value)
+        if session.is_modified(expense) and project.main_project_id is not None:
+            await hour_mirrors.write_expense_clone(session, expense)
+    return expense
+
+
+async def delete_expense(db: Database, viewer: Viewer, expense_id: int) -> int:
+    async with db.transaction() as session:
+        expense, project = await _expense_to_change(session, viewer, expense_id)
+        if project.main_project_id is not None:
+            await hour_mirrors.remove_expense_clone(session, expense.id)
+        await session.delete(expense)
+    return expense_id

@@ -1,0 +1,193 @@
+"""Registering, changing and deleting hours (SPEC §4 rules within one company); their statuses are in
+domain.hours.statuses."""
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.events import log as events
+from domain.hours import mirrors as hour_mirrors
+from domain.platform.db import Database
+from domain.platform.errors import DayOver24Hours, InvalidInput, NotFound, NotProjectMember, ProjectClosed
+from domain.model import Activity, CoWorker, Project, ProjectMember, ProjectStatus, TimeRecord
+from domain.access.policy import may_manage_project, require_time_writer
+from domain.access.viewer import Viewer
+from domain.access.lookup import load_visible
+from domain.hours.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
+from domain.platform.validation import clean_hours, clean_optional_text, not_null
+
+DAY = Decimal(24)
+DESCRIPTION_MAX = 2000
+
+
+@dataclass
+class TimeRecordDraft:
+    project_id: int
+    activity_id: int
+    date: dt.date
+    hours: Decimal
+    description: str | None = None
+    co_worker_id: int | None = None  # None: the viewer's own hours
+
+
+# --- pure rules -------------------------------------------------------------
+
+
+def check_day_total(registered: Decimal, adding: Decimal, day: dt.date) -> None:
+    """A co-worker's day holds at most 24 hours: `registered` is what the day holds without this record."""
+    if registered + adding > DAY:
+        raise DayOver24Hours(
+            f"{day.isoformat()} already holds {registered} hours; {adding} more would pass 24.", field="hours"
+        )
+
+
+def check_open(project: Project, *, field: str) -> None:
+    if project.status == ProjectStatus.CLOSED:
+        raise ProjectClosed("The project is closed: its hours can no longer change.", field=field)
+
+
+def time_record_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated values a time record edit sets (pure; activity and day limits need the database)."""
+    values: dict[str, Any] = {}
+    if "date" in changes:
+        values["date"] = not_null(changes["date"], field="date")
+    if "hours" in changes:
+        values["hours"] = clean_hours(changes["hours"])
+    if "description" in changes:
+        values["description"] = clean_optional_text(changes["description"], field="description",
+                                                    max_length=DESCRIPTION_MAX)
+    return values
+
+
+# --- checks against the database --------------------------------------------
+
+
+async def _registered_on(session: AsyncSession, co_worker_id: int, day: dt.date, *, without: int | None = None) -> Decimal:
+    """The hours a co-worker's day holds, after locking the co-worker so no concurrent write adds to it.
+
+    On PostgreSQL the co-worker row is taken FOR UPDATE before summing, so two registrations for
+    one co-worker run one after the other; SQLite serialises writers at BEGIN IMMEDIATE already
+    (and ignores FOR UPDATE).
+    """
+    await session.execute(select(CoWorker.id).where(CoWorker.id == co_worker_id).with_for_update())
+    query = select(TimeRecord.hours).where(TimeRecord.co_worker_id == co_worker_id, TimeRecord.date == day)
+    if without is not None:
+        query = query.where(TimeRecord.id != without)
+    return sum(await session.scalars(query), Decimal(0))
+
+
+async def is_project_member(session: AsyncSession, project_id: int, co_worker_id: int) -> bool:
+    found = await session.scalar(
+        select(ProjectMember.id).where(ProjectMember.project_id == project_id, ProjectMember.co_worker_id == co_worker_id)
+    )
+    return found is not None
+
+
+async def _activity_of(session: AsyncSession, project: Project, activity_id: int) -> Activity:
+    activity = await session.get(Activity, activity_id)
+    if activity is None or activity.project_id != project.id:
+        raise NotFound("No such activity on this project.", field="activityId")
+    if not activity.active:
+        raise InvalidInput("The activity is not active.", field="activityId")
+    return activity
+
+
+# --- use cases ---------------------------------------------------------------
+
+
+async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
+    """A project member's hours on an active activity of an open project, by them or their project's manager."""
+    async with db.transaction() as session:
+        return await create_time_record_in(session, viewer, draft)
+
+
+async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
+    """create_time_record inside the caller's transaction (the demo loads everything in one)."""
+    hours = clean_hours(draft.hours)
+    description = clean_optional_text(draft.description, field="description", max_length=DESCRIPTION_MAX)
+    project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
+    if draft.co_worker_id is None:
+        own = viewer.membership(project.company_id)
+        if own is None:
+            raise NotFound("No such project.", field="projectId")
+        co_worker = await session.get(CoWorker, own.co_worker_id)
+        co_worker_id, member_field = own.co_worker_id, "projectId"
+    else:
+        co_worker = await session.get(CoWorker, draft.co_worker_id)
+        if co_worker is None or co_worker.company_id != project.company_id:
+            raise NotFound("No such co-worker.", field="coWorkerId")
+        if not co_worker.active:
+            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+        co_worker_id, member_field = co_worker.id, "coWorkerId"
+    require_time_writer(viewer, project, co_worker_id, field=member_field)
+    await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
+    check_open(project, field="projectId")
+    if not await is_project_member(session, project.id, co_worker_id):
+        raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
+    activity = await _activity_of(session, project, draft.activity_id)
+    check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
+    record = TimeRecord(
+        company_id=project.company_id, project_id=project.id, activity_id=activity.id,
+        co_worker_id=co_worker_id, date=draft.date, hours=hours, description=description,
+    )
+    session.add(record)
+    events.record(session, events.TimeRecordAction.CREATED, record)
+    if project.main_project_id is not None:
+        # Hours on a secondary project reach the main project in the same transaction (SPEC §4).
+        await hour_mirrors.write_mirror(session, record)
+    return record
+
+
+async def _record_to_change(session: AsyncSession, viewer: Viewer, record_id: int) -> tuple[TimeRecord, Project]:
+    """A record the viewer may write: their own while still a member, or any on a project they manage.
+
+    The record's row is locked first, so a source and its mirror are always locked in that order (an
+    update and a delete of one source cannot deadlock on PostgreSQL).
+    """
+    await session.execute(select(TimeRecord.id).where(TimeRecord.id == record_id).with_for_update())
+    record = await load_visible(session, viewer, TimeRecord, record_id, field="id", noun="time record")
+    await refuse_edit_of_copy(session, TimeRecord, record.source_record_id)
+    project = await session.get(Project, record.project_id)
+    assert project is not None
+    require_time_writer(viewer, project, record.co_worker_id, field="id")
+    mirror = await hour_mirrors.mirror_of(session, record.id) if project.main_project_id is not None else None
+    hour_mirrors.check_pair_editable(record.status, mirror.status if mirror else None)
+    check_open(project, field="id")
+    if not may_manage_project(viewer, project) and not await is_project_member(
+            session, project.id, record.co_worker_id):
+        raise NotProjectMember("You are no longer a member of the project.", field="id")
+    return record, project
+
+
+async def update_time_record(db: Database, viewer: Viewer, record_id: int, changes: Mapping[str, Any]) -> TimeRecord:
+    """`changes` holds only the fields the caller gave: activity_id, date, hours, description."""
+    values = time_record_values(changes)
+    async with db.transaction() as session:
+        record, project = await _record_to_change(session, viewer, record_id)
+        if "activity_id" in changes:
+            activity_id = not_null(changes["activity_id"], field="activityId")
+            values["activity_id"] = (await _activity_of(session, project, activity_id)).id
+        if "date" in values or "hours" in values:
+            day, hours = values.get("date", record.date), values.get("hours", record.hours)
+            check_day_total(await _registered_on(session, record.co_worker_id, day, without=record.id), hours, day)
+        for key, value in values.items():
+            setattr(record, key, value)
+        if session.is_modified(record):
+            events.record(session, events.TimeRecordAction.UPDATED, record)
+            if project.main_project_id is not None:
+                await hour_mirrors.write_mirror(session, record)
+    return record
+
+
+async def delete_time_record(db: Database, viewer: Viewer, record_id: int) -> int:
+    async with db.transaction() as session:
+        record, project = await _record_to_change(session, viewer, record_id)
+        if project.main_project_id is not None:
+            await hour_mirrors.remove_mirror(session, record.id)
+        await session.delete(record)
+        events.record(session, events.TimeRecordAction.DELETED, record)
+    return record_id

@@ -1,1 +1,0 @@
-"""The use cases: each one transaction that loads, checks the policy, changes and commits."""

@@ -1,0 +1,31 @@
+"""The composition root: what this build runs, put together once for `partnergraph serve` and `partnergraph worker`.
+
+The app (gql/) and the worker (domain.platform.job_worker) know job kinds only as a registry handed to them; the
+kinds themselves, SharePoint's included (integrations/), are named here, so gql/ never imports integrations/."""
+from starlette.applications import Starlette
+
+from domain.platform import jobs
+from domain.platform.db import Database
+from domain.platform.settings import Settings
+from domain.sharepoint.sync_runs import queue_daily_syncs
+from gql import app
+from integrations.sharepoint.rename_job import rename_job_kind
+from integrations.sharepoint.sync_job import settle_job_kind, sync_job_kind
+from integrations.sharepoint.transfer_job import transfer_job_kind
+
+
+def registry() -> jobs.Registry:
+    """The job kinds every worker (the server's own or `partnergraph worker`) runs, by name."""
+    kinds = jobs.Registry()
+    kinds.register(transfer_job_kind())
+    kinds.register(sync_job_kind())
+    kinds.register(settle_job_kind())
+    # Each worker looks every minute whether a company's daily SharePoint sync is due (queued once per day).
+    kinds.every("sharepoint.daily_sync", 60, queue_daily_syncs)
+    kinds.register(rename_job_kind())
+    return kinds
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    """The API as `partnergraph serve` runs it (uvicorn's factory): gql's app with this build's job kinds."""
+    return app.create_app(settings, db, job_kinds=registry())
