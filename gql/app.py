@@ -8,14 +8,15 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from domain.files.content_store import ContentStore
 from domain.platform.db import Database
 from domain.platform.jobs import Registry
 from domain.access.oidc import IssuerUnreachable
 from domain.access.viewer import Viewer
 from domain.platform.settings import Settings, get_settings
-from gql.connection import WebSocketSubscriptions
+from gql.http.websocket import WebSocketSubscriptions
 from gql.context import Context
-from gql.file_content import file_content_endpoint, sweep_file_storage
+from gql.http.file_content import file_content_endpoint, sweep_file_storage
 from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
 from gql.http.faults import masked_fault, sign_in_unavailable
@@ -23,18 +24,19 @@ from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.sql_statements import count_statements_of, counting_request
 from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
-from gql.sign_in import sign_in
-from gql.uploads import MultipartUploads
+from gql.http.sign_in import sign_in
+from gql.http.uploads import MultipartUploads
 
 
 class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP):
     """Strawberry's ASGI view with our sign-in in front: a bad token is refused before any GraphQL runs;
     without a token the request is anonymous and may only read the schema (gql.protection.anonymous).
-    Multipart requests (file uploads) are streamed to the content store by gql.uploads."""
+    Multipart requests (file uploads) are streamed to the content store by gql.http.uploads."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True)
         self.db, self.settings = db, settings
+        self.files = ContentStore.from_settings(settings)
         self.setup_subscriptions(db, settings)
         if settings.report_sql_statements:
             count_statements_of(db.engine)
@@ -53,7 +55,7 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         if request.scope["type"] == "websocket":
             return self.connection_context(request)
-        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer)
+        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer, files=self.files)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        await sweep_file_storage(db, settings)
+        await sweep_file_storage(db, endpoint.files)
         async with endpoint.event_delivery(), in_process_worker(db, settings, job_kinds):
             yield
         await db.dispose()
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/health", health),
-            Route("/files/{file_id}/content", file_content_endpoint(db, settings), methods=["GET"]),
+            Route("/files/{file_id}/content", file_content_endpoint(db, endpoint.files), methods=["GET"]),
             Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-assets"),
             Route("/", root),
         ],

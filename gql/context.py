@@ -1,8 +1,9 @@
-"""The per-request context: who asks, the database, and this request's loaders."""
+"""The per-request context: who asks, the database, the content store, and this request's loaders."""
 from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
+from domain.files.content_store import ContentStore
 from domain.platform.db import Database
 from domain.access.viewer import Viewer
 from domain.platform.settings import Settings
@@ -15,6 +16,7 @@ class Context:
     db: Database
     settings: Settings
     viewer: Viewer
+    files: ContentStore  # the app's one store of file contents
     loaders: Loaders = field(init=False)
     # Whose rate-limit bucket this request's query cost is drawn from (set by the HTTP view; None: no limit).
     throttle: Throttle | None = None

@@ -52,7 +52,7 @@ class MaskedErrors(SchemaExtension):
     """First among the extensions, so a fault while the operation runs (a validation rule, another
     extension's hook after its yield or around execution) is masked and logged too, instead of reaching
     the client as its text. Strawberry does not unwind the hooks already entered when a hook fails before
-    its yield, so such hooks mask their own faults (see gql.protection.persisted_queries)."""
+    its yield, so such hooks mask their own faults (see gql.protection.persisted_query_extension)."""
 
     def on_operation(self):
         try:

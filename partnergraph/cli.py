@@ -22,7 +22,8 @@ from domain.model import Company, User
 from domain.platform.settings import Settings
 from domain.access.tokens import create_token, list_tokens, revoke_token
 from gql.schema import schema
-from partnergraph import persisted_queries, worker_command
+from partnergraph import worker_command
+from partnergraph import persisted_query_command as persisted_queries
 
 EXAMPLE_QUERY = "{ viewer { email } projects(first: 10) { nodes { number name status } } }"
 

@@ -1,28 +1,32 @@
 """The composition root: what this build runs, put together once for `partnergraph serve` and `partnergraph worker`.
 
 The app (gql/) and the worker (domain.platform.job_worker) know job kinds only as a registry handed to them; the
-kinds themselves, SharePoint's included (integrations/), are named here, so gql/ never imports integrations/."""
+kinds are named here, the SharePoint use cases (domain.sharepoint) with the Graph client they call
+(integrations.sharepoint), so gql/ never imports integrations/ and domain/ never imports msgraph."""
 from starlette.applications import Starlette
 
 from domain.platform import jobs
 from domain.platform.db import Database
 from domain.platform.settings import Settings
+from domain.sharepoint.folder_renames import rename_job_kind
+from domain.sharepoint.sync import settle_job_kind, sync_job_kind
 from domain.sharepoint.sync_runs import queue_daily_syncs
+from domain.sharepoint.transfer import transfer_job_kind
 from gql import app
-from integrations.sharepoint.rename_job import rename_job_kind
-from integrations.sharepoint.sync_job import settle_job_kind, sync_job_kind
-from integrations.sharepoint.transfer_job import transfer_job_kind
+from integrations.sharepoint.client import graph_opener
 
 
 def registry() -> jobs.Registry:
-    """The job kinds every worker (the server's own or `partnergraph worker`) runs, by name."""
+    """The job kinds every worker (the server's own or `partnergraph worker`) runs, by name; the SharePoint use
+    cases reach Graph through msgraph-sdk (integrations.sharepoint)."""
+    sharepoint = graph_opener()
     kinds = jobs.Registry()
-    kinds.register(transfer_job_kind())
-    kinds.register(sync_job_kind())
+    kinds.register(transfer_job_kind(sharepoint))
+    kinds.register(sync_job_kind(sharepoint))
     kinds.register(settle_job_kind())
     # Each worker looks every minute whether a company's daily SharePoint sync is due (queued once per day).
     kinds.every("sharepoint.daily_sync", 60, queue_daily_syncs)
-    kinds.register(rename_job_kind())
+    kinds.register(rename_job_kind(sharepoint))
     return kinds
 
 

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from domain.platform.errors import InvalidInput
-from domain.model import ProjectStorage, StorageLocation
+from domain.model import FileTransferState, ProjectStorage, StorageLocation
 
 MAX_NAME = 255
 MAX_TAG = 100
@@ -115,3 +115,11 @@ def effective_storage_location(
     if project_storage == ProjectStorage.CLOUD or customer_location is None:
         return StorageLocation.CLOUD
     return customer_location
+
+
+def sharepoint_url(file) -> str | None:
+    """Where a file's contents are once it is in SharePoint (its webUrl; its local copy goes): None until then, and
+    the download route serves them (SPEC §6: SharePoint decides who may open it there)."""
+    if file.transfer_state is FileTransferState.TRANSFERRED and file.sharepoint_web_url:
+        return file.sharepoint_web_url
+    return None

@@ -25,15 +25,14 @@ from domain.platform.errors import InvalidInput
 from domain.files.rules import (
     EntityKind, clean_file_name, clean_tags, content_type_of, owner_columns, owner_of, upload_file_name,
 )
-from domain.files.placement import storage_locations
-from domain.model import Activity, Customer, File, FileTransferState, Project, StorageLocation, Tag, Task, file_tags
+from domain.files.placement import ENTITY_MODELS, owners_of, storage_locations
+from domain.model import File, FileTransferState, Project, StorageLocation, Tag, file_tags
 from domain.access.policy import require_file_adder, require_file_changer, visible
 from domain.access.viewer import Viewer
 from domain.access.lookup import load_visible
 
 log = logging.getLogger("partnergraph.files")
 
-MODELS = {EntityKind.CUSTOMER: Customer, EntityKind.PROJECT: Project, EntityKind.ACTIVITY: Activity, EntityKind.TASK: Task}
 
 
 @dataclass(frozen=True)
@@ -65,23 +64,10 @@ class FileDraft:
     tags: list[str] | None = None
 
 
-async def _project_of(session: AsyncSession, kind: EntityKind, row: Any) -> Project | None:
-    if kind is EntityKind.PROJECT:
-        return row
-    if kind is EntityKind.ACTIVITY:
-        return await session.get(Project, row.project_id)
-    if kind is EntityKind.TASK:
-        project_id = row.project_id
-        if project_id is None and row.activity_id is not None:
-            project_id = await session.scalar(select(Activity.project_id).where(Activity.id == row.activity_id))
-        return None if project_id is None else await session.get(Project, project_id)
-    return None
-
-
 async def _placement(session: AsyncSession, viewer: Viewer, ref: EntityRef, *, field: str) -> Placement:
     """An entity the viewer can see (else NOT_FOUND, as for a missing one)."""
-    row = await load_visible(session, viewer, MODELS[ref.kind], ref.id, field=field, noun=ref.kind.value.lower())
-    project = await _project_of(session, ref.kind, row)
+    row = await load_visible(session, viewer, ENTITY_MODELS[ref.kind], ref.id, field=field, noun=ref.kind.value.lower())
+    project = (await owners_of(session, ref.kind, row)).project
     # Activities have no company column of their own: theirs is their project's.
     company_id = row.company_id if ref.kind is not EntityKind.ACTIVITY else project.company_id  # type: ignore[union-attr]
     return Placement(ref, company_id, project)
@@ -89,8 +75,8 @@ async def _placement(session: AsyncSession, viewer: Viewer, ref: EntityRef, *, f
 
 async def _placement_of_file(session: AsyncSession, file: File) -> Placement:
     kind, pk = owner_of(file)
-    row = await session.get(MODELS[kind], pk)
-    return Placement(EntityRef(kind, pk), file.company_id, await _project_of(session, kind, row))
+    row = await session.get(ENTITY_MODELS[kind], pk)
+    return Placement(EntityRef(kind, pk), file.company_id, (await owners_of(session, kind, row)).project)
 
 
 async def _tag_ids(session: AsyncSession, company_id: int, names: list[str]) -> list[int]:

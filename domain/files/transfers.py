@@ -4,21 +4,21 @@ domain/ decides *that* a file goes to SharePoint: when it is uploaded to, or mov
 effective storage location is SHAREPOINT, the file becomes PENDING and a `sharepoint.transfer` job is
 enqueued in the same transaction. The handler that does the transfer belongs to integrations/sharepoint/
 (registered in partnergraph/composition.py); it reports back through `mark_transferred`, and a job that
-finally fails makes the file FAILED through `transfer_failed`, from where `domain.files.service.retry_transfer` sends it again.
+finally fails makes the file FAILED through `transfer_failed`, from where `retry_transfer` (domain.files.service)
+sends it again.
 """
 import asyncio
 from collections.abc import Mapping
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from domain.events import log as events
 from domain.platform import jobs
 from domain.files.content_store import ContentStore
 from domain.platform.db import Database
 from domain.platform.errors import DomainError
-from domain.files.placement import storage_locations
+from domain.files.placement import owner_joins, storage_locations
 from domain.model import (
     Activity, Customer, File, FileTransferState, Project, ProjectStorage, RecurringTaskSeries, StorageLocation, Task,
     utcnow,
@@ -150,22 +150,14 @@ async def pending_transfer_counts(session: AsyncSession, viewer: Viewer, level: 
     """For customers (level "customer") or projects ("project"): how many of their files, their projects',
     activities' and tasks' included, belong in SharePoint and are not there yet, of those the viewer may see;
     one grouped statement."""
-    activity, task, task_activity = aliased(Activity), aliased(Task), aliased(Activity)
-    project, customer = aliased(Project), aliased(Customer)
-    project_id = func.coalesce(File.project_id, activity.project_id, task.project_id, task_activity.project_id)
-    customer_id = func.coalesce(File.customer_id, project.customer_id)
-    parent = customer_id if level == "customer" else project_id
+    owners = owner_joins()
+    parent = owners.customer_id if level == "customer" else owners.project_id
     query = (
-        select(parent, func.count(File.id))
-        .outerjoin(activity, activity.id == File.activity_id)
-        .outerjoin(task, task.id == File.task_id)
-        .outerjoin(task_activity, task_activity.id == task.activity_id)
-        .outerjoin(project, project.id == project_id)
-        .outerjoin(customer, customer.id == customer_id)
+        owners.applied_to(select(parent, func.count(File.id)))
         .where(
             parent.in_(ids),
-            customer.storage_location == StorageLocation.SHAREPOINT,
-            or_(project.storage.is_(None), project.storage != ProjectStorage.CLOUD),
+            owners.customer.storage_location == StorageLocation.SHAREPOINT,
+            or_(owners.project.storage.is_(None), owners.project.storage != ProjectStorage.CLOUD),
             File.transfer_state != FileTransferState.TRANSFERRED,
             visible(viewer, File),
         )

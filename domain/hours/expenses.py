@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.hours import mirrors as hour_mirrors
 from domain.platform.db import Database
-from domain.platform.errors import InvalidInput, NotFound, NotProjectMember
-from domain.model import CoWorker, Expense, Project
+from domain.platform.errors import InvalidInput, NotProjectMember
+from domain.model import Expense, Project
 from domain.access.policy import may_manage_project, require_time_writer
 from domain.access.viewer import Viewer
-from domain.hours.records import check_open, is_project_member
+from domain.hours.records import check_open, is_project_member, registering_co_worker
 from domain.access.lookup import load_visible
-from domain.hours.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
+from domain.hours.partner_entries import refuse_edit_of_copy
 from domain.platform.validation import clean_optional_text, not_null
 
 DESCRIPTION_MAX = 2000
@@ -93,23 +93,7 @@ async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: Expens
     values = expense_values({"date": draft.date, "amount": draft.amount, "currency": draft.currency,
                              "description": draft.description})
     project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
-    if draft.co_worker_id is None:
-        own = viewer.membership(project.company_id)
-        if own is None:
-            raise NotFound("No such project.", field="projectId")
-        co_worker, member_field = await session.get(CoWorker, own.co_worker_id), "projectId"
-    else:
-        co_worker = await session.get(CoWorker, draft.co_worker_id)
-        if co_worker is None or co_worker.company_id != project.company_id:
-            raise NotFound("No such co-worker.", field="coWorkerId")
-        if not co_worker.active:
-            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-        member_field = "coWorkerId"
-    require_time_writer(viewer, project, co_worker.id, field=member_field)
-    await refuse_registration_on_main_project(session, project, co_worker, noun=NOUN, field=member_field)
-    check_open(project, field="projectId")
-    if not await is_project_member(session, project.id, co_worker.id):
-        raise NotProjectMember("Expenses are registered by the project's members only.", field=member_field)
+    co_worker = await registering_co_worker(session, viewer, project, draft.co_worker_id, noun=NOUN)
     expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
     session.add(expense)
     if project.main_project_id is not None:

@@ -17,6 +17,7 @@ from domain.model import Activity, CoWorker, Project, ProjectMember, ProjectStat
 from domain.access.policy import may_manage_project, require_time_writer
 from domain.access.viewer import Viewer
 from domain.access.lookup import load_visible
+from domain.access.people import active_co_worker
 from domain.hours.partner_entries import refuse_edit_of_copy, refuse_registration_on_main_project
 from domain.platform.validation import clean_hours, clean_optional_text, not_null
 
@@ -105,29 +106,34 @@ async def create_time_record(db: Database, viewer: Viewer, draft: TimeRecordDraf
         return await create_time_record_in(session, viewer, draft)
 
 
+async def registering_co_worker(session: AsyncSession, viewer: Viewer, project: Project, co_worker_id: int | None,
+                                *, noun: str) -> CoWorker:
+    """Whose hours or expense a registration on `project` is: the viewer's own (no coWorkerId) or a named active
+    co-worker of the project's company; refused unless the viewer may write for them, they register at home
+    when they are a partner's, the project is open and they are its member. A refusal names coWorkerId when
+    one was given, else projectId."""
+    if co_worker_id is None:
+        own = viewer.membership(project.company_id)
+        if own is None:
+            raise NotFound("No such project.", field="projectId")
+        co_worker, field = await session.get(CoWorker, own.co_worker_id), "projectId"
+    else:
+        co_worker, field = await active_co_worker(session, project.company_id, co_worker_id, field="coWorkerId"), \
+            "coWorkerId"
+    require_time_writer(viewer, project, co_worker.id, field=field)
+    await refuse_registration_on_main_project(session, project, co_worker, noun=noun, field=field)
+    check_open(project, field="projectId")
+    if not await is_project_member(session, project.id, co_worker.id):
+        raise NotProjectMember(f"{noun.capitalize()} are registered by the project's members only.", field=field)
+    return co_worker
+
+
 async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
     """create_time_record inside the caller's transaction (the demo loads everything in one)."""
     hours = clean_hours(draft.hours)
     description = clean_optional_text(draft.description, field="description", max_length=DESCRIPTION_MAX)
     project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
-    if draft.co_worker_id is None:
-        own = viewer.membership(project.company_id)
-        if own is None:
-            raise NotFound("No such project.", field="projectId")
-        co_worker = await session.get(CoWorker, own.co_worker_id)
-        co_worker_id, member_field = own.co_worker_id, "projectId"
-    else:
-        co_worker = await session.get(CoWorker, draft.co_worker_id)
-        if co_worker is None or co_worker.company_id != project.company_id:
-            raise NotFound("No such co-worker.", field="coWorkerId")
-        if not co_worker.active:
-            raise InvalidInput("The co-worker is not active.", field="coWorkerId")
-        co_worker_id, member_field = co_worker.id, "coWorkerId"
-    require_time_writer(viewer, project, co_worker_id, field=member_field)
-    await refuse_registration_on_main_project(session, project, co_worker, field=member_field)
-    check_open(project, field="projectId")
-    if not await is_project_member(session, project.id, co_worker_id):
-        raise NotProjectMember("Hours are registered by the project's members only.", field=member_field)
+    co_worker_id = (await registering_co_worker(session, viewer, project, draft.co_worker_id, noun="hours")).id
     activity = await _activity_of(session, project, draft.activity_id)
     check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
     record = TimeRecord(

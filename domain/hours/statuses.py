@@ -11,7 +11,7 @@ domain.hours.mirrors). The transitions:
 Invoicing needs approved rows; invoiced ones never go straight back to NOT_APPROVED. timeRecordsApprove is the
 older, narrower door to the same change: APPROVED, with invoiced hours LOCKED even for admins.
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,12 +98,17 @@ async def set_statuses(db: Database, viewer: Viewer, model: type, ids: Iterable[
         return await set_statuses_in(session, viewer, model, ids, status, noun=noun, refusal=refusal)
 
 
+def check_id_count(ids: Sized) -> None:
+    """A status change takes at most MAX_IDS rows (gql checks it too, before decoding the ids)."""
+    if len(ids) > MAX_IDS:
+        raise InvalidInput(f"At most {MAX_IDS} ids at a time.", field="ids")
+
+
 async def set_statuses_in(session: AsyncSession, viewer: Viewer, model: type, ids: Iterable[int], status: HourStatus,
                           *, noun: str, refusal: Refusal | None = None) -> list:
     """set_statuses inside the caller's transaction (the demo loads everything in one)."""
     ids = list(ids)
-    if len(ids) > MAX_IDS:
-        raise InvalidInput(f"At most {MAX_IDS} ids at a time.", field="ids")
+    check_id_count(ids)
     status = HourStatus(status)
 
     def rule(current: HourStatus, *, is_admin: bool, field: str) -> DomainError | None:

@@ -65,7 +65,7 @@ async def create_activity(db: Database, viewer: Viewer, draft: ActivityDraft) ->
         activity = Activity(project_id=project.id, **values)
         session.add(activity)
         events.record(session, events.ProjectAction.ACTIVITY_CREATED, project, subject=activity)
-        await project_cascade.activity_created(session, project, activity)
+        await project_cascade.created(session, project_cascade.ACTIVITY_COPIES, project, activity)
     return activity
 
 
@@ -100,7 +100,7 @@ async def update_activity(db: Database, viewer: Viewer, activity_id: int, change
                 await folder_renames.schedule_folder_rename(
                     session, "activity", activity.id, folder_id=activity.sharepoint_folder_id,
                     project_id=activity.project_id)
-            await project_cascade.activity_updated(session, activity, values)
+            await project_cascade.updated(session, project_cascade.ACTIVITY_COPIES, activity, values)
     return activity
 
 
@@ -122,7 +122,7 @@ async def delete_activity(db: Database, viewer: Viewer, activity_id: int) -> int
         refusal = deletion_refusal(hours=hours or 0, files=files or 0, tasks=tasks or 0)
         if refusal is not None:
             raise refusal
-        await project_cascade.activity_deleted(session, activity)
+        await project_cascade.deleted(session, project_cascade.ACTIVITY_COPIES, activity)
         await session.delete(activity)
         events.record(session, events.ProjectAction.ACTIVITY_DELETED, await _project_of(session, activity),
                       subject=activity)

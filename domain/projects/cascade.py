@@ -6,6 +6,7 @@ secondaries at once (UPDATE … WHERE main_project_id, INSERT … SELECT FROM pr
 the same few statements for one secondary or ten, five activities or five hundred.
 """
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, exists, insert, literal, select, true, update
@@ -24,8 +25,6 @@ INHERITED_ACTIVITY_FIELDS = ("name", "number", "active")
 INHERITED_MILESTONE_FIELDS = ("name", "due_date", "completed")
 
 PROJECTS = Project.__table__
-ACTIVITIES = Activity.__table__
-MILESTONES = Milestone.__table__
 MEMBERS = ProjectMember.__table__
 
 
@@ -107,95 +106,90 @@ async def cascade_project(session: AsyncSession, main: Project, values: Mapping[
                 session, "project", secondary.id, folder_id=secondary.sharepoint_folder_id, project_id=secondary.id)
 
 
-# --- activities ----------------------------------------------------------------------
+# --- activities and milestones ---------------------------------------------------------
 
 
-async def copy_all_activities(session: AsyncSession, main_project_id: int, secondary_id: int) -> None:
-    """A new secondary gets a copy of each of the main project's activities, linked back (one statement)."""
-    source = select(literal(secondary_id), ACTIVITIES.c.number, ACTIVITIES.c.name, ACTIVITIES.c.active,
-                    ACTIVITIES.c.id, literal(1)).where(ACTIVITIES.c.project_id == main_project_id)
-    await session.execute(insert(ACTIVITIES).from_select(
-        ["project_id", "number", "name", "active", "source_activity_id", "version"], source))
+@dataclass(frozen=True)
+class Copies:
+    """What a secondary project copies of its main project's activities or milestones: the columns it takes as
+    they are (and keeps in step), the values every copy gets, the link back, and the events of the copies."""
+
+    model: type
+    inherited: tuple[str, ...]
+    fixed: Mapping[str, Any]
+    link: str  # the copy's column naming its source
+    created: events.ProjectAction
+    updated: events.ProjectAction
+    deleted: events.ProjectAction
+    folder_kind: str | None = None  # its SharePoint folder follows a rename (folder_renames)
+
+    @property
+    def table(self):
+        return self.model.__table__
 
 
-async def copy_all_milestones(session: AsyncSession, main_project_id: int, secondary_id: int) -> None:
-    """…and of each milestone, hidden from the secondary's plan (one statement)."""
-    source = select(literal(secondary_id), MILESTONES.c.name, MILESTONES.c.due_date, MILESTONES.c.completed,
-                    literal(False), MILESTONES.c.id, literal(1)).where(MILESTONES.c.project_id == main_project_id)
-    await session.execute(insert(MILESTONES).from_select(
-        ["project_id", "name", "due_date", "completed", "shown_in_plan", "source_milestone_id", "version"], source))
+ACTIVITY_COPIES = Copies(Activity, INHERITED_ACTIVITY_FIELDS, {}, "source_activity_id",
+                         events.ProjectAction.ACTIVITY_CREATED, events.ProjectAction.ACTIVITY_UPDATED,
+                         events.ProjectAction.ACTIVITY_DELETED, folder_kind="activity")
+# Milestone copies are hidden from the secondary's plan.
+MILESTONE_COPIES = Copies(Milestone, INHERITED_MILESTONE_FIELDS, {"shown_in_plan": False}, "source_milestone_id",
+                          events.ProjectAction.MILESTONE_CREATED, events.ProjectAction.MILESTONE_UPDATED,
+                          events.ProjectAction.MILESTONE_DELETED)
 
 
-async def _copies(session: AsyncSession, model, source_column, source_id: int) -> list[tuple[Any, Project]]:
+async def _insert_copies(session: AsyncSession, kind: Copies, project_id, values, source_id, where) -> None:
+    """INSERT … SELECT: copies in the projects the SELECT finds (`where`), with `values` (columns or literals)."""
+    columns = ["project_id", *kind.inherited, *kind.fixed, kind.link, "version"]
+    source = select(project_id, *values, *(literal(v) for v in kind.fixed.values()), source_id, literal(1))
+    await session.execute(insert(kind.table).from_select(columns, source.where(where)))
+
+
+async def copy_all(session: AsyncSession, kind: Copies, main_project_id: int, secondary_id: int) -> None:
+    """A new secondary gets a copy of each of the main project's activities or milestones (one statement)."""
+    table = kind.table
+    await _insert_copies(session, kind, literal(secondary_id), [table.c[name] for name in kind.inherited],
+                         table.c.id, table.c.project_id == main_project_id)
+
+
+async def _copies(session: AsyncSession, kind: Copies, source_id: int) -> list[tuple[Any, Project]]:
+    model = kind.model
     rows = await session.execute(
-        select(model, Project).join(Project, Project.id == model.project_id).where(source_column == source_id)
+        select(model, Project).join(Project, Project.id == model.project_id)
+        .where(getattr(model, kind.link) == source_id)
         .order_by(model.id).execution_options(populate_existing=True)
     )
     return [(copy, project) for copy, project in rows]
 
 
-async def activity_created(session: AsyncSession, main: Project, activity: Activity) -> None:
-    await session.flush()  # the new activity has its id
-    source = select(PROJECTS.c.id, literal(activity.number), literal(activity.name), literal(activity.active),
-                    literal(activity.id), literal(1)).where(PROJECTS.c.main_project_id == main.id)
-    await session.execute(insert(ACTIVITIES).from_select(
-        ["project_id", "number", "name", "active", "source_activity_id", "version"], source))
-    for copy, secondary in await _copies(session, Activity, Activity.source_activity_id, activity.id):
-        record_on_secondary(session, events.ProjectAction.ACTIVITY_CREATED, secondary, subject=copy)
+async def created(session: AsyncSession, kind: Copies, main: Project, row: Any) -> None:
+    """A new activity or milestone of a main project: a copy in each of its secondaries."""
+    await session.flush()  # the new row has its id
+    values = [literal(getattr(row, name)) for name in kind.inherited]
+    await _insert_copies(session, kind, PROJECTS.c.id, values, literal(row.id), PROJECTS.c.main_project_id == main.id)
+    for copy, secondary in await _copies(session, kind, row.id):
+        record_on_secondary(session, kind.created, secondary, subject=copy)
 
 
-async def activity_updated(session: AsyncSession, activity: Activity, values: Mapping[str, Any]) -> None:
-    fields = {k: v for k, v in values.items() if k in INHERITED_ACTIVITY_FIELDS}
+async def updated(session: AsyncSession, kind: Copies, row: Any, values: Mapping[str, Any]) -> None:
+    """What the copies take of a change: the inherited columns, with events (and folder renames for activities)."""
+    fields = {k: v for k, v in values.items() if k in kind.inherited}
     if not fields:
         return
-    await session.execute(update(ACTIVITIES).where(ACTIVITIES.c.source_activity_id == activity.id)
-                          .values(**fields, **_bumped(ACTIVITIES)))
-    for copy, secondary in await _copies(session, Activity, Activity.source_activity_id, activity.id):
-        record_on_secondary(session, events.ProjectAction.ACTIVITY_UPDATED, secondary, subject=copy)
-        if folder_renames.renames_folder("activity", set(fields)):
+    table = kind.table
+    await session.execute(update(table).where(table.c[kind.link] == row.id).values(**fields, **_bumped(table)))
+    for copy, secondary in await _copies(session, kind, row.id):
+        record_on_secondary(session, kind.updated, secondary, subject=copy)
+        if kind.folder_kind is not None and folder_renames.renames_folder(kind.folder_kind, set(fields)):
             await folder_renames.schedule_folder_rename(
-                session, "activity", copy.id, folder_id=copy.sharepoint_folder_id, project_id=secondary.id)
+                session, kind.folder_kind, copy.id, folder_id=copy.sharepoint_folder_id, project_id=secondary.id)
 
 
-async def activity_deleted(session: AsyncSession, activity: Activity) -> None:
-    """Deletes the copies first (the caller has checked that no hours point at any of them)."""
-    copies = await _copies(session, Activity, Activity.source_activity_id, activity.id)
+async def deleted(session: AsyncSession, kind: Copies, row: Any) -> None:
+    """Deletes the copies first (for activities the caller has checked that no hours point at any of them)."""
+    copies = await _copies(session, kind, row.id)
     for copy, secondary in copies:
-        record_on_secondary(session, events.ProjectAction.ACTIVITY_DELETED, secondary, subject=copy)
+        record_on_secondary(session, kind.deleted, secondary, subject=copy)
     if copies:
-        await session.execute(delete(ACTIVITIES).where(ACTIVITIES.c.source_activity_id == activity.id))
-        for copy, _ in copies:
-            session.expunge(copy)
-
-
-# --- milestones ----------------------------------------------------------------------
-
-
-async def milestone_created(session: AsyncSession, main: Project, milestone: Milestone) -> None:
-    await session.flush()
-    source = select(PROJECTS.c.id, literal(milestone.name), literal(milestone.due_date), literal(milestone.completed),
-                    literal(False), literal(milestone.id), literal(1)).where(PROJECTS.c.main_project_id == main.id)
-    await session.execute(insert(MILESTONES).from_select(
-        ["project_id", "name", "due_date", "completed", "shown_in_plan", "source_milestone_id", "version"], source))
-    for copy, secondary in await _copies(session, Milestone, Milestone.source_milestone_id, milestone.id):
-        record_on_secondary(session, events.ProjectAction.MILESTONE_CREATED, secondary, subject=copy)
-
-
-async def milestone_updated(session: AsyncSession, milestone: Milestone, values: Mapping[str, Any]) -> None:
-    fields = {k: v for k, v in values.items() if k in INHERITED_MILESTONE_FIELDS}
-    if not fields:
-        return
-    await session.execute(update(MILESTONES).where(MILESTONES.c.source_milestone_id == milestone.id)
-                          .values(**fields, **_bumped(MILESTONES)))
-    for copy, secondary in await _copies(session, Milestone, Milestone.source_milestone_id, milestone.id):
-        record_on_secondary(session, events.ProjectAction.MILESTONE_UPDATED, secondary, subject=copy)
-
-
-async def milestone_deleted(session: AsyncSession, milestone: Milestone) -> None:
-    copies = await _copies(session, Milestone, Milestone.source_milestone_id, milestone.id)
-    for copy, secondary in copies:
-        record_on_secondary(session, events.ProjectAction.MILESTONE_DELETED, secondary, subject=copy)
-    if copies:
-        await session.execute(delete(MILESTONES).where(MILESTONES.c.source_milestone_id == milestone.id))
+        await session.execute(delete(kind.table).where(kind.table.c[kind.link] == row.id))
         for copy, _ in copies:
             session.expunge(copy)

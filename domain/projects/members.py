@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events import log as events
 from domain.platform.db import Database
-from domain.platform.errors import Duplicate, InvalidInput, NotFound
+from domain.platform.errors import Duplicate, NotFound
 from domain.model import CoWorker, Project, ProjectMember
+from domain.access.people import active_co_worker
 from domain.access.viewer import Viewer
 from domain.projects import secondary as secondary_projects
 from domain.projects.service import load_project_to_manage
@@ -35,11 +36,7 @@ async def add_project_member_in(
     """add_project_member inside the caller's transaction (the demo loads everything in one)."""
     hourly_rate = clean_money(hourly_rate, field="hourlyRate")
     project = await load_project_to_manage(session, viewer, project_id, field="projectId")
-    co_worker = await session.get(CoWorker, co_worker_id)
-    if co_worker is None or co_worker.company_id != project.company_id:
-        raise NotFound("No such co-worker.", field="coWorkerId")
-    if not co_worker.active:
-        raise InvalidInput("The co-worker is not active.", field="coWorkerId")
+    co_worker = await active_co_worker(session, project.company_id, co_worker_id, field="coWorkerId")
     await secondary_projects.refuse_member_change_on_secondary(session, project)
     if await _membership(session, project.id, co_worker.id) is not None:
         raise Duplicate("The co-worker is already a member of the project.", field="coWorkerId")

@@ -44,7 +44,7 @@ async def create_milestone(db: Database, viewer: Viewer, draft: MilestoneDraft) 
         milestone = Milestone(project_id=project.id, **values)
         session.add(milestone)
         events.record(session, events.ProjectAction.MILESTONE_CREATED, project, subject=milestone)
-        await project_cascade.milestone_created(session, project, milestone)
+        await project_cascade.created(session, project_cascade.MILESTONE_COPIES, project, milestone)
     return milestone
 
 
@@ -70,14 +70,14 @@ async def update_milestone(db: Database, viewer: Viewer, milestone_id: int, chan
         if session.is_modified(milestone):
             events.record(session, events.ProjectAction.MILESTONE_UPDATED, await _project_of(session, milestone),
                           subject=milestone)
-            await project_cascade.milestone_updated(session, milestone, values)
+            await project_cascade.updated(session, project_cascade.MILESTONE_COPIES, milestone, values)
     return milestone
 
 
 async def delete_milestone(db: Database, viewer: Viewer, milestone_id: int) -> int:
     async with db.transaction() as session:
         milestone = await _milestone_to_manage(session, viewer, milestone_id)
-        await project_cascade.milestone_deleted(session, milestone)
+        await project_cascade.deleted(session, project_cascade.MILESTONE_COPIES, milestone)
         await session.delete(milestone)
         events.record(session, events.ProjectAction.MILESTONE_DELETED, await _project_of(session, milestone),
                       subject=milestone)

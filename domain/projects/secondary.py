@@ -87,8 +87,8 @@ async def create_secondary_project(session: AsyncSession, main: Project, company
     )
     session.add(secondary)
     await session.flush()
-    await project_cascade.copy_all_activities(session, main.id, secondary.id)
-    await project_cascade.copy_all_milestones(session, main.id, secondary.id)
+    await project_cascade.copy_all(session, project_cascade.ACTIVITY_COPIES, main.id, secondary.id)
+    await project_cascade.copy_all(session, project_cascade.MILESTONE_COPIES, main.id, secondary.id)
     events.record(session, events.ProjectAction.CREATED, secondary)
     return secondary
 

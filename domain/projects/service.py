@@ -19,6 +19,7 @@ from domain.sharepoint.folder_names import folder_key
 from domain.projects import cascade as project_cascade
 from domain.sharepoint import folder_name_clashes as project_names
 from domain.access.lookup import load_visible
+from domain.access.people import active_co_worker
 from domain.projects.cascade import refuse_inherited_edit
 from domain.platform.validation import check_dates_in_order, clean_money, clean_name, not_null
 
@@ -86,11 +87,7 @@ async def _customer_of(session: AsyncSession, viewer: Viewer, company_id: int, c
 
 async def _leader_of(session: AsyncSession, company_id: int, co_worker_id: int) -> CoWorker:
     """A project leader is an active admin or project leader of the project's company."""
-    leader = await session.get(CoWorker, co_worker_id)
-    if leader is None or leader.company_id != company_id:
-        raise NotFound("No such co-worker.", field="leaderId")
-    if not leader.active:
-        raise InvalidInput("The co-worker is not active.", field="leaderId")
+    leader = await active_co_worker(session, company_id, co_worker_id, field="leaderId")
     if leader.role not in MANAGERS:
         raise InvalidInput("A project leader must be an admin or a project leader.", field="leaderId")
     return leader

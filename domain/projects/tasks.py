@@ -18,6 +18,7 @@ from domain.model import Activity, CoWorker, Company, Project, RecurringTaskSeri
 from domain.access.policy import MANAGERS, require_company_role
 from domain.access.viewer import Membership, Viewer
 from domain.access.lookup import load_visible
+from domain.access.people import active_co_worker
 from domain.platform.validation import clean_name, not_null
 
 
@@ -53,12 +54,7 @@ def task_values(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _assignee(session: AsyncSession, company_id: int, co_worker_id: int) -> CoWorker:
-    co_worker = await session.get(CoWorker, co_worker_id)
-    if co_worker is None or co_worker.company_id != company_id:
-        raise NotFound("No such co-worker.", field="assigneeId")
-    if not co_worker.active:
-        raise InvalidInput("The co-worker is not active.", field="assigneeId")
-    return co_worker
+    return await active_co_worker(session, company_id, co_worker_id, field="assigneeId")
 
 
 async def _placement(

@@ -2,7 +2,7 @@
 the to-SharePoint direction, and the daily syncs.
 
 A sync is a `sharepoint.sync` job and a SharePointSyncRun row, made in one transaction. FROM_SHAREPOINT is run
-by integrations/sharepoint/sync_job.py (it needs Graph). TO_SHAREPOINT needs no Graph of its own: it hands
+by domain.sharepoint.sync (through Graph). TO_SHAREPOINT needs no Graph of its own: it hands
 every file of the scope that belongs in SharePoint and is not there (pending, failed, or local since before
 the storage location changed) to the transfer queue, and a `sharepoint.sync_settle` job closes the run once
 those transfers have ended, with how many arrived (created) and how many failed.

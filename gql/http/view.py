@@ -33,7 +33,7 @@ from gql.http.graphiql import graphiql_page
 from gql.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, request_media_type, response_media_type
 from gql.protection.anonymous import UNAUTHENTICATED
 from gql.protection.rate_limit import RateLimiter, Throttle
-from gql.sign_in import CHALLENGE
+from gql.http.sign_in import CHALLENGE
 
 # Request errors (no `data`) answered with application/graphql-response+json, by error code.
 STATUS_BY_CODE = {

@@ -12,7 +12,7 @@ anonymous caller UNAUTHENTICATED with how to sign in:
   answer.
 
 A document that is not valid gets its validation errors first. Over a WebSocket the sign-in is
-`connection_init`'s (gql/connection.py): a connection without a token is closed, so every operation
+`connection_init`'s (gql/http/websocket.py): a connection without a token is closed, so every operation
 there is signed in.
 """
 from collections.abc import Callable, Iterator
@@ -32,7 +32,7 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from gql.sign_in import HOW_TO_SIGN_IN
+from gql.http.sign_in import HOW_TO_SIGN_IN
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 OPEN_ROOT_FIELDS = frozenset({"__schema", "__type", "__typename", "_service"})

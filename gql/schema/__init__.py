@@ -4,7 +4,7 @@ from strawberry.tools import merge_types
 
 from gql.protection.anonymous import SignInRequired, guard_root_fields
 from gql.protection.limits import RequestLimits
-from gql.protection.persisted_queries import PersistedQueries
+from gql.protection.persisted_query_extension import PersistedQueries
 from gql.protection.query_cost import QueryCost
 from gql.schema.customers import Customer
 from gql.errors import MaskedErrors
@@ -33,7 +33,7 @@ from gql.schema.reconciliation import ReconciliationMutations, ReconciliationQue
 from gql.schema.sharepoint import SharePointMutations, SharePointQueries
 from gql.schema.sharepoint_sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
 from gql.schema.subscriptions import EventQueries, Subscription
-from gql.connection import ConnectionOperations
+from gql.http.websocket import ConnectionOperations
 
 Mutation = merge_types(
     "Mutation",

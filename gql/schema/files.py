@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.files.rules import owner_of
+from domain.files.rules import owner_of, sharepoint_url
 from gql.context import Info
 from gql.ids import to_global_id
 from gql.schema.common import RowNode, node_type
@@ -51,9 +51,7 @@ class File(RowNode):
     @strawberry.field(description="Where the contents are downloaded: `GET` with the same bearer token as the API; "
                       "once transferred, the file's SharePoint webUrl (SharePoint decides who may open it).")
     def url(self, info: Info) -> str:
-        if self.transfer_state is m.FileTransferState.TRANSFERRED and self.sharepoint_web_url:
-            return self.sharepoint_web_url
-        return f"{info.context.settings.public_url.rstrip('/')}/files/{to_global_id('File', self.id)}/content"
+        return sharepoint_url(self) or f"{info.context.settings.public_url.rstrip('/')}/files/{to_global_id('File', self.id)}/content"
 
     @strawberry.field(
         description="Where the file's entity stores files: its customer's location, unless its project is set to CLOUD."

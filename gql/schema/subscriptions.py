@@ -12,7 +12,7 @@ from domain.events import log as domain_events
 from domain.platform.errors import InvalidInput, NotFound
 from domain.events.log import EventFilter
 from domain.model import Event, EventKind
-from gql.connection import ConnectionContext
+from gql.http.websocket import ConnectionContext
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.schema.common import RowNode

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 
 from integrations.sharepoint.connection import SharePointConnection, credential_for, graph_service_client
-from integrations.sharepoint.errors import SharePointError, retry_after_seconds
+from domain.sharepoint.errors import SharePointError, retry_after_seconds
 
 T = TypeVar("T")
 CONTENT_TYPE_NAME = "partnergraph file"

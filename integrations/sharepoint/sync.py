@@ -1,41 +1,20 @@
-"""Sync from SharePoint (SPEC §6): read a library's drive delta and bring partnergraph's files in step with it.
+"""What a sync from SharePoint reads of Graph (SPEC §6): a library's drive delta, page by page, and a file's
+list-item tags. domain.sharepoint.sync decides and applies; this reads.
 
-A sync reads every page of the change set since the library's stored delta link (no link: every item, the
-first time), then applies it here in short transactions, and stores the new delta link last. So a sync cut
-short anywhere (between pages, between batches) leaves the old link, and the next run reads the same changes
-again and applies them again to the same end (applying is idempotent). A link Graph no longer accepts
-(410 Gone) starts a full enumeration, after which our files whose items were not seen are deleted.
-
-Only changes are read: an unchanged library costs one delta request; a file's list-item fields (momentTags)
-are read only when its eTag differs from the one stored at its last sync.
+A link Graph no longer accepts (410 Gone) starts a full enumeration, which the caller sees as `full`.
 """
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import httpx
 
-from domain.sharepoint import sync_store as store
-from domain.platform.db import Database
-from domain.sharepoint.layout import library_name
-from domain.sharepoint.sync_rules import (
-    DriveChange, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields, tree_after,
-)
-from integrations.sharepoint.errors import SharePointError, retry_after_seconds
+from domain.sharepoint.client import DeltaRead, PageHook
+from domain.sharepoint.sync_rules import DriveChange, latest, tags_from_fields
+from domain.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
 
 log = logging.getLogger("partnergraph.sharepoint.sync")
-PageHook = Callable[[int], Awaitable[None]]
-
-
-@dataclass
-class DeltaRead:
-    changes: list[DriveChange]
-    delta_link: str
-    full: bool  # a full enumeration (first sync, or after 410 Gone): what was not seen is gone
-    pages: int
 
 
 def drive_change(item: dict) -> DriveChange:
@@ -128,107 +107,3 @@ async def read_tags(graph: GraphSession, drive_id: str, item_id: str) -> tuple[s
     if item is None or item.fields is None:
         return None
     return tags_from_fields(item.fields.additional_data or {})
-
-
-async def sync_library(db: Database, graph: GraphSession, customer_id: int, *, on_page: PageHook | None = None,
-                       batch: int = store.CHUNK) -> store.Counts:
-    """Brings the customer's files in step with its library; returns what it changed."""
-    counts = store.Counts()
-    async with db.read() as session:
-        state = await store.library_state(session, customer_id)
-    if state.drive_id is None:
-        library_id = await graph.find_library(library_name(state.customer_name))
-        if library_id is None:
-            return counts  # nothing of this customer is in SharePoint yet
-        drive_id = await graph.library_drive(library_id)
-        async with db.transaction() as session:
-            await store.remember_library(session, customer_id, library_id, drive_id)
-        state = replace(state, library_id=library_id, drive_id=drive_id, root_id=None, delta_link=None)
-
-    read = await read_delta(graph, state.drive_id, state.delta_link, on_page=on_page)
-    root_id = next((c.item_id for c in read.changes if c.is_root), None) or state.root_id
-    # The folder tree is written last, with the delta link: a sync cut short finds the old tree again, so it
-    # sees the same renamed folders and owners as the run before it.
-    async with db.read() as session:
-        tree_before = await store.folder_tree(session, state.drive_id)
-    parents = tree_after({i: parent for i, (parent, _) in tree_before.items()}, read.changes, full=read.full)
-
-    files = [c for c in read.changes if c.is_file or c.deleted]
-    async with db.read() as session:
-        known = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in files])
-        known_etags = {item_id: row.sharepoint_etag for item_id, row in known.items()}
-    # Fields only where something may have changed: a new item, or an eTag other than the one stored.
-    tags: dict[str, tuple[str, ...] | None] = {}
-    for change in files:
-        if change.is_file and (change.item_id not in known_etags or known_etags[change.item_id] != change.etag):
-            tags[change.item_id] = await read_tags(graph, state.drive_id, change.item_id)
-
-    for part in store.chunks(files, batch):
-        await _apply(db, state, root_id, parents, part, tags, counts)
-
-    if not read.full:
-        await _refresh_below_moved_folders(db, graph, state, tree_before, parents, read.changes)
-    if read.full:
-        seen = {c.item_id for c in read.changes if not c.deleted}
-        async with db.transaction() as session:
-            counts.deleted += await store.delete_vanished(session, state.company_id, state.drive_id, seen)
-    if counts.failed:
-        # Keep the old link: the next sync reads these changes again and retries what failed (a file changed by
-        # someone at the same moment, say); what was applied is applied again to the same end.
-        log.warning("drive %s: %s change(s) failed; the delta link is kept for the next sync", state.drive_id,
-                    counts.failed)
-        return counts
-    async with db.transaction() as session:
-        await store.store_folders(session, state.drive_id, read.changes, full=read.full)
-        await store.store_delta_link(session, state, root_id=root_id, delta_link=read.delta_link)
-    return counts
-
-
-async def _apply(db: Database, state: store.LibraryState, root_id: str | None, parents: dict[str, str | None],
-                 changes: list[DriveChange], tags: dict[str, tuple[str, ...] | None], counts: store.Counts) -> None:
-    async with db.transaction() as session:
-        entities = await store.entity_folders(session, state.customer_id)
-        rows = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in changes])
-        row_tags = await store.tags_of(session, [row.id for row in rows.values()])
-        waiting = await store.waiting_uploads(session, state.company_id,
-                                              [c.name for c in changes if c.item_id not in rows and c.name])
-        for change in changes:
-            row = rows.get(change.item_id)
-            owner = owner_of_folder(change.parent_id, parents=parents, entity_folders=entities, root_id=root_id,
-                                    customer_id=state.customer_id) if change.is_file else None
-            ours = owner is not None and (owner, change.name, change.size) in waiting
-            decision = decide(change, store.as_known(row, row_tags.get(row.id, ())) if row is not None else None,
-                              owner=owner, tags=tags.get(change.item_id), ours_on_the_way=ours)
-            if decision.outcome in (Outcome.UNCHANGED, Outcome.SKIPPED):
-                continue
-            try:
-                async with session.begin_nested():
-                    await store.apply_file(session, state, change, row, decision)
-            except Exception as error:  # one bad item must not hold up the rest of the library
-                log.warning("drive %s item %s: %s", state.drive_id, change.item_id, error, exc_info=True)
-                counts.failed += 1
-                counts.errors.append(f"{change.name or change.item_id}: {error}"[:500])
-                continue
-            counts.add(decision.outcome)
-
-
-async def _refresh_below_moved_folders(db: Database, graph: GraphSession, state: store.LibraryState,
-                                       tree_before: dict[str, tuple[str | None, str]],
-                                       parents: dict[str, str | None], changes: list[DriveChange]) -> None:
-    """A folder renamed or moved in SharePoint changes the webUrl of every file below it, and the delta lists
-    only the folder: those files' items are read once each for their new webUrl."""
-    moved = moved_folders(tree_before, changes)
-    if not moved:
-        return
-    listed = {c.item_id for c in changes}
-    async with db.read() as session:
-        rows = await store.files_in_folders(session, state.company_id, state.drive_id, below(moved, parents))
-        targets = [(row.id, row.sharepoint_item_id) for row in rows if row.sharepoint_item_id not in listed]
-    urls: dict[int, str] = {}
-    for pk, item_id in targets:
-        item = await graph.item(state.drive_id, item_id)
-        if item is not None and item.web_url:
-            urls[pk] = item.web_url
-    if urls:
-        async with db.transaction() as session:
-            await store.refresh_web_urls(session, urls)

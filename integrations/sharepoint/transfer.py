@@ -9,41 +9,16 @@ to use (and its numbered variants) and takes an item with the same contents (siz
 earlier run's upload; another file that only shares the name gets a numbered name next to it.
 """
 import os
-from dataclasses import dataclass, field
 
-from domain.sharepoint.layout import FolderStep, Placement
+from domain.sharepoint.client import TransferResult, TransferTarget
+from domain.sharepoint.layout import FolderStep
 from domain.sharepoint.names import numbered
-from integrations.sharepoint.errors import SharePointError
+from domain.sharepoint.errors import SharePointError
 from integrations.sharepoint.graph import GraphSession
 from integrations.sharepoint.upload import LocalContents, NameTaken, Uploader
 
 # A folder with more clashing names than this is not a name clash but something to look at.
 MAX_SUFFIX = 500
-
-
-@dataclass(frozen=True)
-class TransferTarget:
-    placement: Placement
-    size: int
-    # Remembered from an earlier transfer into the same library (None: found or created by name).
-    library_id: str | None = None
-    drive_id: str | None = None
-    # List-item columns of the content type (momentActivity…), filled when the configuration applies it.
-    fields: dict[str, object] = field(default_factory=dict)
-    # Libraries other customers of the company remember as theirs: never taken for this customer's.
-    taken_library_ids: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    library_id: str
-    drive_id: str
-    item_id: str
-    web_url: str
-    name: str  # differs from the placement's when a clash gave it a numbered suffix
-    folder_ids: dict[tuple[str, int], str]
-    # True when the item was an earlier run's upload (found, not uploaded again).
-    found_existing: bool = False
 
 
 async def _library_by_name(graph: GraphSession, name: str, taken: frozenset[str]) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from integrations.sharepoint.errors import SharePointError, retry_after_seconds
+from domain.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import MAX_WAIT, GraphSession
 from integrations.sharepoint.quick_xor_hash import quick_xor_hash_of_file
 

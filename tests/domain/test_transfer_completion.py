@@ -8,7 +8,8 @@ from domain import model as m
 from domain.platform import jobs
 from domain.files import transfers
 from domain.files.content_store import ContentStore
-from integrations.sharepoint.transfer_job import transfer_job_kind
+from domain.sharepoint.transfer import transfer_job_kind
+from integrations.sharepoint.client import graph_opener
 from tests.factories import add_customer, add_file, add_project, company_with_staff
 
 POLICY = jobs.Policy()
@@ -30,7 +31,7 @@ async def pending_file(db, *, sha256: str = "0" * 64):
 
 def registry() -> jobs.Registry:
     kinds = jobs.Registry()
-    kinds.register(transfer_job_kind())
+    kinds.register(transfer_job_kind(graph_opener()))
     return kinds
 
 

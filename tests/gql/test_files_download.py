@@ -4,7 +4,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from gql.file_content import content_disposition
+from gql.http.file_content import content_disposition
 from tests.factories import add_customer, add_project, company_with_staff, gid
 from tests.uploads import file_client, file_settings, store, upload, uploaded  # noqa: F401 - fixtures
 

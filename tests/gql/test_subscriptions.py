@@ -7,7 +7,7 @@ from sqlalchemy import select
 from domain.events import log as events
 from domain import model as m
 from domain.access.tokens import revoke_token
-from gql import connection
+from gql.http import websocket as connection
 from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid
 from tests.live_server import http_graphql, live_server, ws_client
 

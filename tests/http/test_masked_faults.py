@@ -3,7 +3,7 @@ has that id with the traceback (resolver faults: tests/gql/test_errors.py)."""
 import logging
 
 import domain.access.tokens
-import gql.protection.persisted_queries
+import gql.protection.persisted_query_extension
 from tests.http.apps import client_for
 
 SECRET = "secret internals: postgres://partnergraph:hunter2@db"
@@ -21,7 +21,7 @@ def logged_with(caplog, error_id: str) -> logging.LogRecord:
 
 
 async def test_a_fault_in_an_extension_is_masked_and_logged_with_its_id(db, monkeypatch, caplog):
-    monkeypatch.setattr(gql.protection.persisted_queries, "find_query", broken)
+    monkeypatch.setattr(gql.protection.persisted_query_extension, "find_query", broken)
     with caplog.at_level(logging.ERROR, logger="partnergraph.errors"):
         async with client_for(db) as client:
             response = await client.post("/graphql", json=APQ, headers={"Accept": "application/graphql-response+json"})

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.platform.errors import InvalidInput
 from domain.hours import expenses as service
 from domain.hours import statuses as hour_statuses
 from gql.context import Info
@@ -109,8 +108,7 @@ class ExpenseMutations:
     @strawberry.mutation(description="Admins, or the leader of each expense's project: as timeRecordsSetStatus.")
     async def expenses_set_status(self, info: Info, input: ExpensesSetStatusInput) -> ExpensesSetStatusPayload:
         async def call():
-            if len(input.ids) > hour_statuses.MAX_IDS:
-                raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
+            hour_statuses.check_id_count(input.ids)
             rows = await hour_statuses.set_expense_statuses(
                 info.context.db, info.context.viewer, decode_all(input.ids, "Expense"), input.status)
             return {"expenses": [Expense.from_row(row) for row in rows]}

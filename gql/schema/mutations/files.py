@@ -2,7 +2,7 @@
 import strawberry
 from strawberry.file_uploads import Upload
 
-from domain.files.content_store import ContentStore, IncomingContent
+from domain.files.content_store import IncomingContent
 from domain.platform.errors import InvalidInput
 from domain.files import service
 from gql.context import Info
@@ -68,8 +68,7 @@ class FileMutations:
             draft = service.FileDraft(
                 entity=entity_ref(input.entity_id), content=input.file, name=input.name, tags=input.tags
             )
-            store = ContentStore.from_settings(info.context.settings)
-            row = await service.upload_file(info.context.db, info.context.viewer, store, draft)
+            row = await service.upload_file(info.context.db, info.context.viewer, info.context.files, draft)
             return {"file": File.from_row(row)}
 
         return await payload(FileUploadPayload, call)
@@ -90,8 +89,7 @@ class FileMutations:
     async def file_delete(self, info: Info, input: FileDeleteInput) -> FileDeletePayload:
         async def call():
             file_id = decode_id(input.id, "File", field="id")
-            store = ContentStore.from_settings(info.context.settings)
-            deleted = await service.delete_file(info.context.db, info.context.viewer, store, file_id)
+            deleted = await service.delete_file(info.context.db, info.context.viewer, info.context.files, file_id)
             return {"deleted_id": strawberry.ID(to_global_id("File", deleted))}
 
         return await payload(FileDeletePayload, call)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.platform.errors import DomainError, DomainErrors, InvalidInput
+from domain.platform.errors import DomainError, DomainErrors
 from domain.hours import statuses as hour_statuses
 from domain.hours import records as service
 from gql.context import Info
@@ -134,8 +134,7 @@ class TimeRecordMutations:
                          "that it never takes invoiced records back.")
     async def time_records_approve(self, info: Info, input: TimeRecordsApproveInput) -> TimeRecordsApprovePayload:
         async def call():
-            if len(input.ids) > hour_statuses.MAX_IDS:
-                raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
+            hour_statuses.check_id_count(input.ids)
             rows = await hour_statuses.approve_time_records(info.context.db, info.context.viewer, decode_all(input.ids))
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}
 
@@ -146,8 +145,7 @@ class TimeRecordMutations:
                          "to APPROVED. Each company sets its own records: a mirror and its source change separately.")
     async def time_records_set_status(self, info: Info, input: TimeRecordsSetStatusInput) -> TimeRecordsSetStatusPayload:
         async def call():
-            if len(input.ids) > hour_statuses.MAX_IDS:
-                raise InvalidInput(f"At most {hour_statuses.MAX_IDS} ids at a time.", field="ids")
+            hour_statuses.check_id_count(input.ids)
             rows = await hour_statuses.set_time_record_statuses(
                 info.context.db, info.context.viewer, decode_all(input.ids), input.status)
             return {"time_records": [TimeRecord.from_row(row) for row in rows]}

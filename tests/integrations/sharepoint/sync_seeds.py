@@ -16,9 +16,9 @@ from partnergraph.composition import create_app
 from gql.ids import parse_global_id
 from integrations.sharepoint.connection import SharePointConnection
 from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.sync import sync_library
-from integrations.sharepoint.sync_job import settle_job_kind, sync_job_kind
-from integrations.sharepoint.transfer_job import transfer_job_kind
+from domain.sharepoint.sync import settle_job_kind, sync_job_kind, sync_library
+from domain.sharepoint.transfer import transfer_job_kind
+from integrations.sharepoint.client import GraphSharePoint, graph_opener
 from tests.factories import SeededCompany, add_customer, add_project, company_with_staff, gid
 from tests.graph_emulator import CHUNK_UNIT
 from tests.graph_emulator.delta import SharePointUser
@@ -72,7 +72,7 @@ class Library:
 
 def worker(db) -> Worker:
     kinds = Registry()
-    for kind in (transfer_job_kind(graph_for), sync_job_kind(graph_for), settle_job_kind()):
+    for kind in (transfer_job_kind(graph_opener(graph_for)), sync_job_kind(graph_opener(graph_for)), settle_job_kind()):
         kinds.register(kind)
     return Worker(db, kinds, Policy(max_attempts=3, backoff_seconds=0.01))
 
@@ -118,7 +118,7 @@ async def a_library(db, emulator, *, apply_content_type: bool = True, daily: boo
 
 async def sync(db, emulator, library: Library, **kwargs):
     async with session_to(emulator) as graph:
-        return await sync_library(db, graph, library.customer_id, **kwargs)
+        return await sync_library(db, GraphSharePoint(graph), library.customer_id, **kwargs)
 
 
 async def file_rows(db) -> dict[str, m.File]:

@@ -8,7 +8,8 @@ from domain.platform.settings import Settings
 from domain.sharepoint.layout import placement
 from integrations.sharepoint.connection import LoopbackCredential, SharePointConnection, credential_for, graph_service_client
 from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.transfer import TransferTarget, transfer_file
+from domain.sharepoint.client import TransferTarget
+from integrations.sharepoint.transfer import transfer_file
 from tests.integrations.sharepoint.conftest import connection_to
 
 

@@ -2,7 +2,8 @@
 (issue 7, weakness a): a stranger's file of the same name and size is left alone."""
 from domain.sharepoint.layout import placement
 from integrations.sharepoint.quick_xor_hash import quick_xor_hash
-from integrations.sharepoint.transfer import TransferTarget, transfer_file
+from domain.sharepoint.client import TransferTarget
+from integrations.sharepoint.transfer import transfer_file
 from tests.integrations.sharepoint.test_transfer import read, send, stored_files
 
 OURS = b"minutes of the site meeting, 3 March"

@@ -5,7 +5,8 @@ import httpx
 import pytest
 
 from domain.sharepoint.layout import placement
-from integrations.sharepoint.transfer import TransferTarget, transfer_file
+from domain.sharepoint.client import TransferTarget
+from integrations.sharepoint.transfer import transfer_file
 from tests.graph_emulator import CHUNK_UNIT
 
 

@@ -10,8 +10,9 @@ from domain.sharepoint.folder_renames import RENAME_JOB, renamed_url, renames_fo
 from domain.platform.job_worker import Worker
 from domain.platform.jobs import Policy, Registry
 from domain.projects import members
-from integrations.sharepoint.rename_job import rename_job_kind
-from integrations.sharepoint.transfer_job import transfer_job_kind
+from domain.sharepoint.folder_renames import rename_job_kind
+from domain.sharepoint.transfer import transfer_job_kind
+from integrations.sharepoint.client import graph_opener
 from tests.factories import gid
 from tests.graph_emulator.state import Item
 from tests.integrations.sharepoint.test_transfer_job import (  # noqa: F401
@@ -39,8 +40,8 @@ mutation Rename($input: TaskUpdateInput!) {
 
 def a_worker(db, *, max_attempts: int = 3) -> Worker:
     registry = Registry()
-    registry.register(transfer_job_kind(graph_for))
-    registry.register(rename_job_kind(graph_for))
+    registry.register(transfer_job_kind(graph_opener(graph_for)))
+    registry.register(rename_job_kind(graph_opener(graph_for)))
     return Worker(db, registry, Policy(max_attempts=max_attempts, backoff_seconds=0.01))
 
 

@@ -6,7 +6,8 @@ import time
 
 from domain.sharepoint.layout import placement
 from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.transfer import TransferTarget, transfer_file
+from domain.sharepoint.client import TransferTarget
+from integrations.sharepoint.transfer import transfer_file
 from tests.integrations.sharepoint.conftest import FixedTokenCredential, connection_to
 
 SIZE = int(os.environ.get("BIG_MB", "200")) * 1024 * 1024

@@ -2,7 +2,7 @@
 429/503 three more times inside every one of our attempts, is out of the pipeline."""
 import pytest
 
-from integrations.sharepoint.errors import SharePointError
+from domain.sharepoint.errors import SharePointError
 from integrations.sharepoint.graph import ATTEMPTS
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from domain import model as m
 from domain.sharepoint import sync_store as store
-from integrations.sharepoint import sync as sync_module
-from integrations.sharepoint.errors import SharePointError
+from domain.sharepoint import sync as sync_module
+from domain.sharepoint.errors import SharePointError
 from tests.graph_emulator.delta import book, expire_tokens
 from tests.integrations.sharepoint.sync_seeds import a_library, file_rows, sharepoint_db, sync, tags_of  # noqa: F401
 

@@ -7,9 +7,12 @@ import httpx
 from sqlalchemy import select, update
 
 from domain import model as m
+from domain.platform.jobs import ClaimedJob
 from domain.sharepoint import sync_runs as service
+from domain.sharepoint.sync import run_sync
 from partnergraph.composition import create_app
 from gql.ids import parse_global_id
+from integrations.sharepoint.client import graph_opener
 from tests.factories import gid, graphql
 from tests.integrations.sharepoint.sync_seeds import (  # noqa: F401
     a_library, file_rows, run_jobs, sharepoint_db, upload_to, worker,
@@ -221,10 +224,8 @@ async def test_a_to_sharepoint_run_waits_for_its_transfers_looking_less_and_less
     # The sync job queues the transfer and the first look; the transfer has not run when it looks.
     async with db.read() as session:
         first = await session.scalar(select(m.Job).where(m.Job.kind == service.SYNC_JOB))
-    from domain.platform.jobs import ClaimedJob
-    from integrations.sharepoint.sync_job import run_sync
-
-    await run_sync(db, ClaimedJob(first.id, first.kind, first.payload, 1, 3, "test"))
+    # TO_SHAREPOINT asks nothing of Graph: the opener is never used.
+    await run_sync(db, ClaimedJob(first.id, first.kind, first.payload, 1, 3, "test"), graph_opener())
     now = dt.datetime.now(dt.UTC)
     assert await service.settle(db, run_id, round_=3, now=now) is False
     async with db.read() as session:

@@ -6,7 +6,8 @@ import pytest
 
 from domain.sharepoint.layout import ActivityRef, TaskRef, content_type_values, placement
 from integrations.sharepoint.graph import COLUMNS, CONTENT_TYPE_NAME
-from integrations.sharepoint.transfer import TransferTarget, move_item, rename_item, transfer_file
+from domain.sharepoint.client import TransferTarget
+from integrations.sharepoint.transfer import move_item, rename_item, transfer_file
 
 
 def local_file(tmp_path, name: str, content: bytes):

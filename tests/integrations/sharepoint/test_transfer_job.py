@@ -13,7 +13,8 @@ from domain.platform.jobs import ClaimedJob, Policy, Registry
 from domain.sharepoint.configuration import SecretBox
 from partnergraph.composition import create_app
 from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.transfer_job import run_transfer, transfer_job_kind
+from domain.sharepoint.transfer import run_transfer, transfer_job_kind
+from integrations.sharepoint.client import graph_opener
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
 from tests.graph_emulator import CHUNK_UNIT
 from tests.integrations.sharepoint.conftest import SITE_URL, FixedTokenCredential
@@ -67,7 +68,7 @@ async def upload_to(db, acme, entity_id, contents: bytes, filename="offer.pdf", 
 
 def worker(db) -> Worker:
     registry = Registry()
-    registry.register(transfer_job_kind(graph_for))
+    registry.register(transfer_job_kind(graph_opener(graph_for)))
     return Worker(db, registry, Policy(max_attempts=3, backoff_seconds=0.01))
 
 
@@ -125,11 +126,11 @@ async def test_a_worker_dying_after_the_upload_before_its_commit_leaves_one_item
 
     monkeypatch.setattr(transfers, "mark_transferred", crash)
     with pytest.raises(KeyboardInterrupt):
-        await run_transfer(db, job, graph_for=graph_for)
+        await run_transfer(db, job, graph_opener(graph_for))
     monkeypatch.setattr(transfers, "mark_transferred", real)
     assert (await file_row(db, file_id)).transfer_state is m.FileTransferState.PENDING
 
-    await run_transfer(db, job, graph_for=graph_for)
+    await run_transfer(db, job, graph_opener(graph_for))
 
     (item,) = graph_emulator.state.files()
     row = await file_row(db, file_id)
@@ -142,14 +143,14 @@ async def test_a_worker_killed_mid_session_leaves_one_item_after_the_rerun(share
     contents = bytes(range(256)) * (5 * CHUNK_UNIT // 256 + 3)
     file_id = await upload_to(db, acme, gid("Project", project_id), contents, filename="big.bin")
     job = await the_job(db)
-    run = asyncio.create_task(run_transfer(db, job, graph_for=graph_for))
+    run = asyncio.create_task(run_transfer(db, job, graph_opener(graph_for)))
     while len(graph_emulator.calls("chunk")) < 1:
         await asyncio.sleep(0.005)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
 
-    await run_transfer(db, job, graph_for=graph_for)
+    await run_transfer(db, job, graph_opener(graph_for))
 
     (item,) = graph_emulator.state.files()
     with open(item.content_path, "rb") as f:
@@ -162,7 +163,7 @@ async def test_a_worker_killed_before_the_upload_transfers_the_file_on_the_rerun
     acme, _, project_id = await a_sharepoint_project(db)
     file_id = await upload_to(db, acme, gid("Project", project_id), b"y" * 10)
     job = await the_job(db)
-    run = asyncio.create_task(run_transfer(db, job, graph_for=graph_for))
+    run = asyncio.create_task(run_transfer(db, job, graph_opener(graph_for)))
     while not graph_emulator.calls("site"):
         await asyncio.sleep(0.001)
     run.cancel()
@@ -170,7 +171,7 @@ async def test_a_worker_killed_before_the_upload_transfers_the_file_on_the_rerun
         await run
     assert graph_emulator.state.files() == []
 
-    await run_transfer(db, job, graph_for=graph_for)
+    await run_transfer(db, job, graph_opener(graph_for))
     assert len(graph_emulator.state.files()) == 1
     assert (await file_row(db, file_id)).transfer_state is m.FileTransferState.TRANSFERRED
 

@@ -1,4 +1,5 @@
-"""What can go wrong talking to SharePoint, sorted into "try again later" and "will not work as it is"."""
+"""What can go wrong talking to SharePoint, sorted into "try again later" and "will not work as it is"; the Graph
+client (integrations/sharepoint/) raises these, the use cases (domain.sharepoint) decide what the job queue does."""
 
 
 class SharePointError(Exception):

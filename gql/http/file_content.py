@@ -18,11 +18,10 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from domain.files.content_store import ContentStore
 from domain.platform.db import Database
-from domain.model import FileTransferState
+from domain.files.rules import sharepoint_url
 from domain.files.service import file_to_download, sweep_storage
-from domain.platform.settings import Settings
 from gql.ids import parse_global_id
-from gql.sign_in import sign_in, sign_in_required
+from gql.http.sign_in import sign_in, sign_in_required
 
 log = logging.getLogger("partnergraph.files")
 
@@ -42,8 +41,7 @@ def not_found() -> JSONResponse:
     return JSONResponse({"errors": [{"message": "No such file.", "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
 
 
-def file_content_endpoint(db: Database, settings: Settings) -> Callable[[Request], Awaitable[Response]]:
-    store = ContentStore.from_settings(settings)
+def file_content_endpoint(db: Database, store: ContentStore) -> Callable[[Request], Awaitable[Response]]:
 
     async def file_content(request: Request) -> Response:
         viewer = await sign_in(db, request.headers)
@@ -57,9 +55,8 @@ def file_content_endpoint(db: Database, settings: Settings) -> Callable[[Request
         file = await file_to_download(db, viewer, parsed[1])
         if file is None:
             return not_found()
-        if file.transfer_state is FileTransferState.TRANSFERRED and file.sharepoint_web_url:
-            # In SharePoint now (its local copy goes): SharePoint decides who may open it (SPEC §6).
-            return RedirectResponse(file.sharepoint_web_url, status_code=302)
+        if web_url := sharepoint_url(file):
+            return RedirectResponse(web_url, status_code=302)
         path = store.path_of(file.sha256)
         try:
             stat_result = await asyncio.to_thread(os.stat, path)
@@ -85,12 +82,12 @@ def file_content_endpoint(db: Database, settings: Settings) -> Callable[[Request
     return file_content
 
 
-async def sweep_file_storage(db: Database, settings: Settings) -> None:
+async def sweep_file_storage(db: Database, store: ContentStore) -> None:
     """At start-up: what crashed processes left in the content store is tidied (never fatal)."""
     try:
-        removed = await sweep_storage(db, ContentStore.from_settings(settings))
+        removed = await sweep_storage(db, store)
     except Exception:
-        log.exception("could not sweep the file store %s", settings.files_dir)
+        log.exception("could not sweep the file store %s", store.root)
         return
     if removed:
-        log.info("removed %d leftover upload file(s) from %s", removed, settings.files_dir)
+        log.info("removed %d leftover upload file(s) from %s", removed, store.root)

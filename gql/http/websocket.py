@@ -95,7 +95,7 @@ class WebSocketSubscriptions:
         self.delivery = Delivery(db)
 
     def connection_context(self, websocket: WebSocket) -> ConnectionContext:
-        return ConnectionContext(db=self.db, settings=self.settings, viewer=ANONYMOUS, feed=self.event_feed,
+        return ConnectionContext(db=self.db, settings=self.settings, viewer=ANONYMOUS, files=self.files, feed=self.event_feed,
                                  delivery=self.delivery, websocket=websocket)
 
     async def on_ws_connect(self, context: ConnectionContext):  # type: ignore[override]

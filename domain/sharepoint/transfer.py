@@ -1,35 +1,29 @@
-"""The `sharepoint.transfer` job handler: one PENDING file from cloud storage into SharePoint (SPEC §5, §6).
+"""The `sharepoint.transfer` job: one PENDING file from cloud storage into SharePoint (SPEC §5, §6).
 
 Three steps, none holding a transaction open while Graph is called: read what the file needs (its place,
-the configuration, the Graph ids remembered), transfer it (integrations.sharepoint.transfer, which finds an
-earlier run's upload instead of duplicating it), then record the outcome and the ids in one transaction and
-let go of the local copy. A crash anywhere leaves the job to run again and reach the same single item.
+the configuration, the Graph ids remembered), transfer it (SharePoint.transfer_file, which finds an earlier
+run's upload instead of duplicating it), then record the outcome and the ids in one transaction and let go of
+the local copy. A crash anywhere leaves the job to run again and reach the same single item.
 """
-import datetime as dt
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from domain.platform import jobs
 from domain.files import transfers
 from domain.files.content_store import ContentStore
-from domain.platform.db import Database
+from domain.files.placement import ENTITY_MODELS, owners_of
+from domain.files.rules import owner_of
 from domain.model import (
-    Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags, utcnow,
+    Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags,
 )
-from domain.sharepoint.configuration import SecretBox
+from domain.platform import jobs
+from domain.platform.db import Database
+from domain.sharepoint.client import OpenSharePoint, TransferTarget, job_failure, site_of
+from domain.sharepoint.errors import SharePointError
 from domain.sharepoint.layout import ActivityRef, TaskRef, content_type_values, customer_library_name, placement
-from domain.platform.errors import DomainError
-from integrations.sharepoint.connection import SharePointConnection
-from integrations.sharepoint.errors import SharePointError
-from integrations.sharepoint.graph import GraphSession
-from integrations.sharepoint.transfer import TransferResult, TransferTarget, transfer_file
 
 log = logging.getLogger("partnergraph.sharepoint")
-GraphFactory = Callable[[SharePointConnection], AbstractAsyncContextManager[GraphSession]]
 
 
 @dataclass
@@ -47,11 +41,9 @@ class Whereabouts:
 
 
 async def _whereabouts(session, file: File) -> Whereabouts:
-    task = await session.get(Task, file.task_id) if file.task_id else None
-    activity_id = file.activity_id or (task.activity_id if task else None)
-    activity = await session.get(Activity, activity_id) if activity_id else None
-    project_id = file.project_id or (activity.project_id if activity else None) or (task.project_id if task else None)
-    project = await session.get(Project, project_id) if project_id else None
+    kind, pk = owner_of(file)
+    owners = await owners_of(session, kind, await session.get(ENTITY_MODELS[kind], pk))
+    project, activity, task = owners.project, owners.activity, owners.task
     customer = await session.get(Customer, file.customer_id or project.customer_id)
     series = await session.get(RecurringTaskSeries, task.series_id) if task is not None and task.series_id else None
     configuration = await session.scalar(
@@ -96,33 +88,7 @@ def _target(where: Whereabouts) -> TransferTarget:
                           taken_library_ids=taken)
 
 
-def connection_for(db: Database, configuration: SharePointConfiguration | None) -> SharePointConnection:
-    if configuration is None or not configuration.client_secret_encrypted:
-        raise jobs.PermanentFailure("SharePoint is not configured for this company (or has no client secret).")
-    try:
-        secret = SecretBox.from_settings(db.settings).open(configuration.client_secret_encrypted)
-    except DomainError as error:
-        raise jobs.PermanentFailure(error.message) from None
-    return SharePointConnection.from_settings(
-        db.settings, tenant_id=configuration.tenant_id, client_id=configuration.client_id, client_secret=secret,
-        site_url=configuration.site_url, apply_content_type=configuration.apply_content_type,
-    )
-
-
-def job_failure(error: SharePointError) -> Exception:
-    """What the job queue makes of a Graph failure: transient ones again later (not before a Retry-After),
-    others dead at once."""
-    if not error.transient:
-        return jobs.PermanentFailure(error.message)
-    later = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else None
-    return jobs.RetryLater(error.message, not_before=later)
-
-
-def default_graph(connection: SharePointConnection) -> AbstractAsyncContextManager[GraphSession]:
-    return GraphSession(connection)
-
-
-async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFactory = default_graph) -> None:
+async def run_transfer(db: Database, job: jobs.ClaimedJob, open_sharepoint: OpenSharePoint) -> None:
     file_id = job.payload.get("file_id")
     async with db.read() as session:
         file = await transfers.file_to_transfer(session, file_id)
@@ -130,14 +96,14 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
             return  # deleted, moved back to cloud storage, or transferred already
         where = await _whereabouts(session, file)
         target = _target(where)
-    connection = connection_for(db, where.configuration)
+    site = site_of(db.settings, where.configuration)
     store = ContentStore.from_settings(db.settings)
     local = store.path_of(file.sha256)
     if not local.exists():
         raise jobs.PermanentFailure("The file's contents are missing from cloud storage.")
     try:
-        async with graph_for(connection) as graph:
-            result = await transfer_file(graph, target, local)
+        async with open_sharepoint(db.settings, site) as sharepoint:
+            result = await sharepoint.transfer_file(target, local)
     except SharePointError as error:
         raise job_failure(error) from None
     async with db.transaction() as session:
@@ -155,8 +121,8 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, *, graph_for: GraphFa
     await transfers.release_local_copy(db, store, where.file.sha256)
 
 
-def transfer_job_kind(graph_for: GraphFactory = default_graph) -> jobs.JobKind:
+def transfer_job_kind(open_sharepoint: OpenSharePoint) -> jobs.JobKind:
     async def run(db: Database, job: jobs.ClaimedJob) -> None:
-        await run_transfer(db, job, graph_for=graph_for)
+        await run_transfer(db, job, open_sharepoint)
 
     return jobs.JobKind(transfers.TRANSFER_JOB, run, on_dead=transfers.transfer_failed)

@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from domain.files.content_store import ContentStore, IncomingContent
 from domain.platform.errors import FileTooLarge
-from gql.sign_in import sign_in_required
+from gql.http.sign_in import sign_in_required
 
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight")
 # The JSON parts (`operations`, `map`) are small; a bigger one is not a GraphQL request.
@@ -280,7 +280,7 @@ class MultipartUploads:
             raise HTTPException(400, "Missing boundary in multipart.")
         received: list[IncomingContent] = starlette_request.scope["state"]["received_uploads"]
         try:
-            reader = MultipartReader(ContentStore.from_settings(self.settings), boundary, received)
+            reader = MultipartReader(self.files, boundary, received)
             async for chunk in starlette_request.stream():
                 await reader.feed(chunk)
             await reader.close()
