@@ -175,11 +175,13 @@ async def prepare_demo(settings: Settings) -> str | None:
     """Migrates, seeds an empty database, and returns a fresh token for the demo admin (None: no demo data here)."""
     db = Database(settings)
     try:
+        print(f"==> migrate: {display_url(settings)}", flush=True)
         await migrations.upgrade(db.engine)
         async with db.read() as session:
             empty = await demo.is_empty(session)
             has_demo = await session.scalar(select(User.id).where(User.email == demo.DEMO_ADMIN_EMAIL))
         if empty:
+            print("==> demo: loading the demo companies (a few seconds)", flush=True)
             await demo.load(db)
             print(f"Loaded demo data into {display_url(settings)}.")
         elif has_demo is None:

@@ -6,33 +6,37 @@ from gql.protection.anonymous import SignInRequired, guard_root_fields
 from gql.protection.limits import RequestLimits
 from gql.protection.persisted_query_extension import PersistedQueries
 from gql.protection.query_cost import QueryCost
-from gql.schema.customers import Customer
+from gql.schema.customers.types import Customer
 from gql.errors import MaskedErrors
-from gql.schema.file_queries import FileQueries
-from gql.schema.files import File
-from gql.schema.hours import TimeRecord
-from gql.schema.hours_report import HoursReportQueries
-from gql.schema.mutations.activities import ActivityMutations
-from gql.schema.mutations.co_workers import CoWorkerMutations
-from gql.schema.mutations.companies import CompanyMutations
-from gql.schema.mutations.customers import CustomerMutations
-from gql.schema.mutations.expenses import ExpenseMutations
-from gql.schema.mutations.files import FileMutations
-from gql.schema.mutations.hours import TimeRecordMutations
-from gql.schema.mutations.members import ProjectMemberMutations
-from gql.schema.mutations.milestones import MilestoneMutations
-from gql.schema.mutations.partners import PartnerMutations
-from gql.schema.mutations.projects import ProjectMutations
-from gql.schema.mutations.tasks import TaskMutations
-from gql.schema.organisation import Company, CoWorker
-from gql.schema.partner_queries import PartnerQueries
-from gql.schema.partners import PartnerGroup
-from gql.schema.projects import Activity, Milestone, Project
+from gql.schema.files.queries import FileQueries
+from gql.schema.files.types import File
+from gql.schema.hours.types import TimeRecord
+from gql.schema.hours.report import HoursReportQueries
+from gql.schema.projects.activity_mutations import ActivityMutations
+from gql.schema.companies.co_worker_mutations import CoWorkerMutations
+from gql.schema.companies.mutations import CompanyMutations
+from gql.schema.customers.mutations import CustomerMutations
+from gql.schema.hours.expense_mutations import ExpenseMutations
+from gql.schema.files.mutations import FileMutations
+from gql.schema.hours.mutations import TimeRecordMutations
+from gql.schema.projects.member_mutations import ProjectMemberMutations
+from gql.schema.projects.milestone_mutations import MilestoneMutations
+from gql.schema.partners.mutations import PartnerMutations
+from gql.schema.projects.mutations import ProjectMutations
+from gql.schema.projects.task_mutations import TaskMutations
+from gql.schema.companies.types import Company, CoWorker
+from gql.schema.partners.queries import PartnerQueries
+from gql.schema.partners.types import PartnerGroup
+from gql.schema.projects.types import Activity, Milestone, Project
 from gql.schema.query import Query
-from gql.schema.reconciliation import ReconciliationMutations, ReconciliationQueries
-from gql.schema.sharepoint import SharePointMutations, SharePointQueries
-from gql.schema.sharepoint_sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
-from gql.schema.subscriptions import EventQueries, Subscription
+from gql.schema.companies.queries import CompanyQueries
+from gql.schema.customers.queries import CustomerQueries
+from gql.schema.projects.queries import ProjectQueries
+from gql.schema.hours.queries import TimeRecordQueries
+from gql.schema.hours.reconciliation import ReconciliationMutations, ReconciliationQueries
+from gql.schema.sharepoint.configuration import SharePointMutations, SharePointQueries
+from gql.schema.sharepoint.sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
+from gql.schema.events.subscriptions import EventQueries, Subscription
 from gql.http.websocket import ConnectionOperations
 
 Mutation = merge_types(
@@ -66,7 +70,8 @@ class Schema(strawberry.federation.Schema):
 # Federation v2.9: the newest that @theguild/federation-composition (0.27) composes; @key is all we use.
 schema = Schema(
     federation_version="2.9",
-    query=merge_types("Query", (Query, FileQueries, PartnerQueries, EventQueries, SharePointQueries,
+    query=merge_types("Query", (Query, CompanyQueries, CustomerQueries, ProjectQueries, TimeRecordQueries,
+                                  FileQueries, PartnerQueries, EventQueries, SharePointQueries,
                                   HoursReportQueries, ReconciliationQueries, SharePointSyncQueries)),
     mutation=Mutation,
     subscription=Subscription,

@@ -14,6 +14,7 @@ from gql.ids import parse_global_id, to_global_id
 from gql.loaders import Children
 from gql.loaders.relation import Criteria
 from gql.pagination import Page, PageRequest
+from gql.resolvers import lists
 
 T = TypeVar("T")
 
@@ -188,3 +189,9 @@ async def prefetch_time_record_relations(info: Info, rows: list) -> None:
                for name in selected_node_fields(info) & relations.keys()]
     if pending:
         await asyncio.gather(*pending)
+
+
+async def list_connection(info: Info, listing: lists.Listing, first, after, convert: Callable[[Any], Any]) -> Connection:
+    """A top-level list as a connection: a page of the listing, and its count when asked for."""
+    page = await lists.page_of(info, listing, first, after)
+    return Connection.of(page, convert, count=lambda: lists.count_of(info, listing))

@@ -1,7 +1,7 @@
 """Top-level errors: request problems are shown as they are, unexpected faults are masked with an id."""
 import logging
 
-from gql.schema.organisation import Company
+from gql.schema.companies.types import Company
 from tests.factories import company_with_staff, graphql
 
 COMPANIES = "{ companies { edges { node { name } } } }"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gql.schema.subscriptions import encode_cursor
+from gql.schema.events.subscriptions import encode_cursor
 from tests.gql.test_subscriptions import REGISTER, acme, hours_input, latest  # noqa: F401 (fixture)
 from tests.live_server import http_graphql, live_server
 

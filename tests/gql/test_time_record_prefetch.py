@@ -1,5 +1,5 @@
 """A page of time records loads the co-workers, projects and activities its nodes select before they resolve
-(gql.schema.hours.prefetch_relations): one statement per relation selected, none for one not selected, and the
+(gql.schema.hours.types.prefetch_relations): one statement per relation selected, none for one not selected, and the
 same answers through `nodes`, `edges { node }` and fragments."""
 import datetime as dt
 

@@ -1,0 +1,1 @@
+"""Companies and co-workers: their types and mutations."""

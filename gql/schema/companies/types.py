@@ -1,0 +1,120 @@
+"""Company, CoWorker and the viewer."""
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain import model as m
+from domain.access.policy import can_see_rates
+from gql.context import Info
+from gql.loaders import window
+from gql.schema.common import Connection, RowNode, child_connection, node_type, prefetch_time_record_relations
+from gql.schema.partners.types import CompanySettings, PartnerGroup, PartnerStatus, partner_group_of
+
+Tier = strawberry.enum(m.Tier)
+Role = strawberry.enum(m.Role)
+TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours.types")]
+
+def _time_record(row: m.TimeRecord):
+    return node_type("TimeRecord").from_row(row)
+
+
+@strawberry.federation.type(keys=["id"], description="A company: one tenant.")
+class Company(RowNode):
+    loader = "company_by_id"
+    id: relay.NodeID[int]
+    database_name: str
+    name: str
+    organisation_number: str | None
+    tier: Tier
+    partner_companies_enabled: strawberry.Private[bool]
+    share_customers: strawberry.Private[bool]
+    share_tasks: strawberry.Private[bool]
+    created_at: dt.datetime
+
+    @strawberry.field
+    def settings(self) -> CompanySettings:
+        return CompanySettings.of(self)
+
+    @strawberry.field(description="The partner group the company is in now; null when none (or you cannot see it).")
+    async def partner_group(self, info: Info) -> PartnerGroup | None:
+        return partner_group_of(await info.context.loaders.partners.group_by_company.load(self.id))
+
+    @strawberry.field(description="Admins only (empty for anyone else): every company this one has a partner link "
+                      "with, in either direction, with what each side has done and what is still missing.")
+    async def partners(self, info: Info) -> list[PartnerStatus]:
+        return [PartnerStatus.of(pair) for pair in await info.context.loaders.partners.pairs_by_company.load(self.id)]
+
+
+@strawberry.federation.type(keys=["id"], description="A user's membership in one company, with a role.")
+class CoWorker(RowNode):
+    loader = "co_worker_by_id"
+    id: relay.NodeID[int]
+    role: Role
+    active: bool
+    title: str | None
+    created_at: dt.datetime
+    company_id: strawberry.Private[int]
+    home_company_id: strawberry.Private[int]
+    user_id: strawberry.Private[int]
+    hourly_rate_value: strawberry.Private[Decimal | None] = None
+    hourly_cost_value: strawberry.Private[Decimal | None] = None
+    name: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_row(cls, row: m.CoWorker) -> "CoWorker":
+        return cls(
+            id=row.id, role=row.role, active=row.active, title=row.title, created_at=row.created_at,
+            company_id=row.company_id, home_company_id=row.home_company_id, user_id=row.user_id,
+            hourly_rate_value=row.hourly_rate, hourly_cost_value=row.hourly_cost,
+            name=row.user.name, email=row.user.email,
+        )
+
+    @strawberry.field(description="True when the co-worker's home company is another company.")
+    def is_external(self) -> bool:
+        return self.home_company_id != self.company_id
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await Company.load(info, self.company_id)
+
+    @strawberry.field(description="The company the co-worker is employed in; null when you cannot see it.")
+    async def home_company(self, info: Info) -> Company | None:
+        return await Company.load(info, self.home_company_id)
+
+    @strawberry.field(description="Null unless you are an admin or project leader of the co-worker's company.")
+    def hourly_rate(self, info: Info) -> Decimal | None:
+        return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(description="Null unless you are an admin or project leader of the co-worker's company.")
+    def hourly_cost(self, info: Info) -> Decimal | None:
+        return self.hourly_cost_value if can_see_rates(info.context.viewer, self.company_id) else None
+
+    @strawberry.field(
+        description="The co-worker's hours that you may see (all of them for yourself), newest first: a timesheet. "
+        "`dateFrom` and `dateTo` are inclusive."
+    )
+    async def time_records(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        date_from: dt.date | None = None, date_to: dt.date | None = None,
+    ) -> Connection[TimeRecordRef]:
+        return await child_connection(
+            info.context.loaders.time_records_by_co_worker, (self.id,), first, after, _time_record,
+            criteria=window(date_from, date_to), prefetch=lambda rows: prefetch_time_record_relations(info, rows),
+        )
+
+
+@strawberry.type(description="The caller: their user and their memberships.")
+class Viewer:
+    email: str | None
+    name: str | None
+    is_operator: bool
+    co_worker_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The viewer's active co-worker records, one per company.")
+    async def co_workers(self, info: Info) -> list[CoWorker]:
+        rows = await info.context.loaders.co_worker_by_id.load_many(self.co_worker_ids)
+        return [CoWorker.from_row(row) for row in rows if row is not None]

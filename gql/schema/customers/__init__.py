@@ -1,0 +1,1 @@
+"""Customers and contact persons: their types and mutations."""

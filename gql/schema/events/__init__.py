@@ -1,0 +1,1 @@
+"""The event log to integrators: subscriptions and the latest cursor."""

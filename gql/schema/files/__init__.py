@@ -1,0 +1,1 @@
+"""Files: the type, the queries and the mutations."""

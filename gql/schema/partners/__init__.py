@@ -1,0 +1,1 @@
+"""Partner companies and groups: types, queries and mutations."""

@@ -1,0 +1,1 @@
+"""Projects, activities, milestones, members, tasks and shared projects: types and mutations."""

@@ -1,0 +1,1 @@
+"""SharePoint: the configuration and the sync runs, with their queries and mutations."""
