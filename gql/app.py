@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (GraphiQL in a browser), bearer-token sign-in, health."""
+"""The Starlette application: /graphql (GraphiQL in a browser), bearer-token sign-in, /health (liveness) and
+/ready (readiness: the database answers)."""
 import contextlib
 
 from starlette.applications import Starlette
@@ -10,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from domain.files.content_store import ContentStore
 from domain.platform.db import Database
+from domain.platform.errors import DatabaseUnavailable
 from domain.platform.jobs import Registry
 from domain.access.oidc import IssuerUnreachable
 from domain.access.viewer import Viewer
@@ -19,13 +21,16 @@ from gql.context import Context
 from gql.http.file_content import file_content_endpoint, sweep_file_storage
 from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
-from gql.http.faults import masked_fault, sign_in_unavailable
+from gql.http.faults import database_unavailable, masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.sql_statements import count_statements_of, counting_request
 from gql.http.view import GraphQLOverHTTP
 from gql.schema import schema
 from gql.http.sign_in import sign_in
 from gql.http.uploads import MultipartUploads
+
+# How long /ready waits for `SELECT 1` before it calls the database unavailable.
+READY_TIMEOUT_SECONDS = 2
 
 
 class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP):
@@ -76,6 +81,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def ready(_request: Request) -> Response:
+        """For load balancers: 200 while the database answers, 503 (with Retry-After) while it does not."""
+        if await db.reachable(timeout=READY_TIMEOUT_SECONDS):
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "reason": "the database does not answer"}, status_code=503,
+                            headers={"Retry-After": str(DatabaseUnavailable.retry_after_seconds)})
+
     async def root(_request: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -84,13 +96,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
             Route("/health", health),
+            Route("/ready", ready),
             Route("/files/{file_id}/content", file_content_endpoint(db, endpoint.files), methods=["GET"]),
             Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-assets"),
             Route("/", root),
         ],
         lifespan=lifespan,
         middleware=cors_middleware(settings),
-        exception_handlers={IssuerUnreachable: sign_in_unavailable, Exception: masked_fault},
+        exception_handlers={IssuerUnreachable: sign_in_unavailable, DatabaseUnavailable: database_unavailable,
+                            Exception: masked_fault},
     )
     app.state.db = db
     app.state.settings = settings

@@ -1,4 +1,5 @@
-"""Top-level errors: domain errors keep their message and code; anything unexpected is masked with an id."""
+"""Top-level errors: domain errors keep their message and code; a database outage is SERVICE_UNAVAILABLE (the
+whole response a 503 with Retry-After, gql.http.view); anything unexpected is masked with an id."""
 import logging
 import uuid
 
@@ -7,7 +8,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
-from domain.platform.errors import DomainError
+from domain.platform.errors import DatabaseUnavailable, DomainError, is_outage
 
 log = logging.getLogger("partnergraph.errors")
 
@@ -19,7 +20,19 @@ def log_fault(error: BaseException, *, where: object) -> str:
     return error_id
 
 
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment (its database cannot be reached); try again shortly."
+
+
+def unavailable(error: BaseException, *, where: object) -> GraphQLError:
+    """SERVICE_UNAVAILABLE for a database outage, logged as one line without a traceback: it is not a bug."""
+    log.warning("database unavailable at %s: %s", where, str(error).splitlines()[0] if str(error) else repr(error))
+    return GraphQLError(UNAVAILABLE_MESSAGE, extensions={
+        "code": DatabaseUnavailable.code, "retryAfter": DatabaseUnavailable.retry_after_seconds})
+
+
 def fault(error: BaseException, *, where: object) -> GraphQLError:
+    if is_outage(error):
+        return unavailable(error, where=where)
     error_id = log_fault(error, where=where)
     return GraphQLError(f"Internal server error (id {error_id}).",
                         extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id})
@@ -65,5 +78,12 @@ class MaskedErrors(SchemaExtension):
     def on_execute(self):
         yield
         result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [masked(e) for e in result.errors]
+        if result is None or not result.errors:
+            return
+        outage = next((e for e in result.errors if e.original_error is not None and is_outage(e.original_error)),
+                      None)
+        if outage is not None:
+            # The whole response is a 503: a part of the data would be a misleading answer.
+            result.data, result.errors = None, [unavailable(outage.original_error, where=outage.path)]
+            return
+        result.errors = [masked(e) for e in result.errors]

@@ -1,13 +1,22 @@
-"""Engines and sessions for SQLite (embedded default) and PostgreSQL (scale-out)."""
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (scale-out).
+
+A database outage (domain.platform.errors.is_outage) leaves every session as DatabaseUnavailable, and the
+connection it happened on, with every other one the pool held, is replaced by a new one at its next use.
+"""
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from domain.platform.errors import DatabaseUnavailable, is_outage
 from domain.platform.settings import Settings
+
+# How long a new PostgreSQL connection may take before the database counts as unreachable (asyncpg's own is 60 s).
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,7 +32,10 @@ def sqlite_file(url: str) -> Path | None:
 def make_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url
     if not is_sqlite(url):
-        return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_async_engine(url, pool_size=10, max_overflow=20,
+                                     connect_args={"timeout": CONNECT_TIMEOUT_SECONDS})
+        _invalidate_on_outage(engine)
+        return engine
     if (path := sqlite_file(url)) is not None:
         # The default ./var/partnergraph.db on a fresh checkout: SQLite makes the file, not its folder.
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +62,31 @@ def make_engine(settings: Settings) -> AsyncEngine:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    _invalidate_on_outage(engine)
     return engine
+
+
+def _invalidate_on_outage(engine: AsyncEngine) -> None:
+    """No ping per checkout: an error that is an outage marks its connection as lost, so SQLAlchemy discards
+    it and every connection the pool held before it, and the next checkout connects afresh."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _outage_is_a_disconnect(context) -> None:
+        if is_outage(context.original_exception):
+            context.is_disconnect = True
+
+
+@contextmanager
+def outage_as_unavailable() -> Iterator[None]:
+    """An outage raised in the block leaves it as DatabaseUnavailable; any other error as it is."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as error:
+        if is_outage(error):
+            raise DatabaseUnavailable(error) from error
+        raise
 
 
 class Database:
@@ -67,14 +103,29 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A short-lived read session; loaders each take their own (sessions are not shareable)."""
-        async with self._sessions() as session:
-            yield session
+        with outage_as_unavailable():
+            async with self._sessions() as session:
+                yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits when the block ends, rolls back on any error."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+        with outage_as_unavailable():
+            async with self._write_sessions() as session, session.begin():
+                yield session
+
+    async def reachable(self, timeout: float) -> bool:
+        """Whether `SELECT 1` answers within `timeout` seconds (the readiness check)."""
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except TimeoutError:
+            return False
+        except Exception as error:
+            if is_outage(error):
+                return False
+            raise
+        return True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,5 +1,6 @@
 """One hierarchy of domain errors, each with a stable code that gql/ turns into a userError."""
 import re
+import socket
 from collections.abc import Iterable
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -248,3 +249,47 @@ def from_database(error: Exception) -> DomainError:
     if isinstance(error, IntegrityError):
         return integrity_error(str(error.orig))
     return Conflict("Someone else changed this at the same time; reload it and try again.")
+
+
+# --- database outages -------------------------------------------------------
+# Not a refusal and not a fault: the database cannot be reached, or is restarting. The API answers 503 with
+# Retry-After (SERVICE_UNAVAILABLE) and the worker backs off; nothing was written.
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or dropped the connection (what Database raises for an outage)."""
+
+    code = "SERVICE_UNAVAILABLE"
+    retry_after_seconds = 5
+
+    def __init__(self, cause: BaseException) -> None:
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        super().__init__(f"The database is unavailable: {reason}")
+
+
+# PostgreSQL's connection exceptions (class 08), admin_shutdown, crash_shutdown and cannot_connect_now.
+OUTAGE_SQLSTATE_CLASSES = ("08",)
+OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03"}
+# SQLite's word for a database file that cannot be opened (a missing folder, a directory, no permission).
+SQLITE_CANNOT_OPEN = "unable to open database file"
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether an error means the database is away rather than that the statement was wrong: a connection
+    refused, reset or closed (SQLAlchemy marks those `connection_invalidated`), a server shutting down or
+    starting up, or a SQLite file that cannot be opened."""
+    if isinstance(error, DatabaseUnavailable):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    orig = error.orig if isinstance(error, DBAPIError) else None
+    for candidate in (error, orig, orig.__cause__ if orig is not None else None):
+        if candidate is None:
+            continue
+        if isinstance(candidate, (ConnectionError, TimeoutError, socket.gaierror)):
+            return True
+        state = str(getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None) or "")
+        if state in OUTAGE_SQLSTATES or state.startswith(OUTAGE_SQLSTATE_CLASSES):
+            return True
+    # The driver's own message only: a DBAPIError's text also carries the statement's parameters.
+    return orig is not None and SQLITE_CANNOT_OPEN in str(orig)

@@ -2,7 +2,8 @@
 
 The server runs one in-process (PARTNERGRAPH_WORKER_IN_PROCESS); `partnergraph worker` runs it alone, and
 several such processes may share one PostgreSQL database (domain.platform.jobs explains why they never run one job
-twice at the same time).
+twice at the same time). While the database is unavailable it waits longer and longer between tries (up to
+OUTAGE_PAUSE_MAX_SECONDS), saying so once when the outage starts and once when it ends.
 """
 import asyncio
 import contextlib
@@ -15,11 +16,14 @@ import uuid
 
 from domain.platform import jobs
 from domain.platform.db import Database
+from domain.platform.errors import DatabaseUnavailable
 from domain.platform.settings import Settings
 
 log = logging.getLogger("partnergraph.worker")
 
 PURGE_EVERY_SECONDS = 3600
+# The longest pause between two tries while the database is unavailable (the first is the poll interval).
+OUTAGE_PAUSE_MAX_SECONDS = 30.0
 
 
 def policy_from(settings: Settings) -> jobs.Policy:
@@ -52,6 +56,9 @@ class Worker:
         self.name = name or worker_name()
         self._wake = asyncio.Event()
         self._periodic_at: dict[str, float] = {}
+        # Since when the database has been unavailable (None: it answers), and the pause before the next try.
+        self._down_since: float | None = None
+        self._outage_pause = poll_seconds
 
     def wake(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -70,18 +77,41 @@ class Worker:
         while not stop.is_set():
             # Cleared before looking, so a wake-up that comes while we look is not lost.
             self._wake.clear()
-            await self.run_periodic()
             try:
+                await self.run_periodic()
                 ran = await self.run_one(slot)
+                if not ran:
+                    await self._purge_now_and_then()
+            except DatabaseUnavailable as error:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._database_down(error))
+                continue
             except Exception:
-                # The database may be away for a moment; the worker itself must outlive that.
                 log.exception("worker %s could not claim or record a job", slot)
                 ran = False
+            else:
+                self._database_up()
             if ran:
                 continue
-            await self._purge_now_and_then()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first_of(stop, self._wake), timeout=self.poll_seconds)
+
+    def _database_down(self, error: DatabaseUnavailable) -> float:
+        """The pause before the next try: the poll interval, doubled at each failed try up to
+        OUTAGE_PAUSE_MAX_SECONDS. Says so once per outage, for all of this worker's claim loops."""
+        if self._down_since is None:
+            self._down_since, self._outage_pause = time.monotonic(), self.poll_seconds
+            log.warning("worker %s: %s; trying again with back-off (at most every %.0f s)", self.name, error,
+                        OUTAGE_PAUSE_MAX_SECONDS)
+        else:
+            self._outage_pause = min(self._outage_pause * 2, OUTAGE_PAUSE_MAX_SECONDS)
+        return self._outage_pause
+
+    def _database_up(self) -> None:
+        if self._down_since is not None:
+            log.warning("worker %s: the database answers again after %.1f s", self.name,
+                        time.monotonic() - self._down_since)
+            self._down_since = None
 
     async def run_one(self, slot: str | None = None) -> jobs.ClaimedJob | None:
         """Claims and runs one due job; returns it, or None when nothing was due."""
@@ -98,7 +128,7 @@ class Worker:
             # Shutting down mid-job: the lease runs out and another worker takes the job again.
             raise
         except Exception as error:
-            if not isinstance(error, (jobs.RetryLater, jobs.PermanentFailure)):
+            if not isinstance(error, (jobs.RetryLater, jobs.PermanentFailure, DatabaseUnavailable)):
                 log.warning("job %s (%s) raised", job.id, job.kind, exc_info=True)
             await jobs.fail(self.db, self.registry, job, error, self.policy)
         else:
@@ -117,6 +147,9 @@ class Worker:
             self._periodic_at[name] = time.monotonic()
             try:
                 await run(self.db)
+            except DatabaseUnavailable:
+                del self._periodic_at[name]  # due again as soon as the database answers
+                raise
             except Exception:
                 log.exception("periodic %s failed; again in %s s", name, seconds)
 
@@ -126,6 +159,9 @@ class Worker:
         self._purged_at = time.monotonic()
         try:
             purged = await jobs.purge_done(self.db, older_than=self.keep_done)
+        except DatabaseUnavailable:
+            self._purged_at = 0.0
+            raise
         except Exception:
             log.exception("could not purge finished jobs")
             return
@@ -139,6 +175,8 @@ class Worker:
                 if not await jobs.renew(self.db, job, self.policy):
                     log.warning("job %s: the claim was lost (lease expired and taken over)", job.id)
                     return
+            except DatabaseUnavailable as error:
+                log.warning("job %s: could not renew the lease: %s", job.id, error)
             except Exception:
                 log.exception("job %s: could not renew the lease", job.id)
 

@@ -1,8 +1,10 @@
-"""Faults outside GraphQL execution (sign-in, a route's own code): a 500 with an id, the traceback in the log."""
+"""Faults outside GraphQL execution (sign-in, a route's own code): a 500 with an id, the traceback in the log;
+a database outage there is a 503 with Retry-After."""
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from gql.errors import log_fault
+from domain.platform.errors import DatabaseUnavailable
+from gql.errors import log_fault, unavailable
 
 
 async def masked_fault(request: Request, error: Exception) -> JSONResponse:
@@ -21,3 +23,12 @@ async def sign_in_unavailable(request: Request, error: Exception) -> JSONRespons
                      "extensions": {"code": "SIGN_IN_UNAVAILABLE"}}]},
         status_code=503, headers={"Retry-After": "30"},
     )
+
+
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """A database outage outside GraphQL execution (sign-in, a download): 503 with Retry-After and one log line.
+    Registered by its class, so Starlette answers it without re-raising it to uvicorn (which would log it again
+    and drop the keep-alive connection)."""
+    answer = unavailable(error, where=f"{request.method} {request.url.path}")
+    return JSONResponse({"errors": [answer.formatted]}, status_code=503,
+                        headers={"Retry-After": str(DatabaseUnavailable.retry_after_seconds)})

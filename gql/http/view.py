@@ -8,7 +8,8 @@
   (validation, variable coercion, a limit such as depth or cost; the issue asked for 422 where the
   spec's current draft says 400, see README), 404/400/403 for persisted-query refusals.
 - A mutation over GET is 405 (with `Allow: POST`); a POST body that is not JSON (or a multipart
-  upload, when enabled) is 415; a throttled query is 429 with `Retry-After`, and an anonymous one that
+  upload, when enabled) is 415; a throttled query is 429 with `Retry-After`, one that met a database outage
+  503 with `Retry-After` (SERVICE_UNAVAILABLE, gql.errors), and an anonymous one that
   only asks for what needs a sign-in 401 with `WWW-Authenticate` (gql.protection.anonymous), whatever
   the media type.
 - HTTP-level refusals are JSON `{"errors": [{"message"}]}` in the negotiated media type, not plain text.
@@ -44,7 +45,8 @@ STATUS_BY_CODE = {
     "INTERNAL_SERVER_ERROR": 500,
 }
 # Statuses that hold for application/json too: they are not about the GraphQL request itself.
-STATUS_FOR_ANY_MEDIA_TYPE = {"THROTTLED": 429, UNAUTHENTICATED: 401, "INTERNAL_SERVER_ERROR": 500}
+STATUS_FOR_ANY_MEDIA_TYPE = {"THROTTLED": 429, UNAUTHENTICATED: 401, "INTERNAL_SERVER_ERROR": 500,
+                             "SERVICE_UNAVAILABLE": 503}
 # A document that parsed but is not valid for the schema (the issue's choice; the spec's draft says 400).
 INVALID_REQUEST_STATUS = 422
 
