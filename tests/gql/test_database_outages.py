@@ -21,7 +21,9 @@ from tests.server_processes import servers
 
 CLIENTS = 6
 READ = "{ viewer { email } customers(first: 5) { nodes { name } } }"
-WRITE = "mutation($input: CustomerCreateInput!) { customerCreate(input: $input) { customer { id } userErrors { code } } }"
+WRITE = """mutation($input: CustomerCreateInput!) {
+  customerCreate(input: $input) { customer { id } userErrors { code } }
+}"""
 
 
 @pytest.fixture
@@ -64,8 +66,8 @@ async def test_killed_backends_and_a_restarted_database_are_503s_with_retry_afte
             count = 0
             while not stop.is_set() and count < 2000:
                 count += 1
-                body = {"query": READ} if count % 3 else {
-                    "query": WRITE, "variables": {"input": {"companyId": gid("Company", company.id), "name": f"Kunde {n}-{count}"}}}
+                customer = {"companyId": gid("Company", company.id), "name": f"Kunde {n}-{count}"}
+                body = {"query": READ} if count % 3 else {"query": WRITE, "variables": {"input": customer}}
                 try:
                     answers.append(await client.post("/graphql", json=body, headers=headers))
                 except httpx.TransportError as error:
