@@ -3,6 +3,7 @@ import base64
 import binascii
 
 from domain.platform.errors import InvalidInput, NotFound
+from domain.platform.validation import MAX_ID_LENGTH
 
 # Primary keys are 32-bit INTEGER columns on PostgreSQL; a larger number can name no row and would
 # make the driver refuse the statement, so it is treated like any other id that names nothing.
@@ -15,7 +16,7 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 def parse_global_id(value: str) -> tuple[str, int] | None:
     """("Type", pk) for a well-formed global id; None for anything else (never raises)."""
-    if not isinstance(value, str) or len(value) > 200:
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
         return None
     try:
         type_name, _, pk = base64.b64decode(value.encode(), validate=True).decode().partition(":")

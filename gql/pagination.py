@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.platform.errors import InvalidInput
+from domain.platform.validation import MAX_LENGTH
 from gql.ids import MAX_PK
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-MAX_CURSOR_LENGTH = 1000
+MAX_CURSOR_LENGTH = MAX_LENGTH["after"]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ async def create_company(db: Database, viewer: Viewer, draft: CompanyDraft) -> C
     require_operator(viewer)
     database_name = clean_database_name(draft.database_name)
     name = clean_name(draft.name)
-    organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber", max_length=40)
+    organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber")
     admin = None
     if draft.admin_email is not None and draft.admin_email.strip():
         admin = clean_person(draft.admin_email, draft.admin_name, email_field="adminEmail", name_field="adminName")

@@ -41,7 +41,7 @@ def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
         Contact(
             name=clean_name(d.name, field=f"contacts.{i}.name"),
             email=None if not d.email else clean_email(d.email, field=f"contacts.{i}.email"),
-            phone=clean_optional_text(d.phone, field=f"contacts.{i}.phone", max_length=40),
+            phone=clean_optional_text(d.phone, field=f"contacts.{i}.phone"),
         )
         for i, d in enumerate(drafts)
     ]
@@ -50,7 +50,7 @@ def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
 async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) -> Customer:
     require_company_role(viewer, draft.company_id, MANAGERS, field="companyId")
     name = clean_name(draft.name)
-    organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber", max_length=40)
+    organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber")
     contacts = _contacts(draft.contacts)
     async with db.transaction() as session:
         if draft.copy_from_customer_id is not None:
@@ -90,8 +90,7 @@ async def update_customer(db: Database, viewer: Viewer, customer_id: int, change
             customer.name = clean_name(changes["name"])
         if "organisation_number" in changes:
             customer.organisation_number = clean_optional_text(
-                changes["organisation_number"], field="organisationNumber", max_length=40
-            )
+                changes["organisation_number"], field="organisationNumber")
         if "status" in changes:
             customer.status = not_null(changes["status"], field="status")
         if "storage_location" in changes:

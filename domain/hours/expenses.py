@@ -26,7 +26,6 @@ from domain.access.lookup import load_visible
 from domain.hours.partner_entries import refuse_edit_of_copy
 from domain.platform.validation import clean_optional_text, not_null
 
-DESCRIPTION_MAX = 2000
 CURRENCY = re.compile(r"[A-Z]{3}")
 NOUN = "expenses"
 
@@ -75,8 +74,7 @@ def expense_values(changes: Mapping[str, Any]) -> dict[str, Any]:
     if "currency" in changes:
         values["currency"] = clean_currency(changes["currency"])
     if "description" in changes:
-        values["description"] = clean_optional_text(changes["description"], field="description",
-                                                    max_length=DESCRIPTION_MAX)
+        values["description"] = clean_optional_text(changes["description"], field="description")
     return values
 
 

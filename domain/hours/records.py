@@ -22,7 +22,6 @@ from domain.hours.partner_entries import refuse_edit_of_copy, refuse_registratio
 from domain.platform.validation import clean_hours, clean_optional_text, not_null
 
 DAY = Decimal(24)
-DESCRIPTION_MAX = 2000
 
 
 @dataclass
@@ -59,8 +58,7 @@ def time_record_values(changes: Mapping[str, Any]) -> dict[str, Any]:
     if "hours" in changes:
         values["hours"] = clean_hours(changes["hours"])
     if "description" in changes:
-        values["description"] = clean_optional_text(changes["description"], field="description",
-                                                    max_length=DESCRIPTION_MAX)
+        values["description"] = clean_optional_text(changes["description"], field="description")
     return values
 
 
@@ -131,7 +129,7 @@ async def registering_co_worker(session: AsyncSession, viewer: Viewer, project: 
 async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: TimeRecordDraft) -> TimeRecord:
     """create_time_record inside the caller's transaction (the demo loads everything in one)."""
     hours = clean_hours(draft.hours)
-    description = clean_optional_text(draft.description, field="description", max_length=DESCRIPTION_MAX)
+    description = clean_optional_text(draft.description, field="description")
     project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
     co_worker_id = (await registering_co_worker(session, viewer, project, draft.co_worker_id, noun="hours")).id
     activity = await _activity_of(session, project, draft.activity_id)

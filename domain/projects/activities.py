@@ -34,7 +34,7 @@ def activity_values(changes: Mapping[str, Any]) -> dict[str, Any]:
     if "name" in changes:
         values["name"] = clean_name(changes["name"])
     if "number" in changes:
-        values["number"] = clean_optional_text(changes["number"], field="number", max_length=20)
+        values["number"] = clean_optional_text(changes["number"], field="number")
     if "active" in changes:
         values["active"] = not_null(changes["active"], field="active")
     if "hourly_rate" in changes:

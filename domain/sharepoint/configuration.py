@@ -20,11 +20,12 @@ from domain.model import Role, SharePointConfiguration, utcnow
 from domain.access.policy import require_company_role
 from domain.access.viewer import Viewer
 from domain.platform.settings import Settings
+from domain.platform.validation import MAX_LENGTH
 
 # Entra ID tenant: a GUID or a verified domain (contoso.onmicrosoft.com); client (application) ids are GUIDs.
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DOMAIN = re.compile(r"(?=.{1,100}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-MAX_SECRET = 1000
+MAX_SECRET = MAX_LENGTH["clientSecret"]
 
 
 class SecretKeyMissing(DomainError):
@@ -94,8 +95,8 @@ def clean_site_url(value: str) -> str:
     if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.username:
         raise InvalidInput("The site URL is the site's https address, e.g. https://contoso.sharepoint.com/sites/clients.",
                            field="siteUrl")
-    if len(url) > 2000:
-        raise InvalidInput("The site URL has at most 2000 characters.", field="siteUrl")
+    if len(url) > MAX_LENGTH["siteUrl"]:
+        raise InvalidInput(f"The site URL has at most {MAX_LENGTH['siteUrl']} characters.", field="siteUrl")
     return url
 
 

@@ -6,7 +6,9 @@ from gql.protection.anonymous import SignInRequired, guard_root_fields
 from gql.protection.limits import RequestLimits
 from gql.protection.persisted_query_extension import PersistedQueries
 from gql.protection.query_cost import QueryCost
+from gql.protection.text_limits import TextLimits, bound_mutation_inputs
 from gql.schema.customers.types import Customer
+from gql.delivery import EventExecution
 from gql.errors import MaskedErrors
 from gql.schema.files.queries import FileQueries
 from gql.schema.files.types import File
@@ -80,8 +82,13 @@ schema = Schema(
     # MaskedErrors first: it also masks a fault in a later extension's hook. Then the persisted query
     # is resolved, so the limits and the cost see the document that will run. SignInRequired after
     # RequestLimits, which validates: it refuses an anonymous operation once its document is valid,
-    # before anything of it is stored (APQ), charged (rate limit) or run.
-    extensions=[MaskedErrors, PersistedQueries, RequestLimits, QueryCost, SignInRequired, ConnectionOperations],
+    # before anything of it is stored (APQ), charged (rate limit) or run. TextLimits refuses an over-long
+    # text in an argument or variable during that validation (a mutation's input: see bound_mutation_inputs).
+    execution_context_class=EventExecution,
+    extensions=[MaskedErrors, PersistedQueries, RequestLimits, TextLimits, QueryCost, SignInRequired,
+                ConnectionOperations],
 )
+# A mutation's over-long input texts are userErrors in its payload (gql/protection/text_limits.py).
+bound_mutation_inputs(schema._schema)
 # What SignInRequired lets run anonymously (introspection mixed with other fields) is refused field by field.
 guard_root_fields(schema._schema)

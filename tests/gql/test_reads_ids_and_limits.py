@@ -3,6 +3,7 @@ import base64
 
 import pytest
 
+from domain.platform.validation import MAX_ID_LENGTH
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
 
 NODE = """
@@ -53,7 +54,7 @@ MALFORMED_IDS = [
     "UHJvamVjdDox\n",
     "UHJvamVjdDox=",
     "é" * 10,
-    "x" * 10_000,
+    "x" * MAX_ID_LENGTH,  # longer ones are refused before anything runs (below)
 ]
 
 
@@ -81,6 +82,14 @@ async def test_malformed_ids_among_good_ones_are_null_in_place(db, client, acme_
     ids = [MALFORMED_IDS[0], gid("Project", project_id), *MALFORMED_IDS[1:]]
     data = await graphql(client, NODES, {"ids": ids}, token=acme["admin"].token)
     assert data["nodes"] == [None, {"id": gid("Project", project_id)}] + [None] * (len(MALFORMED_IDS) - 1)
+
+
+async def test_an_id_longer_than_any_global_id_is_refused_as_invalid_input_naming_it(db, client, acme_with_project):
+    acme, project_id = acme_with_project
+    body = await graphql(client, NODES, {"ids": [gid("Project", project_id), "x" * (MAX_ID_LENGTH + 1)]},
+                         token=acme["admin"].token, expect_errors=True)
+    assert "data" not in body
+    assert [e["extensions"] for e in body["errors"]] == [{"code": "INVALID_INPUT", "field": "ids.1"}]
 
 
 async def test_a_well_formed_id_of_a_missing_object_gives_null(db, client, acme_with_project):
