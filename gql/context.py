@@ -24,5 +24,11 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_request(self.db, self.viewer)
 
+    def viewer_changed(self, viewer: Viewer) -> None:
+        """The caller's memberships changed in this request (an accepted invitation): the rest of the answer,
+        and the loaders' caches, follow the new ones."""
+        self.viewer = viewer
+        self.loaders = Loaders.for_request(self.db, viewer)
+
 
 Info = StrawberryInfo[Context, None]

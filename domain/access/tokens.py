@@ -107,5 +107,6 @@ async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
             query = query.where(CoWorker.company_id == token.company_id)
         memberships = tuple(Membership(c, w, r) for c, w, r in await session.execute(query))
     return Viewer(
-        user_id=user.id, email=user.email, name=user.name, is_operator=user.is_operator, memberships=memberships
+        user_id=user.id, email=user.email, name=user.name, is_operator=user.is_operator, memberships=memberships,
+        limited_to_company_id=token.company_id,
     )

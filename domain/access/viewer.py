@@ -1,6 +1,6 @@
 """Who asks: the signed-in user and their active co-worker records, one per company (ANONYMOUS: nobody)."""
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain.model import Role
 
@@ -21,10 +21,16 @@ class Viewer:
     name: str | None = None
     is_operator: bool = False
     memberships: tuple[Membership, ...] = ()
+    # Set for an API token limited to one company: it acts there only, and answers no invitation elsewhere.
+    limited_to_company_id: int | None = None
     _by_company: dict[int, Membership] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_company.update({m.company_id: m for m in self.memberships})
+
+    def joined(self, membership: Membership) -> "Viewer":
+        """The same caller after accepting an invitation: one membership more."""
+        return replace(self, memberships=(*self.memberships, membership), _by_company={})
 
     @property
     def authenticated(self) -> bool:

@@ -1,4 +1,4 @@
-"""Making a person a co-worker of a company: the user by email, the role, title and rates."""
+"""Making a person a co-worker of a company: the user by email, invited with the role, title and rates."""
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,10 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.events import log as events
 from domain.platform.db import Database
 from domain.platform.errors import Duplicate
-from domain.model import CoWorker, Project, ProjectMember, Role, User
+from domain.model import Company, CoWorker, Project, ProjectMember, Role, User
+from domain.model.partners import CoWorkerInvitation
+from domain.companies import invitations
 from domain.access.people import normalise_email
 from domain.access.policy import require_company_role
 from domain.access.viewer import Viewer
+from domain.partners.invitations import Invitation, delivery_of, send_invitations
 from domain.projects import secondary as secondary_projects
 from domain.access.lookup import load_visible
 from domain.platform.validation import clean_email, clean_money, clean_name, clean_optional_text
@@ -44,26 +47,38 @@ async def user_for_email(session: AsyncSession, email: str, name: str | None) ->
     return user
 
 
-async def create_co_worker(db: Database, viewer: Viewer, draft: CoWorkerDraft) -> CoWorker:
-    """Admins add internal co-workers (home company = the company); one co-worker per person per company."""
-    require_company_role(viewer, draft.company_id, [Role.ADMIN], field="companyId")
+async def create_co_worker(db: Database, viewer: Viewer, draft: CoWorkerDraft) -> Invitation:
+    """Admins add a person by email; nobody is attached to a company without consent (SPEC §8): the person gets
+    an invitation and becomes an internal co-worker (home company = the company) only when they accept it
+    (domain.companies.invitations). A new email gets its user (with `name`) so they can sign in to answer. The
+    answer is the same for a new email as for someone else's, and holds only what the admin typed."""
+    inviter = require_company_role(viewer, draft.company_id, [Role.ADMIN], field="companyId")
     email, name = clean_person(draft.email, draft.name, email_field="email", name_field="name")
     title = clean_optional_text(draft.title, field="title")
     hourly_rate = clean_money(draft.hourly_rate, field="hourlyRate")
     hourly_cost = clean_money(draft.hourly_cost, field="hourlyCost")
     async with db.transaction() as session:
+        company = await session.get(Company, draft.company_id)
         user = await user_for_email(session, email, name)
         taken = await session.scalar(
             select(CoWorker.id).where(CoWorker.company_id == draft.company_id, CoWorker.user_id == user.id)
         )
         if taken is not None:
             raise Duplicate(f"{email} is already a co-worker of the company.", field="email")
-        co_worker = CoWorker(
-            company_id=draft.company_id, user=user, home_company_id=draft.company_id, role=draft.role,
-            title=title, hourly_rate=hourly_rate, hourly_cost=hourly_cost,
+        invited = await session.scalar(select(CoWorkerInvitation.id).where(
+            CoWorkerInvitation.company_id == draft.company_id, CoWorkerInvitation.user_id == user.id,
+            invitations.waiting_for_consent()))
+        if invited is not None:
+            raise Duplicate(f"{email} is already invited to the company.", field="email")
+        invitation = CoWorkerInvitation(
+            company_id=draft.company_id, user_id=user.id, email=email, role=draft.role, title=title,
+            hourly_rate=hourly_rate, hourly_cost=hourly_cost, invited_by_id=inviter.co_worker_id,
+            delivery=delivery_of(db.settings),
         )
-        session.add(co_worker)
-    return co_worker
+        session.add(invitation)
+    result = Invitation(None, invitation, company.name)
+    await send_invitations(db.settings, [result])
+    return result
 
 
 async def deactivate_co_worker(db: Database, viewer: Viewer, co_worker_id: int) -> CoWorker:

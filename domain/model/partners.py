@@ -1,12 +1,15 @@
 """Partner links (one company's side of the handshake), registered partner groups with their members, and
-invitations of co-workers from partner companies."""
+co-worker invitations (of partner companies' co-workers, and of anyone added who must consent first)."""
 import datetime as dt
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Name, UtcDateTime, Versioned
+from domain.model.base import Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
+from domain.model.enums import Role
 from domain.model.projects import Project
+
+OPEN_INVITATION = "co_worker_id IS NULL AND declined_at IS NULL"
 
 
 class PartnerLink(Versioned, Base):
@@ -73,20 +76,35 @@ class PartnerGroupMember(Base):
 
 
 class CoWorkerInvitation(Base):
-    """One invitation of a partner company's co-worker (SPEC §3). The external co-worker record exists from the
-    moment it is made, so they can be put on projects before they accept."""
+    """An invitation to be a co-worker of a company. A partner company's co-worker (SPEC §3) gets their external
+    co-worker record at once, so they can be put on projects before they accept. Anyone else (coWorkerCreate)
+    gets it only when they accept (SPEC §8): until then the invitation grants nothing, and `co_worker_id` is
+    null; the role, title and rates wait here."""
 
     __tablename__ = "co_worker_invitations"
+    __table_args__ = (
+        # At most one open invitation without a record per person and company.
+        Index(
+            "uq_co_worker_invitations_open", "company_id", "user_id", unique=True,
+            sqlite_where=text(OPEN_INVITATION), postgresql_where=text(OPEN_INVITATION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    co_worker_id: Mapped[int] = mapped_column(ForeignKey("co_workers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    co_worker_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"), index=True)
     email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    title: Mapped[str | None] = mapped_column(String(200))
+    hourly_rate: Mapped[Money | None]
+    hourly_cost: Mapped[Money | None]
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("co_workers.id"))
     created_at: Mapped[Created]
     # "SMTP" when an email went out, "LOG" when no SMTP server is configured and it was only logged.
     delivery: Mapped[str] = mapped_column(String(8))
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    declined_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 # One secondary project per partner company per main project (SPEC §3): two concurrent adds of co-workers

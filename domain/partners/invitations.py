@@ -1,5 +1,6 @@
 """Inviting co-workers from partner companies (SPEC §3): the external co-worker record is made at once, so
-they can be put on projects before they accept; the invitation is recorded, then mailed or logged."""
+they can be put on projects before they accept; the invitation is recorded, then mailed or logged (sending is
+shared with the invitations that wait for consent, domain.companies.invitations)."""
 import asyncio
 import logging
 import smtplib
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.platform.db import Database
 from domain.platform.errors import Duplicate, InvalidInput, NotFound, NotInPartnerGroup
-from domain.model import Company, CoWorker, Role, User, utcnow
+from domain.model import Company, CoWorker, Role, User
 from domain.model.partners import CoWorkerInvitation
 from domain.access.partner_visibility import group_companies_of
 from domain.access.people import normalise_email
@@ -26,7 +27,7 @@ log = logging.getLogger("partnergraph.invitations")
 
 @dataclass
 class Invitation:
-    co_worker: CoWorker
+    co_worker: CoWorker | None  # None until accepted, for an invitation that waits for consent
     invitation: CoWorkerInvitation
     company_name: str
 
@@ -37,9 +38,9 @@ def delivery_of(settings: Settings) -> str:
 
 async def _inviting_company(session: AsyncSession, viewer: Viewer, company_id: int) -> tuple[Company, int]:
     membership = require_company_role(viewer, company_id, [Role.ADMIN], field="companyId")
-    company = await session.get(Company, company_id)
-    require_partner_companies(company, field="companyId")
-    return company, membership.co_worker_id
+    # Partner companies on and PRO are checked once the partner is known to be in the group: towards a company
+    # outside it (every company, for one in no group) the answer is the neutral one given for a missing one.
+    return await session.get(Company, company_id), membership.co_worker_id
 
 
 def _home_records(user_ids_clause, company_id: int):
@@ -56,19 +57,25 @@ def _external_record(company_id: int, home: CoWorker, role: Role) -> CoWorker:
                     title=home.title)
 
 
+def _invitation_of(co_worker: CoWorker, email: str, inviter_id: int, settings: Settings) -> CoWorkerInvitation:
+    return CoWorkerInvitation(company_id=co_worker.company_id, user_id=co_worker.user_id, co_worker_id=co_worker.id,
+                              email=email, role=co_worker.role, title=co_worker.title, invited_by_id=inviter_id,
+                              delivery=delivery_of(settings))
+
+
 async def invite_co_worker(db: Database, viewer: Viewer, company_id: int, email: str, role: Role = Role.EXTERNAL
                            ) -> Invitation:
     """An admin invites a co-worker of another company in the group by email."""
     email = clean_email(normalise_email(email or ""), field="email")
     async with db.transaction() as session:
         company, inviter_id = await _inviting_company(session, viewer, company_id)
+        # An unknown email and someone's outside the group get the same answer: it tells nobody who has an account.
         user = await session.scalar(select(User).where(User.email == email))
-        if user is None:
-            raise NotFound(f"No user has the email {email}.", field="email")
-        home = await session.scalar(_home_records(CoWorker.user_id == user.id, company_id))
+        home = None if user is None else await session.scalar(_home_records(CoWorker.user_id == user.id, company_id))
         if home is None:
             raise NotInPartnerGroup(f"{email} is not an active co-worker of a company in your partner group.",
                                     field="email")
+        require_partner_companies(company, field="companyId")
         taken = await session.scalar(
             select(CoWorker.id).where(CoWorker.company_id == company_id, CoWorker.user_id == user.id))
         if taken is not None:
@@ -76,8 +83,7 @@ async def invite_co_worker(db: Database, viewer: Viewer, company_id: int, email:
         co_worker = _external_record(company_id, home, role)
         session.add(co_worker)
         await session.flush()
-        invitation = CoWorkerInvitation(company_id=company_id, co_worker_id=co_worker.id, email=email,
-                                        invited_by_id=inviter_id, delivery=delivery_of(db.settings))
+        invitation = _invitation_of(co_worker, email, inviter_id, db.settings)
         session.add(invitation)
         await session.flush()
         await session.refresh(co_worker, ["user"])
@@ -96,16 +102,14 @@ async def invite_all_co_workers(db: Database, viewer: Viewer, company_id: int, p
             and_(CoWorker.company_id == partner_company_id, CoWorker.user_id.not_in(already)), company_id)))
         if not homes and partner_company_id not in set(await session.scalars(group_companies_of([company_id]))):
             raise NotFound("No such company in your partner group.", field="partnerCompanyId")
+        require_partner_companies(company, field="companyId")
         if partner_company_id == company_id:
             raise InvalidInput("Choose a partner company, not this one.", field="partnerCompanyId")
         co_workers = [_external_record(company_id, home, role) for home in homes]
         session.add_all(co_workers)
         await session.flush()
-        invitations = [
-            CoWorkerInvitation(company_id=company_id, co_worker_id=c.id, email=home.user.email,
-                               invited_by_id=inviter_id, delivery=delivery_of(db.settings))
-            for c, home in zip(co_workers, homes, strict=True)
-        ]
+        invitations = [_invitation_of(c, home.user.email, inviter_id, db.settings)
+                       for c, home in zip(co_workers, homes, strict=True)]
         session.add_all(invitations)
         await session.flush()
         for c in co_workers:
@@ -123,6 +127,13 @@ def invitation_message(settings: Settings, item: Invitation) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = item.invitation.email
     message["Subject"] = f"You are invited to {item.company_name} on partnergraph"
+    if item.co_worker is None:
+        # Consent first: the mail, like the inviting company, knows only the address it typed.
+        message.set_content(
+            f"Hello,\n\n{item.company_name} has invited you to join it on partnergraph. Nothing changes until you "
+            "sign in and accept (coWorkerInvitationAccept); you may also decline (coWorkerInvitationDecline).\n"
+        )
+        return message
     message.set_content(
         f"Hello {item.co_worker.user.name},\n\n{item.company_name} has invited you as an external co-worker. "
         "You can already be added to its projects; you register your hours in your own company.\n"
@@ -151,21 +162,3 @@ async def send_invitations(settings: Settings, items: list[Invitation]) -> None:
     except (OSError, smtplib.SMTPException):
         log.exception("sending %d invitation(s) by SMTP failed", len(items))
 
-
-async def accept_invitation(db: Database, viewer: Viewer, company_id: int) -> CoWorkerInvitation:
-    """The invited person accepts their invitation to `company_id` (nothing depends on it: they could be
-    staffed before; it tells the inviting company they have seen it)."""
-    membership = viewer.membership(company_id)
-    if membership is None:
-        raise NotFound("No invitation to that company.", field="companyId")
-    async with db.transaction() as session:
-        invitation = await session.scalar(
-            select(CoWorkerInvitation).where(CoWorkerInvitation.co_worker_id == membership.co_worker_id)
-            .order_by(CoWorkerInvitation.id.desc()))
-        if invitation is None:
-            raise NotFound("No invitation to that company.", field="companyId")
-        if invitation.accepted_at is None:
-            invitation.accepted_at = utcnow()
-        co_worker = await session.get(CoWorker, invitation.co_worker_id)
-        await session.refresh(co_worker, ["user"])
-    return Invitation(co_worker, invitation, "")

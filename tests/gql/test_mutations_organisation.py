@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from domain import model as m
 from domain.access.tokens import create_token
+from domain.model.partners import CoWorkerInvitation
 from tests.factories import company_with_staff, graphql
 
 COMPANY_CREATE = """
@@ -17,7 +18,16 @@ mutation Create($input: CompanyCreateInput!) {
 CO_WORKER_CREATE = """
 mutation Create($input: CoWorkerCreateInput!) {
   coWorkerCreate(input: $input) {
-    coWorker { id name email role title hourlyRate hourlyCost isExternal active company { id } }
+    invitation { companyId email role title hourlyRate hourlyCost coWorker { id } }
+    userErrors { field message code }
+  }
+}
+"""
+
+ACCEPT = """
+mutation Accept($input: CoWorkerInvitationAcceptInput!) {
+  coWorkerInvitationAccept(input: $input) {
+    invitation { coWorker { name email role title hourlyRate hourlyCost isExternal active company { id } } }
     userErrors { field message code }
   }
 }
@@ -33,10 +43,10 @@ async def _operator_token(db) -> str:
     return token
 
 
-async def _counts(db) -> tuple[int, int, int, int]:
+async def _counts(db) -> tuple[int, int, int, int, int]:
     async with db.read() as session:
         return tuple([await session.scalar(select(func.count()).select_from(model))
-                      for model in (m.Company, m.NumberSeries, m.User, m.CoWorker)])
+                      for model in (m.Company, m.NumberSeries, m.User, m.CoWorker, CoWorkerInvitation)])
 
 
 async def test_an_operator_creates_a_company_with_its_series_and_first_admin(db, client):
@@ -96,7 +106,7 @@ async def test_a_taken_or_invalid_database_name_is_refused_and_nothing_is_writte
     assert await _counts(db) == before
 
 
-async def test_an_admin_adds_a_new_person_as_an_internal_co_worker(db, client):
+async def test_an_admin_adds_a_new_person_who_becomes_an_internal_co_worker_on_accepting(db, client):
     acme = await company_with_staff(db)
     data = await graphql(client, CO_WORKER_CREATE, {"input": {
         "companyId": acme.gid, "email": "  Nina@Acme.TEST", "name": "Nina Dahl", "role": "PROJECT_LEADER",
@@ -104,22 +114,32 @@ async def test_an_admin_adds_a_new_person_as_an_internal_co_worker(db, client):
     }}, token=acme["admin"].token)
     payload = data["coWorkerCreate"]
     assert payload["userErrors"] == []
-    assert {k: v for k, v in payload["coWorker"].items() if k != "id"} == {
+    assert payload["invitation"] == {
+        "companyId": acme.gid, "email": "nina@acme.test", "role": "PROJECT_LEADER", "title": "Architect",
+        "hourlyRate": "1500.00", "hourlyCost": "800.50", "coWorker": None,
+    }
+    nina, _ = await create_token(db, db.settings, email="nina@acme.test")
+    accepted = await graphql(client, ACCEPT, {"input": {"companyId": acme.gid}}, token=nina)
+    assert accepted["coWorkerInvitationAccept"]["invitation"]["coWorker"] == {
         "name": "Nina Dahl", "email": "nina@acme.test", "role": "PROJECT_LEADER", "title": "Architect",
         "hourlyRate": "1500.00", "hourlyCost": "800.50", "isExternal": False, "active": True,
         "company": {"id": acme.gid},
     }
 
 
-async def test_an_existing_user_becomes_a_co_worker_of_a_second_company_and_keeps_their_name(db, client):
+async def test_an_existing_user_accepting_joins_a_second_company_and_keeps_their_name(db, client):
     acme = await company_with_staff(db)
     other = await company_with_staff(db, "other")
     users_before = (await _counts(db))[2]
     data = await graphql(client, CO_WORKER_CREATE, {"input": {
         "companyId": other.gid, "email": acme["employee"].email.upper(), "name": "Ignored", "role": "EMPLOYEE",
     }}, token=other["admin"].token)
-    co_worker = data["coWorkerCreate"]["coWorker"]
-    assert (co_worker["email"], co_worker["name"], co_worker["isExternal"]) == (acme["employee"].email, "Employee", False)
+    assert data["coWorkerCreate"]["userErrors"] == []
+    token, _ = await create_token(db, db.settings, email=acme["employee"].email)
+    accepted = await graphql(client, ACCEPT, {"input": {"companyId": other.gid}}, token=token)
+    co_worker = accepted["coWorkerInvitationAccept"]["invitation"]["coWorker"]
+    assert (co_worker["email"], co_worker["name"], co_worker["isExternal"]) == (
+        acme["employee"].email, "Employee", False)
     assert (await _counts(db))[2] == users_before
 
 

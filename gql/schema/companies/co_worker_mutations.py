@@ -1,19 +1,21 @@
-"""coWorkerCreate, coWorkerDeactivate, coWorkerInvite, coWorkerInviteAll, coWorkerInvitationAccept."""
-import datetime
+"""coWorkerCreate, coWorkerDeactivate, coWorkerInvite, coWorkerInviteAll, coWorkerInvitationAccept and -Decline."""
 from decimal import Decimal
 
 import strawberry
 
 from domain.companies import co_workers as service
+from domain.companies import invitations as company_invitations
+from domain.access.viewer import Membership
 from domain.partners import invitations
 from gql.context import Info
 from gql.ids import decode_id
 from gql.resolvers.mutation import payload
 from gql.schema.common import UserError
-from gql.schema.companies.types import CoWorker, Role
+from gql.schema.companies.types import CoWorker, CoWorkerInvitation, Role
 
 
-@strawberry.input(description="The email finds the person, or makes them (with `name`) when they are new.")
+@strawberry.input(description="The email finds the person, or makes their user (with `name`) when they are new; "
+                  "either way they are invited, and become a co-worker when they accept.")
 class CoWorkerCreateInput:
     company_id: strawberry.ID
     email: str
@@ -27,7 +29,9 @@ class CoWorkerCreateInput:
 @strawberry.type
 class CoWorkerCreatePayload:
     user_errors: list[UserError]
-    co_worker: CoWorker | None = None
+    invitation: CoWorkerInvitation | None = strawberry.field(
+        default=None, description="What you typed, waiting for the person's answer; the same whether or not the "
+        "email already has an account.")
 
 
 @strawberry.input(description="Invites a co-worker of another company in your partner group by their email.")
@@ -44,24 +48,13 @@ class CoWorkerInviteAllInput:
     role: Role = Role.EXTERNAL
 
 
-@strawberry.type(description="An invitation: recorded, and mailed when SMTP is configured (otherwise logged).")
-class CoWorkerInvitation:
-    email: str
-    delivery: str = strawberry.field(description="SMTP (mailed) or LOG (no SMTP server configured: logged).")
-    created_at: datetime.datetime
-    accepted_at: datetime.datetime | None = strawberry.field(
-        description="When the invited person accepted; they can be staffed before that.")
-    co_worker: CoWorker
-
-    @classmethod
-    def of(cls, item: invitations.Invitation) -> "CoWorkerInvitation":
-        return cls(email=item.invitation.email, delivery=item.invitation.delivery,
-                   created_at=item.invitation.created_at, accepted_at=item.invitation.accepted_at,
-                   co_worker=CoWorker.from_row(item.co_worker))
-
-
 @strawberry.input(description="The invited person accepts their invitation to a company.")
 class CoWorkerInvitationAcceptInput:
+    company_id: strawberry.ID
+
+
+@strawberry.input(description="The invited person declines an invitation that waits for their consent.")
+class CoWorkerInvitationDeclineInput:
     company_id: strawberry.ID
 
 
@@ -90,7 +83,9 @@ class CoWorkerInviteAllPayload:
 
 @strawberry.type
 class CoWorkerMutations:
-    @strawberry.mutation(description="Admins only: adds an internal co-worker (home company = this company).")
+    @strawberry.mutation(description="Admins only: invites a person by email to be an internal co-worker (home "
+                         "company = this company) with the role, title and rates given. Nothing is granted until "
+                         "they accept (`coWorkerInvitationAccept`); the answer holds only what you typed.")
     async def co_worker_create(self, info: Info, input: CoWorkerCreateInput) -> CoWorkerCreatePayload:
         async def call():
             draft = service.CoWorkerDraft(
@@ -98,8 +93,8 @@ class CoWorkerMutations:
                 role=input.role, name=input.name, title=input.title, hourly_rate=input.hourly_rate,
                 hourly_cost=input.hourly_cost,
             )
-            row = await service.create_co_worker(info.context.db, info.context.viewer, draft)
-            return {"co_worker": CoWorker.from_row(row)}
+            item = await service.create_co_worker(info.context.db, info.context.viewer, draft)
+            return {"invitation": CoWorkerInvitation.of(item)}
 
         return await payload(CoWorkerCreatePayload, call)
 
@@ -137,12 +132,30 @@ class CoWorkerMutations:
 
         return await payload(CoWorkerDeactivatePayload, call)
 
-    @strawberry.mutation(description="The invited person accepts their latest invitation to the company.")
+    @strawberry.mutation(description="The invited person accepts their invitation to the company: an invitation "
+                         "from `coWorkerCreate` makes them its co-worker now; a partner company's records that "
+                         "they have seen it.")
     async def co_worker_invitation_accept(
         self, info: Info, input: CoWorkerInvitationAcceptInput
     ) -> CoWorkerInvitePayload:
         async def call():
-            item = await invitations.accept_invitation(
+            viewer = info.context.viewer
+            item = await company_invitations.accept_invitation(
+                info.context.db, viewer, decode_id(input.company_id, "Company", field="companyId"))
+            if viewer.membership(item.co_worker.company_id) is None and item.co_worker.active:
+                info.context.viewer_changed(viewer.joined(
+                    Membership(item.co_worker.company_id, item.co_worker.id, item.co_worker.role)))
+            return {"invitation": CoWorkerInvitation.of(item)}
+
+        return await payload(CoWorkerInvitePayload, call)
+
+    @strawberry.mutation(description="The invited person declines an invitation from `coWorkerCreate`; the company "
+                         "sees only that it was declined, and may invite again.")
+    async def co_worker_invitation_decline(
+        self, info: Info, input: CoWorkerInvitationDeclineInput
+    ) -> CoWorkerInvitePayload:
+        async def call():
+            item = await company_invitations.decline_invitation(
                 info.context.db, info.context.viewer, decode_id(input.company_id, "Company", field="companyId"))
             return {"invitation": CoWorkerInvitation.of(item)}
 

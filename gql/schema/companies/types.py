@@ -8,7 +8,10 @@ from strawberry import relay
 
 from domain import model as m
 from domain.access.policy import can_see_rates
+from domain.companies import invitations as company_invitations
+from domain.partners import invitations
 from gql.context import Info
+from gql.ids import to_global_id
 from gql.loaders import window
 from gql.schema.common import Connection, RowNode, child_connection, node_type, prefetch_time_record_relations
 from gql.schema.partners.types import CompanySettings, PartnerGroup, PartnerStatus, partner_group_of
@@ -107,6 +110,46 @@ class CoWorker(RowNode):
         )
 
 
+@strawberry.type(description="An invitation to be a co-worker of a company. One from `coWorkerCreate` grants "
+                 "nothing until the invited person accepts it (`coWorker` is null until then); one from a partner "
+                 "company (`coWorkerInvite`) made the external co-worker record at once.")
+class CoWorkerInvitation:
+    company_id: strawberry.ID = strawberry.field(
+        description="The inviting company: what `coWorkerInvitationAccept` and `coWorkerInvitationDecline` take.")
+    company_name: str
+    email: str
+    role: Role
+    title: str | None
+    delivery: str = strawberry.field(description="SMTP (mailed) or LOG (no SMTP server configured: logged).")
+    created_at: dt.datetime
+    accepted_at: dt.datetime | None = strawberry.field(description="When the invited person accepted.")
+    declined_at: dt.datetime | None = strawberry.field(description="When the invited person declined.")
+    co_worker: CoWorker | None = strawberry.field(
+        description="The co-worker record: from acceptance on (at once for a partner company's invitation).")
+    company_pk: strawberry.Private[int]
+    hourly_rate_value: strawberry.Private[Decimal | None]
+    hourly_cost_value: strawberry.Private[Decimal | None]
+
+    @classmethod
+    def of(cls, item: invitations.Invitation) -> "CoWorkerInvitation":
+        row = item.invitation
+        return cls(
+            company_id=strawberry.ID(to_global_id("Company", row.company_id)), company_name=item.company_name,
+            email=row.email, role=row.role, title=row.title, delivery=row.delivery, created_at=row.created_at,
+            accepted_at=row.accepted_at, declined_at=row.declined_at,
+            co_worker=None if item.co_worker is None else CoWorker.from_row(item.co_worker),
+            company_pk=row.company_id, hourly_rate_value=row.hourly_rate, hourly_cost_value=row.hourly_cost,
+        )
+
+    @strawberry.field(description="The rate offered; null unless you are an admin or project leader of the company.")
+    def hourly_rate(self, info: Info) -> Decimal | None:
+        return self.hourly_rate_value if can_see_rates(info.context.viewer, self.company_pk) else None
+
+    @strawberry.field(description="The cost offered; null unless you are an admin or project leader of the company.")
+    def hourly_cost(self, info: Info) -> Decimal | None:
+        return self.hourly_cost_value if can_see_rates(info.context.viewer, self.company_pk) else None
+
+
 @strawberry.type(description="The caller: their user and their memberships.")
 class Viewer:
     email: str | None
@@ -118,3 +161,10 @@ class Viewer:
     async def co_workers(self, info: Info) -> list[CoWorker]:
         rows = await info.context.loaders.co_worker_by_id.load_many(self.co_worker_ids)
         return [CoWorker.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Invitations waiting for your answer, newest first: accept or decline them with "
+                      "`coWorkerInvitationAccept` / `coWorkerInvitationDecline`. Until you accept one from "
+                      "`coWorkerCreate`, that company is not yours to see or act in.")
+    async def invitations(self, info: Info) -> list[CoWorkerInvitation]:
+        items = await company_invitations.open_invitations(info.context.db, info.context.viewer)
+        return [CoWorkerInvitation.of(item) for item in items]
