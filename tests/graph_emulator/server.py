@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -37,7 +38,8 @@ def _not_found(what: str) -> GraphError:
 class GraphEmulator:
     """Start with `with GraphEmulator() as graph:`; `graph.base_url` is what the client uses as its Graph base URL."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server context with a certificate for `host`, to be served over HTTPS."""
         self.state = GraphState()
         emulator = self
 
@@ -46,12 +48,15 @@ class GraphEmulator:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "https" if tls is not None else "http"
         self._thread: threading.Thread | None = None
 
     @property
     def origin(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     @property
     def base_url(self) -> str:
