@@ -48,7 +48,8 @@ def a_certificate_authority_and_a_loopback_certificate(folder: Path) -> tuple[Pa
     """ca.pem (the test CA), server.pem and server-key.pem (for 127.0.0.1 and localhost, signed by the CA)."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("partnergraph test CA")).issuer_name(_name("partnergraph test CA"))
+    ca_name = _name("partnergraph test CA")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
           .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
