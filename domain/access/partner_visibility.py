@@ -4,7 +4,7 @@ Everything here is keyed on *current* group membership: a company that left a gr
 was dissolved) shares nothing from then on. A one-sided or unconfirmed link shares nothing either;
 it only lets the two companies' admins see each other's name while they finish the handshake.
 """
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from domain.model import (
     CoWorker,
@@ -21,13 +21,9 @@ from domain.access.viewer import Viewer
 
 MATCH_VIEWERS = (Role.ADMIN, Role.PROJECT_LEADER)
 
-# Operators register groups (SPEC §1): the group lists and their members (with the members' names and
-# settings) show them every group, while domain.access.policy.visible keeps showing them no row of any company.
+# Operators register groups (SPEC §1): domain.access.policy.visible shows them every group, with its members
+# (their names and settings) and the members' number series, and no row of any company.
 OPERATOR_VISIBLE = (PartnerGroup, PartnerGroupMember, NumberSeries)
-
-
-def visible_to_operator_or(viewer: Viewer, model: type, clause: ColumnElement[bool]) -> ColumnElement[bool]:
-    return true() if viewer.is_operator and model in OPERATOR_VISIBLE else clause
 
 
 def current_member():

@@ -6,7 +6,7 @@ are checks that raise Forbidden.
 """
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from domain.access import partner_visibility
 from domain.access.viewer import Membership, Viewer
@@ -171,10 +171,19 @@ VISIBLE = {
 
 
 def visible(viewer: Viewer, model: type) -> ColumnElement[bool]:
-    """The WHERE clause that limits `model` to what `viewer` may read."""
+    """The WHERE clause that limits `model` to what `viewer` may read: for an operator, every partner group
+    with its members and their number series (they register groups), and no row of any company."""
+    if viewer.is_operator and model in partner_visibility.OPERATOR_VISIBLE:
+        return true()
     if not viewer.memberships:
         return false()
     return VISIBLE[model](viewer)
+
+
+def can_see_company_details(viewer: Viewer, company_id: int) -> bool:
+    """An operator reads the company directory (name, databaseName, tier, settings: what creating companies and
+    registering groups needs), not a company's organisation number, unless they are a co-worker of it."""
+    return not viewer.is_operator or company_id in viewer.company_ids
 
 
 def can_see_rates(viewer: Viewer, company_id: int) -> bool:

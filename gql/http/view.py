@@ -12,6 +12,8 @@
   503 with `Retry-After` (SERVICE_UNAVAILABLE, gql.errors), and an anonymous one that
   only asks for what needs a sign-in 401 with `WWW-Authenticate` (gql.protection.anonymous), whatever
   the media type.
+- A JSON array of operations (a batch) is refused with 400 and a message saying to send one operation per
+  request: nothing of it runs, and the cost and rate limit stay per operation.
 - HTTP-level refusals are JSON `{"errors": [{"message"}]}` in the negotiated media type, not plain text.
 """
 import hashlib
@@ -49,6 +51,7 @@ STATUS_FOR_ANY_MEDIA_TYPE = {"THROTTLED": 429, UNAUTHENTICATED: 401, "INTERNAL_S
                              "SERVICE_UNAVAILABLE": 503}
 # A document that parsed but is not valid for the schema (the issue's choice; the spec's draft says 400).
 INVALID_REQUEST_STATUS = 422
+BATCH_REFUSED = "Send one GraphQL operation per request: a JSON array of operations (a batch) is not accepted."
 
 
 class HTTPError(HTTPException):
@@ -154,6 +157,9 @@ class GraphQLOverHTTP(GraphQL):
             if not isinstance(item.operation_name, (str, type(None))):
                 raise HTTPError(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         return data
+
+    def _validate_batch_request(self, request_data: list[GraphQLRequestData], protocol: Any) -> None:
+        raise HTTPError(400, BATCH_REFUSED)
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:

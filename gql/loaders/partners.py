@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from domain import model as m
 from domain.platform.db import Database
-from domain.access.partner_visibility import visible_to_operator_or
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 from domain.partners.links import PartnerPair, read_partner_pairs
@@ -38,7 +37,7 @@ class MembersByGroupLoader(DataLoader[tuple[GroupId, bool], list[tuple[m.Partner
                 .join(m.Company, m.Company.id == m.PartnerGroupMember.company_id)
                 .where(
                     m.PartnerGroupMember.group_id.in_(groups),
-                    visible_to_operator_or(self.viewer, m.PartnerGroupMember, visible(self.viewer, m.PartnerGroupMember)),
+                    visible(self.viewer, m.PartnerGroupMember),
                 )
                 .order_by(m.PartnerGroupMember.id)
             )
@@ -82,7 +81,7 @@ class NumberSeriesByCompanyLoader(DataLoader[CompanyId, list[m.NumberSeries]]):
                 select(m.NumberSeries)
                 .where(
                     m.NumberSeries.company_id.in_(set(keys)),
-                    visible_to_operator_or(self.viewer, m.NumberSeries, visible(self.viewer, m.NumberSeries)),
+                    visible(self.viewer, m.NumberSeries),
                 )
                 .order_by(m.NumberSeries.kind)
             )

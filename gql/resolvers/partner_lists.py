@@ -1,6 +1,6 @@
 """The partner lists: registered groups, and the task board across a group's companies."""
 from domain import model as m
-from domain.access.partner_visibility import task_board_co_workers, visible_to_operator_or
+from domain.access.partner_visibility import task_board_co_workers
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 from gql.ids import decode_id
@@ -10,8 +10,7 @@ from gql.resolvers.lists import Listing
 
 def partner_groups(viewer: Viewer) -> Listing:
     # Operators register groups and see all of them; co-workers the group their company is in now.
-    where = visible_to_operator_or(viewer, m.PartnerGroup, visible(viewer, m.PartnerGroup))
-    return Listing(m.PartnerGroup, [where], by_id_order(m.PartnerGroup))
+    return Listing(m.PartnerGroup, [visible(viewer, m.PartnerGroup)], by_id_order(m.PartnerGroup))
 
 
 def task_board(viewer: Viewer, *, company_ids: list[str] | None = None, status: m.TaskStatus | None = None) -> Listing:

@@ -8,30 +8,20 @@ from domain.platform.errors import InvalidInput
 from gql.context import Info
 from gql.ids import parse_global_id
 from gql.pagination import MAX_PAGE
-from gql.schema.common import RowNode
-from gql.schema.customers.types import Contact, Customer
-from gql.schema.files.types import File
-from gql.schema.hours.types import TimeRecord
-from gql.schema.companies.types import Company, CoWorker, Viewer
-from gql.schema.partners.types import PartnerGroup, PartnerLink
-from gql.schema.projects.types import Activity, Milestone, Project
-from gql.schema.projects.tasks import Task
-from gql.schema.sharepoint.sync import SharePointSyncRun
-
-NODE_TYPES: dict[str, type[RowNode]] = {
-    t.__name__: t for t in (Company, CoWorker, Customer, Contact, Project, Activity, Milestone, TimeRecord, File)
-}
-NODE_TYPES.update({t.__name__: t for t in (PartnerGroup, PartnerLink, Task)})  # partner companies (SPEC §2)
-NODE_TYPES["SharePointSyncRun"] = SharePointSyncRun  # SharePoint syncs (SPEC §6)
+from gql.schema.common import RowNode, node_type
+from gql.schema.companies.types import Viewer
 
 
 async def node_by_global_id(info: Info, value: str) -> RowNode | None:
-    """The node a global id names, or None when it is malformed, of no node type, missing or hidden."""
+    """The node a global id names, or None when it is malformed, of no node type, missing or hidden. Every
+    RowNode is registered by its name (gql.schema.common), and loads through its by-id loader, which reads
+    only what the access policy lets the viewer see."""
     parsed = parse_global_id(value)
-    node_type = NODE_TYPES.get(parsed[0]) if parsed else None
-    if parsed is None or node_type is None:
+    try:
+        found = node_type(parsed[0]) if parsed else None
+    except KeyError:
         return None
-    return await node_type.load(info, parsed[1])
+    return None if found is None else await found.load(info, parsed[1])
 
 
 @strawberry.type

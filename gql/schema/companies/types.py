@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 
 from domain import model as m
-from domain.access.policy import can_see_rates
+from domain.access.policy import can_see_company_details, can_see_rates
 from domain.companies import invitations as company_invitations
 from domain.partners import invitations
 from gql.context import Info
@@ -30,12 +30,23 @@ class Company(RowNode):
     id: relay.NodeID[int]
     database_name: str
     name: str
-    organisation_number: str | None
+    organisation_number_value: strawberry.Private[str | None]
     tier: Tier
     partner_companies_enabled: strawberry.Private[bool]
     share_customers: strawberry.Private[bool]
     share_tasks: strawberry.Private[bool]
     created_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: m.Company) -> "Company":
+        return cls(id=row.id, database_name=row.database_name, name=row.name, tier=row.tier,
+                   organisation_number_value=row.organisation_number,
+                   partner_companies_enabled=row.partner_companies_enabled, share_customers=row.share_customers,
+                   share_tasks=row.share_tasks, created_at=row.created_at)
+
+    @strawberry.field(description="Null for an operator: they read the company list, not a company's details.")
+    def organisation_number(self, info: Info) -> str | None:
+        return self.organisation_number_value if can_see_company_details(info.context.viewer, self.id) else None
 
     @strawberry.field
     def settings(self) -> CompanySettings:
