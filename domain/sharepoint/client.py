@@ -90,8 +90,12 @@ class SharePoint(Protocol):
                          on_page: PageHook | None = None) -> DeltaRead:
         """Every change of a library since `delta_link` (None: every item)."""
 
-    async def read_tags(self, drive_id: str, item_id: str) -> tuple[str, ...] | None:
-        """A file's tags (its list item's momentTags); None when the library has no such column."""
+    async def library_columns(self, library_id: str) -> frozenset[str]:
+        """The names of a library's columns (whether it has momentTags, say)."""
+
+    async def read_fields(self, drive_id: str, item_id: str) -> dict[str, object] | None:
+        """A file's list-item column values, as Graph gives them: a column with no value is left out
+        (None: the item is gone)."""
 
 
 # Opens a SharePoint for a site, with the settings that say where Graph is (the composition root's).

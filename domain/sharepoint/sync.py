@@ -8,7 +8,9 @@ reads the same changes again and applies them again to the same end (applying is
 enumeration (the first sync, or a link Graph no longer accepts) our files whose items were not seen are deleted.
 A project's sync brings its customer's whole library up to date, since the delta link is per library and a change
 left unapplied would be lost. Only changes are read: an unchanged library costs one delta request; a file's
-list-item fields (momentTags) are read only when its eTag differs from the one stored at its last sync.
+list-item fields (momentTags) are read only when its eTag differs from the one stored at its last sync, and only
+when the library has a momentTags column (its column definitions, read once per sync that needs them: Graph
+leaves an emptied column out of an item's fields, so only the library can say whether the column exists).
 TO_SHAREPOINT hands the scope's files to the transfer queue (domain.sharepoint.sync_runs). A transient Graph
 failure is retried by the queue from the stored delta link; a job that finally fails leaves its run FAILED.
 """
@@ -26,7 +28,7 @@ from domain.sharepoint.client import OpenSharePoint, PageHook, SharePoint, job_f
 from domain.sharepoint.errors import SharePointError
 from domain.sharepoint.layout import library_name
 from domain.sharepoint.sync_rules import (
-    DriveChange, Outcome, below, decide, moved_folders, owner_of_folder, tree_after,
+    TAGS_FIELD, DriveChange, Outcome, below, decide, moved_folders, owner_of_folder, tags_from_fields, tree_after,
 )
 
 log = logging.getLogger("partnergraph.sharepoint.sync")
@@ -96,11 +98,15 @@ async def sync_library(db: Database, sharepoint: SharePoint, customer_id: int, *
     async with db.read() as session:
         known = await store.known_files(session, state.company_id, state.drive_id, [c.item_id for c in files])
         known_etags = {item_id: row.sharepoint_etag for item_id, row in known.items()}
-    # Fields only where something may have changed: a new item, or an eTag other than the one stored.
+    # Fields only where something may have changed (a new item, or an eTag other than the one stored), and only
+    # in a library with the tags column: without it there are no tags to read, and tags stay as they are.
     tags: dict[str, tuple[str, ...] | None] = {}
-    for change in files:
-        if change.is_file and (change.item_id not in known_etags or known_etags[change.item_id] != change.etag):
-            tags[change.item_id] = await sharepoint.read_tags(state.drive_id, change.item_id)
+    changed = [c for c in files
+               if c.is_file and (c.item_id not in known_etags or known_etags[c.item_id] != c.etag)]
+    if changed and state.library_id is not None and TAGS_FIELD in await sharepoint.library_columns(state.library_id):
+        for change in changed:
+            fields = await sharepoint.read_fields(state.drive_id, change.item_id)
+            tags[change.item_id] = tags_from_fields(fields, library_has_column=True)
 
     for part in store.chunks(files, batch):
         await _apply(db, state, root_id, parents, part, tags, counts)

@@ -84,13 +84,15 @@ def owner_of_folder(folder_id: str | None, *, parents: Mapping[str, str | None],
     return None
 
 
-def tags_from_fields(fields: Mapping[str, object] | None) -> tuple[str, ...] | None:
-    """The file's tags from its list item's momentTags ("a; b"), or None when the library has no such column
-    (then the tags stay as they are). Invalid or repeated tags are dropped rather than refused: a person typed
-    them in SharePoint, and the rest of the file should still come across."""
-    if fields is None or TAGS_FIELD not in fields:
+def tags_from_fields(fields: Mapping[str, object] | None, *, library_has_column: bool) -> tuple[str, ...] | None:
+    """The file's tags from its list item's momentTags ("a; b"), or None when they say nothing: the library has
+    no such column (then the tags stay as they are), or the item's fields were not read. Graph leaves a column
+    with no value out of `fields`, so in a library with the column a missing momentTags is an emptied one: no
+    tags. Invalid or repeated tags are dropped rather than refused: a person typed them in SharePoint, and the
+    rest of the file should still come across."""
+    if fields is None or not library_has_column:
         return None
-    value = fields[TAGS_FIELD]
+    value = fields.get(TAGS_FIELD)
     parts = value if isinstance(value, list) else str(value or "").replace(",", ";").split(";")
     tags: list[str] = []
     for part in parts:

@@ -37,8 +37,11 @@ class GraphSharePoint:
                          on_page: PageHook | None = None) -> DeltaRead:
         return await sync.read_delta(self.session, drive_id, delta_link, on_page=on_page)
 
-    async def read_tags(self, drive_id: str, item_id: str) -> tuple[str, ...] | None:
-        return await sync.read_tags(self.session, drive_id, item_id)
+    async def library_columns(self, library_id: str) -> frozenset[str]:
+        return await self.session.library_columns(library_id)
+
+    async def read_fields(self, drive_id: str, item_id: str) -> dict[str, object] | None:
+        return await sync.read_fields(self.session, drive_id, item_id)
 
 
 def graph_opener(graph_for: Callable[[SharePointConnection], GraphSession] = GraphSession) -> OpenSharePoint:

@@ -164,23 +164,41 @@ class GraphSession:
                                 missing_ok=True)
         return found is not None
 
-    async def add_content_type(self, list_id: str, content_type_id: str) -> None:
-        """The site content type on a library (its columns come with it); nothing when it is there already."""
+    async def add_content_type(self, list_id: str, content_type_id: str) -> str:
+        """The site content type on a library (its columns come with it), added when missing: the id of the
+        library's copy, which SharePoint gives an id of its own and which is what list items are set to."""
         from msgraph.generated.sites.item.lists.item.content_types.add_copy.add_copy_post_request_body import (
             AddCopyPostRequestBody,
         )
 
         site_id, _ = await self.site()
         types = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).content_types
-        present = await self.call(lambda: types.get())
-        if any((t.name == CONTENT_TYPE_NAME) for t in present.value or []):
-            return
+
+        async def present() -> str | None:
+            found = await self.call(lambda: types.get())
+            return next((t.id for t in found.value or [] if t.name == CONTENT_TYPE_NAME), None)
+
+        if (copy_id := await present()) is not None:
+            return copy_id
         url = f"{self.connection.graph_url}/sites/{site_id}/contentTypes/{content_type_id}"
         try:
-            await self.call(lambda: types.add_copy.post(AddCopyPostRequestBody(content_type=url)))
+            return (await self.call(lambda: types.add_copy.post(AddCopyPostRequestBody(content_type=url)))).id
         except SharePointError as error:
-            if error.status != 409:
+            if error.status != 409 or (copy_id := await present()) is None:
                 raise
+            return copy_id  # added meanwhile by another worker
+
+    async def library_columns(self, list_id: str) -> frozenset[str]:
+        """The names of a library's columns (its own and SharePoint's built-in ones)."""
+        site_id, _ = await self.site()
+        columns = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).columns
+        names: set[str] = set()
+        page = await self.call(lambda: columns.get())
+        while page is not None:
+            names.update(c.name for c in page.value or [] if c.name)
+            link = page.odata_next_link
+            page = await self.call(lambda: columns.with_url(link).get()) if link else None
+        return frozenset(names)
 
     async def library_drive(self, list_id: str) -> str:
         site_id, _ = await self.site()
@@ -217,12 +235,18 @@ class GraphSession:
         body = DriveItem(name=name, parent_reference=ItemReference(id=parent_id) if parent_id else None)
         return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).patch(body))
 
-    async def set_fields(self, drive_id: str, item_id: str, list_id: str, fields: dict[str, object]) -> None:
-        """Fills the list item of a file (the SDK has no drive item → listItem → fields path: use the site's)."""
+    async def fill_list_item(self, drive_id: str, item_id: str, list_id: str, fields: dict[str, object], *,
+                             content_type_id: str | None = None) -> None:
+        """Sets a file's list item to the library's content type (unless it has it already) and fills its columns
+        (the SDK has no drive item → listItem → fields path: use the site's)."""
+        from msgraph.generated.models.content_type_info import ContentTypeInfo
         from msgraph.generated.models.field_value_set import FieldValueSet
+        from msgraph.generated.models.list_item import ListItem
 
         list_item = await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).list_item.get())
         site_id, _ = await self.site()
-        items = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).items
-        await self.call(lambda: items.by_list_item_id(list_item.id).fields.patch(
-            FieldValueSet(additional_data=dict(fields))))
+        item = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).items.by_list_item_id(list_item.id)
+        if content_type_id and (list_item.content_type is None or list_item.content_type.id != content_type_id):
+            await self.call(lambda: item.patch(ListItem(content_type=ContentTypeInfo(id=content_type_id))))
+        if fields:
+            await self.call(lambda: item.fields.patch(FieldValueSet(additional_data=dict(fields))))

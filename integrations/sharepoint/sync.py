@@ -1,5 +1,5 @@
 """What a sync from SharePoint reads of Graph (SPEC §6): a library's drive delta, page by page, and a file's
-list-item tags. domain.sharepoint.sync decides and applies; this reads.
+list-item fields. domain.sharepoint.sync decides and applies; this reads.
 
 A link Graph no longer accepts (410 Gone) starts a full enumeration, which the caller sees as `full`.
 """
@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from domain.sharepoint.client import DeltaRead, PageHook
-from domain.sharepoint.sync_rules import DriveChange, latest, tags_from_fields
+from domain.sharepoint.sync_rules import DriveChange, latest
 from domain.sharepoint.errors import SharePointError, retry_after_seconds
 from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
 
@@ -94,8 +94,8 @@ async def read_delta(graph: GraphSession, drive_id: str, delta_link: str | None,
         return DeltaRead(latest(changes), page["@odata.deltaLink"], full, pages)
 
 
-async def read_tags(graph: GraphSession, drive_id: str, item_id: str) -> tuple[str, ...] | None:
-    """The file's tags from its list item's momentTags; None when the library has no such column."""
+async def read_fields(graph: GraphSession, drive_id: str, item_id: str) -> dict[str, object] | None:
+    """The file's list-item fields (Graph leaves out a column with no value); None when the item is gone."""
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.drives.item.items.item.list_item.list_item_request_builder import ListItemRequestBuilder
 
@@ -104,6 +104,6 @@ async def read_tags(graph: GraphSession, drive_id: str, item_id: str) -> tuple[s
     item = await graph.call(
         lambda: graph.client.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).list_item.get(
             request_configuration=config), missing_ok=True)
-    if item is None or item.fields is None:
+    if item is None:
         return None
-    return tags_from_fields(item.fields.additional_data or {})
+    return dict(item.fields.additional_data or {}) if item.fields is not None else {}

@@ -43,16 +43,17 @@ async def _library_by_name(graph: GraphSession, name: str, taken: frozenset[str]
 
 
 async def ensure_library(graph: GraphSession, name: str, known_id: str | None,
-                         taken: frozenset[str] = frozenset()) -> str:
+                         taken: frozenset[str] = frozenset()) -> tuple[str, str | None]:
     """The library's list id: the remembered one while it exists, else one of that name that no other
-    customer owns, else a new one."""
+    customer owns, else a new one; with the id of its copy of our content type when the configuration applies
+    it (made on the site and added to the library when missing), else None."""
     if known_id and await graph.library_exists(known_id):
         list_id = known_id
     else:
         list_id = await _library_by_name(graph, name, taken)
-    if graph.connection.apply_content_type:
-        await graph.add_content_type(list_id, await graph.ensure_content_type())
-    return list_id
+    if not graph.connection.apply_content_type:
+        return list_id, None
+    return list_id, await graph.add_content_type(list_id, await graph.ensure_content_type())
 
 
 async def ensure_folder(graph: GraphSession, drive_id: str, parent_id: str, step: FolderStep) -> str:
@@ -92,7 +93,8 @@ async def _earlier_or_free_name(graph: GraphSession, drive_id: str, folder_id: s
 
 async def transfer_file(graph: GraphSession, target: TransferTarget, local_path: str | os.PathLike) -> TransferResult:
     placement = target.placement
-    library_id = await ensure_library(graph, placement.library, target.library_id, target.taken_library_ids)
+    library_id, content_type_id = await ensure_library(graph, placement.library, target.library_id,
+                                                       target.taken_library_ids)
     drive_id = target.drive_id if target.library_id == library_id and target.drive_id else None
     drive_id = drive_id or await graph.library_drive(library_id)
     parent_id = await graph.root_id(drive_id)
@@ -116,8 +118,10 @@ async def transfer_file(graph: GraphSession, target: TransferTarget, local_path:
         except NameTaken:
             continue  # someone took the name meanwhile: look again
 
-    if graph.connection.apply_content_type and target.fields:
-        await graph.set_fields(drive_id, uploaded["id"], library_id, target.fields)
+    if content_type_id is not None:
+        # Run again after a crash, this sets the same content type and values again: nothing changes.
+        await graph.fill_list_item(drive_id, uploaded["id"], library_id, target.fields,
+                                   content_type_id=content_type_id)
     return TransferResult(library_id, drive_id, uploaded["id"], uploaded["webUrl"], uploaded["name"], folder_ids,
                           found_existing)
 

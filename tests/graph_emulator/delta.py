@@ -50,12 +50,13 @@ def book(state: GraphState) -> DeltaBook:
 
 
 def signature(item: Item) -> str:
-    """What changes when SharePoint would report the item in a delta: name, parent, contents, list-item fields."""
+    """What changes when SharePoint would report the item in a delta: name, parent, contents, list-item fields and
+    content type."""
     content = ""
     if item.content_path and os.path.exists(item.content_path):
         stat = os.stat(item.content_path)
         content = f"{item.content_path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-    return json.dumps([item.name, item.parent_id, item.size, item.is_folder, content,
+    return json.dumps([item.name, item.parent_id, item.size, item.is_folder, content, item.content_type_id,
                        sorted((k, json.dumps(v, sort_keys=True)) for k, v in item.fields.items())])
 
 
@@ -183,7 +184,7 @@ class SharePointUser:
     def add_file(self, parent: Item, name: str, contents: bytes = b"made in SharePoint",
                  fields: dict | None = None) -> Item:
         item = self._add(parent, name, folder=False, contents=contents)
-        item.fields.update(fields or {})
+        item.set_fields(fields or {})
         return item
 
     def add_files(self, parent: Item, count: int, *, prefix: str = "file") -> list[Item]:
@@ -226,7 +227,7 @@ class SharePointUser:
 
     def set_fields(self, item: Item, **fields) -> None:
         with self.state.lock:
-            item.fields.update(fields)
+            item.set_fields(fields)
 
     def delete(self, item: Item) -> None:
         with self.state.lock:

@@ -11,6 +11,7 @@ import shutil
 import socket
 import ssl
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -19,6 +20,8 @@ from tests.graph_emulator.state import ContentType, Fault, GraphState, Hold, Ite
 CHUNK_UNIT = 320 * 1024
 MAX_FRAGMENT = 60 * 1024 * 1024
 _PIECE = 64 * 1024
+# Columns every document library has besides its own (a few of SharePoint's built-in ones, by internal name).
+BUILT_IN_COLUMNS = ("ContentType", "Title", "FileLeafRef", "Created", "Modified", "Author", "Editor", "DocIcon")
 
 
 class GraphError(Exception):
@@ -278,8 +281,11 @@ class _Handler(BaseHTTPRequestHandler):
                 ("POST", r"/lists", "create_list", self._create_list),
                 ("GET", r"/lists/([^/]+)", "list", self._list),
                 ("GET", r"/lists/([^/]+)/drive", "drive", self._list_drive),
+                ("GET", r"/lists/([^/]+)/columns", "list_columns", self._list_columns),
                 ("GET", r"/lists/([^/]+)/contentTypes", "list_content_types", self._list_content_types),
                 ("POST", r"/lists/([^/]+)/contentTypes/addCopy", "add_content_type_copy", self._add_copy),
+                ("GET", r"/lists/([^/]+)/items/([^/]+)", "list_item_by_id", self._get_list_item),
+                ("PATCH", r"/lists/([^/]+)/items/([^/]+)", "update_list_item", self._patch_list_item),
                 ("GET", r"/lists/([^/]+)/items/([^/]+)/fields", "fields", self._get_fields),
                 ("PATCH", r"/lists/([^/]+)/items/([^/]+)/fields", "update_fields", self._patch_fields),
                 ("GET", r"/contentTypes", "site_content_types", self._site_content_types),
@@ -401,7 +407,10 @@ class _Handler(BaseHTTPRequestHandler):
                      "webUrl": self._list_json(library)["webUrl"]}, {}
 
     def _ct_json(self, content_type: ContentType) -> dict:
-        return {"id": content_type.id, "name": content_type.name}
+        body = {"id": content_type.id, "name": content_type.name}
+        if content_type.parent_id:
+            body["parentId"] = content_type.parent_id
+        return body
 
     def _site_content_types(self, site_id: str):
         types = [ct for ct in self.graph.state.content_types.values() if ct.site_id == site_id]
@@ -461,20 +470,58 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _list_content_types(self, site_id: str, list_id: str):
         library = self._library(site_id, list_id)
-        types = [self.graph.state.content_types[i] for i in library.content_type_ids]
-        return 200, {"value": [self._ct_json(ct) for ct in types]}, {}
+        return 200, {"value": [self._ct_json(ct) for ct in library.content_types]}, {}
 
     def _add_copy(self, site_id: str, list_id: str):
+        """The list gets a copy of the site content type, with an id of its own (the one its items are set to)."""
         body = self._json()
         library = self._library(site_id, list_id)
         ct_id = (body.get("contentType") or "").rstrip("/").rsplit("/", 1)[-1]
         content_type = self._content_type(site_id, ct_id)
         with self.graph.state.lock:
-            if ct_id in library.content_type_ids:
+            if any(ct.parent_id == ct_id for ct in library.content_types):
                 raise GraphError(409, "nameAlreadyExists", "The content type is already on the list.")
-            library.content_type_ids.append(ct_id)
+            copy = content_type.copy_for_list()
+            library.content_types.append(copy)
             library.columns.update(content_type.column_names)
-        return 201, self._ct_json(content_type), {}
+        return 201, self._ct_json(copy), {}
+
+    def _list_columns(self, site_id: str, list_id: str):
+        library = self._library(site_id, list_id)
+        names = [*BUILT_IN_COLUMNS, *sorted(library.columns)]
+        return 200, {"value": [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{list_id}/{n}")), "name": n,
+                                "displayName": n} for n in names]}, {}
+
+    def _list_item_json(self, library, item: Item, *, with_fields: bool) -> dict:
+        content_type = library.content_type(item.content_type_id) or library.content_types[0]
+        body = {"id": item.list_item_id, "parentReference": {"id": library.id, "siteId": library.site_id},
+                "contentType": {"id": content_type.id, "name": content_type.name}}
+        if with_fields:
+            body["fields"] = {"FileLeafRef": item.name, **item.fields}
+        return body
+
+    def _get_list_item(self, site_id: str, list_id: str, list_item_id: str):
+        item = self._list_item_by_id(site_id, list_id, list_item_id)
+        return 200, self._list_item_json(self._library(site_id, list_id), item,
+                                         with_fields="fields" in (self.query.get("$expand") or "")), {}
+
+    def _patch_list_item(self, site_id: str, list_id: str, list_item_id: str):
+        """PATCH a listItem: its content type (`contentType.id`, one of the list's own content types) and fields."""
+        body = self._json()
+        library = self._library(site_id, list_id)
+        item = self._list_item_by_id(site_id, list_id, list_item_id)
+        content_type_id = (body.get("contentType") or {}).get("id")
+        if content_type_id is not None and library.content_type(content_type_id) is None:
+            raise GraphError(400, "invalidRequest", f"The content type {content_type_id!r} is not on the list.")
+        fields = body.get("fields") or {}
+        unknown = sorted(set(fields) - library.columns)
+        if unknown:
+            raise GraphError(400, "invalidRequest", f"Field '{unknown[0]}' is not recognized")
+        with self.graph.state.lock:
+            if content_type_id is not None:
+                item.content_type_id = content_type_id
+            item.set_fields(fields)
+        return 200, self._list_item_json(library, item, with_fields=True), {}
 
     def _list_item_by_id(self, site_id: str, list_id: str, list_item_id: str) -> Item:
         library = self._library(site_id, list_id)
@@ -496,7 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
         if unknown:
             raise GraphError(400, "invalidRequest", f"Field '{unknown[0]}' is not recognized")
         with self.graph.state.lock:
-            item.fields.update(body)
+            item.set_fields(body)
         return 200, {"FileLeafRef": item.name, **item.fields}, {}
 
     # --- drive items --------------------------------------------------------
@@ -704,10 +751,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _list_item(self, drive_id: str, item_id: str):
         item = self.graph.state.items[item_id]
         library = self.graph.state.library_of_drive(drive_id)
-        body = {"id": item.list_item_id, "parentReference": {"id": library.id, "siteId": library.site_id}}
-        if "fields" in (self.query.get("$expand") or ""):
-            body["fields"] = {"FileLeafRef": item.name, **item.fields}
-        return 200, body, {}
+        return 200, self._list_item_json(library, item, with_fields="fields" in (self.query.get("$expand") or "")), {}
 
 
 _BAD_CHARACTERS = re.compile(r'["*:<>?/\\|]')

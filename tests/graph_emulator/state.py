@@ -26,10 +26,21 @@ class Site:
 
 @dataclass
 class ContentType:
+    """A site content type, or a list's copy of one (addCopy), which SharePoint gives an id of its own:
+    the parent's id, "00" and 32 hex digits."""
+
     id: str
     name: str
     site_id: str
     column_names: list[str] = field(default_factory=list)
+    parent_id: str | None = None
+
+    def copy_for_list(self) -> "ContentType":
+        return ContentType(f"{self.id}00{uuid.uuid4().hex.upper()}", self.name, self.site_id, list(self.column_names),
+                           parent_id=self.id)
+
+
+DOCUMENT = "0x0101"  # SharePoint's built-in Document content type, every document library's default
 
 
 @dataclass
@@ -41,7 +52,11 @@ class Library:
     drive_id: str
     root_id: str
     columns: set[str] = field(default_factory=set)
-    content_type_ids: list[str] = field(default_factory=list)
+    # The list's own content types (copies of site ones); the first, Document, is what new items get.
+    content_types: list[ContentType] = field(default_factory=list)
+
+    def content_type(self, content_type_id: str | None) -> ContentType | None:
+        return next((ct for ct in self.content_types if ct.id == content_type_id), None)
 
 
 @dataclass
@@ -58,6 +73,16 @@ class Item:
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
     # file.hashes.quickXorHash, computed from the contents when first asked (None again when they change).
     quick_xor_hash: str | None = None
+    content_type_id: str | None = None  # None: the library's default (Document)
+
+    def set_fields(self, values: dict[str, object]) -> None:
+        """Column values as SharePoint keeps them: a column emptied (null or "") has no value, and Graph leaves it
+        out of the list item's `fields`."""
+        for name, value in values.items():
+            if value is None or value == "":
+                self.fields.pop(name, None)
+            else:
+                self.fields[name] = value
 
     def hashes(self) -> dict[str, str]:
         if self.quick_xor_hash is None and self.content_path:
@@ -81,9 +106,13 @@ class UploadSession:
     expires: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
 
 
+FAULT_KINDS = ("throttle", "unavailable", "drop", "expire", "mute")
+
+
 @dataclass
 class Fault:
-    """One injected failure: `op` is an operation name (see server.OPERATIONS) or "*"."""
+    """One injected failure: `op` is an operation name (the first element of each GraphEmulator.calls() entry,
+    e.g. "simple_upload", "chunk", "delta") or "*"."""
 
     op: str
     # "throttle" (429) | "unavailable" (503) | "drop" (connection closed mid-body) | "expire" (upload
@@ -154,7 +183,9 @@ class GraphState:
         base, n = url_name, 1
         while url_name.lower() in taken:
             url_name, n = f"{base}{n}", n + 1
-        library = Library(str(uuid.uuid4()), site_id, display_name, url_name, drive_id, root.id, set(columns))
+        document = ContentType(DOCUMENT, "Document", site_id).copy_for_list()
+        library = Library(str(uuid.uuid4()), site_id, display_name, url_name, drive_id, root.id, set(columns),
+                          [document])
         self.items[root.id] = root
         self.libraries[library.id] = library
         return library

@@ -30,11 +30,17 @@ def test_a_folder_outside_the_known_tree_or_in_a_loop_belongs_to_nobody():
 
 
 def test_moment_tags_are_split_trimmed_deduplicated_and_sorted_and_a_missing_column_keeps_the_tags():
-    assert tags_from_fields({"momentTags": " signed;Contract ; ;SIGNED"}) == ("Contract", "signed")
-    assert tags_from_fields({"momentTags": ["b", "a"]}) == ("a", "b")
-    assert tags_from_fields({"momentTags": ""}) == ()
-    assert tags_from_fields({"FileLeafRef": "a.txt"}) is None
-    assert tags_from_fields(None) is None
+    assert tags_from_fields({"momentTags": " signed;Contract ; ;SIGNED"}, library_has_column=True) == (
+        "Contract", "signed")
+    assert tags_from_fields({"momentTags": ["b", "a"]}, library_has_column=True) == ("a", "b")
+    assert tags_from_fields({"momentTags": ""}, library_has_column=True) == ()
+    assert tags_from_fields({"momentTags": "a"}, library_has_column=False) is None
+    assert tags_from_fields(None, library_has_column=True) is None
+
+
+def test_an_emptied_moment_tags_column_which_graph_leaves_out_of_the_fields_means_no_tags():
+    assert tags_from_fields({"FileLeafRef": "a.txt"}, library_has_column=True) == ()
+    assert tags_from_fields({"FileLeafRef": "a.txt"}, library_has_column=False) is None
 
 
 KNOWN = KnownFile(1, "offer.pdf", PROJECT, ("Contract",), '"e1"', "https://x/offer.pdf", "P")

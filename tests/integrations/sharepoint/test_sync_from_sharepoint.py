@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from domain import model as m
+from domain.files.service import set_tags
 from domain.sharepoint import sync_store as store
 from domain.sharepoint import sync as sync_module
 from domain.sharepoint.errors import SharePointError
@@ -92,6 +93,43 @@ async def test_renames_moves_tag_edits_and_deletions_in_sharepoint_update_partne
             select(m.Event).where(m.Event.kind == m.EventKind.FILE).order_by(m.Event.id))]
     assert (library.offer_id, "SYNCED") in actions and (library.plan_id, "SYNCED") in actions
     assert actions[-1] == (doomed_id, "DELETED")
+
+
+async def test_tags_emptied_in_sharepoint_are_emptied_here_though_graph_leaves_the_empty_column_out(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    offer = library.folder("Harbour", "offer.pdf")
+    library.user.set_fields(offer, momentTags="Contract; Signed")
+    await sync(db, graph_emulator, library)
+    assert await tags_of(db, library.offer_id) == ["Contract", "Signed"]
+    library.user.set_fields(offer, momentTags="")
+    assert "momentTags" not in offer.fields  # as Graph answers: an emptied column is not in `fields` at all
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert (counts.updated, counts.failed) == (1, 0)
+    assert await tags_of(db, library.offer_id) == []
+
+
+async def test_a_library_without_the_tags_column_leaves_tags_alone_and_reads_no_item_fields(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator, apply_content_type=False)
+    async with db.transaction() as session:
+        offer = await session.get(m.File, library.offer_id)
+        await set_tags(session, offer, ["Contract"])
+    library.user.rename(library.folder("Harbour", "offer.pdf"), "offer v2.pdf")
+    before = len(graph_emulator.calls())
+
+    counts = await sync(db, graph_emulator, library)
+
+    assert counts.updated == 1 and (await file_rows(db))["offer v2.pdf"].id == library.offer_id
+    assert await tags_of(db, library.offer_id) == ["Contract"]
+    ops = [op for op, *_ in graph_emulator.calls()[before:]]
+    assert "list_columns" in ops and "list_item" not in ops
 
 
 async def test_each_kind_of_change_is_counted_once(sharepoint_db, graph_emulator):

@@ -27,10 +27,11 @@ async def test_a_sync_of_10000_unchanged_items_reads_only_the_delta_pages(sharep
     first = await sync(db, graph_emulator, library)
 
     # The first sync enumerates the library once (200 items a page) and reads no item on its own, except the two
-    # files our transfers put there, whose eTags it had never seen.
+    # files our transfers put there, whose eTags it had never seen (after the site and the library's columns, once).
     ops = [op for op, *_ in graph_emulator.calls()[before:]]
     pages = (ITEMS + 2 + 3 + 1 + 199) // 200  # files, folders (Harbour, 10 Design, Archive) and the root
-    assert ops.count("delta") == pages and ops.count("list_item") == 2 and len(ops) == pages + 2
+    assert ops.count("delta") == pages and ops.count("list_item") == 2
+    assert ops.count("site") == ops.count("list_columns") == 1 and len(ops) == pages + 4
     assert (first.created, first.updated, first.moved, first.deleted, first.failed) == (0, 0, 0, 0, 0)
 
     before = len(graph_emulator.calls())
@@ -39,11 +40,12 @@ async def test_a_sync_of_10000_unchanged_items_reads_only_the_delta_pages(sharep
     assert [op for op, *_ in graph_emulator.calls()[before:]] == ["delta"]
     assert (second.created, second.updated, second.deleted) == (0, 0, 0)
 
-    # One of them retagged in SharePoint: one delta page and that one item's fields.
+    # One of them retagged in SharePoint: one delta page, the site and library's columns (a new session here)
+    # and that one item's fields.
     library.user.set_fields(items[1234], momentTags="Archived")
     before = len(graph_emulator.calls())
     third = await sync(db, graph_emulator, library)
-    assert [op for op, *_ in graph_emulator.calls()[before:]] == ["delta", "list_item"]
+    assert [op for op, *_ in graph_emulator.calls()[before:]] == ["delta", "site", "list_columns", "list_item"]
     assert third.updated == 1
     async with db.read() as session:
         assert await session.scalar(select(m.File.name).join(m.file_tags).join(m.Tag).where(

@@ -106,7 +106,8 @@ async def test_the_content_type_and_its_four_columns_are_created_and_each_file_i
     state = graph_emulator.state
     (content_type,) = state.content_types.values()
     assert content_type.name == CONTENT_TYPE_NAME and content_type.column_names == list(COLUMNS)
-    assert state.libraries[result.library_id].content_type_ids == [content_type.id]
+    library = state.libraries[result.library_id]
+    assert [ct.parent_id for ct in library.content_types] == ["0x0101", content_type.id]
     item = state.items[result.item_id]
     assert item.fields == {"momentActivity": "Design", "momentYear": "2026", "momentPeriod": "03/2026",
                            "momentTags": "tax; urgent"}
@@ -115,9 +116,46 @@ async def test_the_content_type_and_its_four_columns_are_created_and_each_file_i
     assert len(state.content_types) == 1 and len(graph_emulator.calls("create_content_type")) == 1
 
 
+async def test_each_transferred_file_gets_the_configured_content_type_once_however_often_it_is_sent(
+    graph_with_content_type, graph_emulator, tmp_path
+):
+    spot = placement("Acme", "offer.pdf", project=(1, "P"))
+    first = await send(graph_with_content_type, tmp_path, spot, b"offer", fields={"momentTags": "Contract"})
+    library = graph_emulator.state.libraries[first.library_id]
+    ours = next(ct for ct in library.content_types if ct.name == CONTENT_TYPE_NAME)
+    # The library's own copy of the site content type (SharePoint gives it an id of its own), not Document.
+    assert graph_emulator.state.items[first.item_id].content_type_id == ours.id
+    graph = graph_with_content_type
+    list_item = await graph.client.drives.by_drive_id(first.drive_id).items.by_drive_item_id(
+        first.item_id).list_item.get()
+    assert (list_item.content_type.id, list_item.content_type.name) == (ours.id, CONTENT_TYPE_NAME)
+    # A rerun (after a crash, say) finds the item with it already and does not set it again.
+    again = await send(graph, tmp_path, spot, b"offer", fields={"momentTags": "Contract"})
+    assert (again.item_id, again.found_existing) == (first.item_id, True)
+    assert len(graph_emulator.calls("update_list_item")) == 1
+
+
+async def test_the_emulator_refuses_a_content_type_the_list_does_not_have(graph_with_content_type, graph_emulator,
+                                                                          tmp_path):
+    from domain.sharepoint.errors import SharePointError
+    from integrations.sharepoint.graph import DOCUMENT_CONTENT_TYPE
+
+    result = await send(graph_with_content_type, tmp_path, placement("Acme", "a.txt"), b"x")
+    site_content_type = next(iter(graph_emulator.state.content_types))
+    for wrong in (site_content_type, DOCUMENT_CONTENT_TYPE):  # a site content type's id is not the list's copy's
+        with pytest.raises(SharePointError) as refused:
+            await graph_with_content_type.fill_list_item(result.drive_id, result.item_id, result.library_id, {},
+                                                         content_type_id=wrong)
+        assert refused.value.status == 400
+
+
 async def test_without_the_content_type_no_columns_are_touched(graph, graph_emulator, tmp_path):
-    await send(graph, tmp_path, placement("Acme", "a.txt"), b"x", fields={"momentTags": "t"})
+    result = await send(graph, tmp_path, placement("Acme", "a.txt"), b"x", fields={"momentTags": "t"})
     assert graph_emulator.calls("create_content_type") == [] and graph_emulator.calls("update_fields") == []
+    assert graph_emulator.calls("update_list_item") == []
+    library = graph_emulator.state.libraries[result.library_id]
+    assert graph_emulator.state.items[result.item_id].content_type_id is None
+    assert [ct.name for ct in library.content_types] == ["Document"]
 
 
 async def test_a_library_of_that_name_made_by_another_worker_is_used_not_duplicated(graph, graph_emulator, tmp_path):
