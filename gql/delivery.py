@@ -7,13 +7,22 @@ integration that opens several subscriptions, a team's dashboards): the first su
 batch for a viewer does the work, the others of the same viewer await its result and use the same
 freshly built loaders for their envelopes. Results are shared for SHARE_SECONDS only, so a node is
 never older than that when it is delivered. Re-checking a connection's token is shared in the same way.
+
+An event's fields are resolved after the subscription has yielded it (GraphQL executes the selection per
+event): EventExecution runs that again, after a pause, when the database failed under a field, so the
+client gets each event whole or, after STREAM_PATIENCE_SECONDS, not at all (the stream is interrupted).
 """
 import asyncio
 import time
 from collections.abc import Hashable
 from typing import Any
 
+from graphql import ExecutionResult, OperationType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
 from domain.events import log as domain_events
+from domain.events.feed import Backoff
+from domain.platform.errors import is_outage
 from domain.platform.db import Database
 from domain.model import Event, EventKind
 from domain.access.viewer import Viewer
@@ -92,3 +101,32 @@ class Delivery:
             entries[key] = found
         # shield: one subscriber going away must not cancel the work others are waiting for.
         return await asyncio.shield(found[1])
+
+
+def _outage_in(result: ExecutionResult) -> BaseException | None:
+    return next((error.original_error for error in result.errors or ()
+                 if error.original_error is not None and is_outage(error.original_error)), None)
+
+
+class EventExecution(StrawberryGraphQLCoreExecutionContext):
+    """GraphQL execution (the schema's executor class) that executes a subscription event again, after a pause,
+    while a database outage fails one of its fields: a part of an event with an error is never sent. Queries
+    and mutations run as they always do."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if self.operation.operation != OperationType.SUBSCRIPTION:
+            return result
+        return self._whole(result, serially)
+
+    async def _whole(self, result: Any, serially: bool | None) -> ExecutionResult:
+        backoff = Backoff()
+        while True:
+            if self.is_awaitable(result):
+                result = await result
+            outage = _outage_in(result)
+            if outage is None:
+                return result
+            await backoff.retry("resolving an event", outage)  # StreamInterrupted once it has lasted too long
+            again = self.build_per_event_executor(self.root_value)  # (a copy with no errors collected)
+            result = super(EventExecution, again).execute_operation(serially)

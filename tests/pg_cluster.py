@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL cluster for the test run, from the Debian binaries when they are installed."""
 import glob
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -75,3 +76,17 @@ def start_cluster() -> Cluster | None:
     _run([f"{bin_dir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "partnergraph"], False)
     return Cluster(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/partnergraph", directory, pg_ctl, data, as_postgres,
                    options)
+
+
+def stop_server(data: str) -> None:
+    """Stops the PostgreSQL server of the data directory `data` (a database outage); start_server starts it again."""
+    _run([f"{find_binaries()}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"], os.geteuid() == 0)
+
+
+def start_server(data: str) -> None:
+    """Starts the server of `data` again with the options it last ran with (postmaster.opts)."""
+    with open(os.path.join(data, "postmaster.opts")) as opts:
+        _binary, _d, _data, *options = shlex.split(opts.read())
+    log = os.path.join(os.path.dirname(data), "log")
+    _run([f"{find_binaries()}/pg_ctl", "-D", data, "-o", shlex.join(options), "-l", log, "-w", "start"],
+         os.geteuid() == 0)

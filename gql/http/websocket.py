@@ -6,29 +6,46 @@ payload: `{"Authorization": "Bearer <token>"}` (also `authorization`, `{"token":
 closes the socket with 4403 Forbidden, as the protocol recommends. The token is checked again
 every REAUTH_SECONDS while events are delivered: a revoked token or a removed co-worker stops
 receiving within that time (the socket is closed with 4403).
+
+A subscription never sends an error of its own making: a database outage while events are read or
+resolved is retried from the stream's cursor (domain.events.feed, gql.delivery) with nothing sent
+meanwhile. A stream that cannot continue (the outage lasted longer than the stream's patience, or the
+retention purge passed its cursor) closes the socket with INTERRUPTED (4503, "service unavailable"):
+the client subscribes again with `after` the last cursor it received, and misses nothing. Any other
+error in a streamed result reaches the client masked, as over HTTP: a message and an error id.
 """
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.execution import PreExecutionError
 
 from domain.platform.db import Database
-from domain.events.feed import EventFeed, purge_periodically
+from domain.platform.errors import DomainError
+from domain.events.feed import EventFeed, StreamInterrupted, purge_periodically
 from domain.access.viewer import ANONYMOUS, Viewer
 from domain.platform.settings import Settings
 from gql.context import Context
-from gql.errors import masked
+from gql.errors import fault, masked
 from gql.delivery import Delivery
 from gql.loaders import Loaders
 
+log = logging.getLogger("partnergraph.events")
+
 REAUTH_SECONDS = 10.0
+# The close code of a stream that cannot continue: 4000-4999 is the application's range, and graphql-transport-ws
+# uses 4400, 4401, 4403, 4406, 4408, 4409, 4429, 4500, 4504, 4004 and 4005, not this one.
+INTERRUPTED = 4503
+INTERRUPTED_REASON = "Service unavailable: subscribe again with after: your last cursor"
 
 
 def token_of(params: Any) -> str | None:
@@ -130,9 +147,35 @@ class ConnectionOperations(SchemaExtension):
             context.refresh_loaders()
         yield
 
-    def on_stream_result(self, result):
+    async def on_stream_result(self, result):
         # MaskedErrors masks around execution; a subscription's events are executed outside it.
-
-        if getattr(result, "errors", None):
-            result.errors = [masked(error) for error in result.errors]
+        errors = getattr(result, "errors", None)
+        if errors and isinstance(result, PreExecutionError):
+            result.errors = [masked(error) for error in errors]
+        elif errors:
+            interrupted = next((e.original_error for e in errors if isinstance(e.original_error, StreamInterrupted)),
+                               None)
+            if interrupted is not None:
+                log.warning("a subscription cannot continue (%s): closing its socket with %s", interrupted, INTERRUPTED)
+                # Closed before the result is sent, so nothing of it reaches the client.
+                await self._close(INTERRUPTED, INTERRUPTED_REASON)
+                result.errors = [GraphQLError(INTERRUPTED_REASON)]
+            else:
+                result.errors = [_streamed(error) for error in errors]
         yield
+
+    async def _close(self, code: int, reason: str) -> None:
+        websocket = getattr(self.execution_context.context, "websocket", None)
+        if websocket is not None:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=code, reason=reason)
+
+
+def _streamed(error: GraphQLError) -> GraphQLError:
+    """A streamed result's error, masked. One the stream itself raised has no path (masked() would take it for
+    a request error and pass its text): it is a fault, unless it is a domain error meant for the client (or the
+    sign-in ending, sent to no one: the socket is closed with 4403)."""
+    original = error.original_error
+    if error.path or original is None or isinstance(original, (DomainError, ConnectionClosed)):
+        return masked(error)
+    return fault(original, where="subscription")

@@ -24,10 +24,13 @@ async def server_process(db, *, poll_seconds: float, tmp_path):
         "PARTNERGRAPH_EVENT_POLL_SECONDS": str(poll_seconds),
         "PARTNERGRAPH_FILES_DIR": str(tmp_path / f"files-{port}"),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", env=env, stderr=asyncio.subprocess.PIPE,
-    )
+    # Its log goes to a file, not a pipe nobody reads while it runs (a full pipe would stall the server).
+    log = tmp_path / f"server-{port}.log"
+    with log.open("w") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "uvicorn", "partnergraph.composition:create_app", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning", env=env, stderr=stderr,
+        )
     try:
         deadline = time.monotonic() + 30
         async with httpx.AsyncClient() as client:
@@ -36,8 +39,7 @@ async def server_process(db, *, poll_seconds: float, tmp_path):
                     if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
                         break
                 if process.returncode is not None or time.monotonic() > deadline:
-                    stderr = (await process.stderr.read()).decode() if process.returncode is not None else ""
-                    raise AssertionError(f"the server process did not start: {stderr}")
+                    raise AssertionError(f"the server process did not start: {log.read_text()[-2000:]}")
                 await asyncio.sleep(0.1)
         yield LiveServer("127.0.0.1", port, None)
     finally:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from domain.events import log as domain_events
-from domain.platform.errors import InvalidInput, NotFound
+from domain.platform.errors import InvalidInput, NotFound, is_outage
 from domain.events.log import EventFilter
 from domain.model import Event, EventKind
 from gql.http.websocket import ConnectionContext
@@ -138,8 +138,14 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
         try:
             while True:
                 batch = await stream.next_batch()
-                viewer = await context.current_viewer()
-                loaders, visible = await context.delivery.visible(viewer, batch)
+                try:
+                    viewer = await context.current_viewer()
+                    loaders, visible = await context.delivery.visible(viewer, batch)
+                except Exception as error:
+                    if not is_outage(error):
+                        raise
+                    await stream.retry(error)  # nothing of the batch was sent: it is read again from the cursor
+                    continue
                 for row, node in visible:
                     # The envelope's fields resolve through the loaders that decided its visibility.
                     context.loaders = loaders
