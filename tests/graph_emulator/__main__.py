@@ -13,6 +13,7 @@ def main() -> None:
     emulator = GraphEmulator(args.host, args.port).start()
     print(f"Graph base URL:   {emulator.base_url}")
     print(f"Sign-in authority: {emulator.origin}  (any tenant, client id and secret get a token)")
+    print(f"Fault switches:    {emulator.origin}/_emulator/faults  (POST, GET, DELETE; loopback clients only)")
     try:
         while True:
             time.sleep(3600)

@@ -5,6 +5,7 @@ Standard-library HTTP server (one thread per request) rather than an ASGI app: a
 mid-chunk needs the raw socket, which ASGI does not give.
 """
 import datetime as dt
+import ipaddress
 import json
 import re
 import shutil
@@ -15,11 +16,12 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.graph_emulator.state import ContentType, Fault, GraphState, Hold, Item, UploadSession
+from tests.graph_emulator.state import FAULT_KINDS, ContentType, Fault, GraphState, Hold, Item, UploadSession
 
 CHUNK_UNIT = 320 * 1024
 MAX_FRAGMENT = 60 * 1024 * 1024
 _PIECE = 64 * 1024
+FAULTS_PATH = "/_emulator/faults"
 # Columns every document library has besides its own (a few of SharePoint's built-in ones, by internal name).
 BUILT_IN_COLUMNS = ("ContentType", "Title", "FileLeafRef", "Created", "Modified", "Author", "Editor", "DocIcon")
 
@@ -68,6 +70,8 @@ class GraphEmulator:
     def inject(self, op: str, kind: str, *, times: int = 1, retry_after: int | None = 1, at_byte: int | None = None,
                after: int = 0) -> None:
         """The next `times` requests of operation `op` (after `after` untouched ones) fail as `kind` says."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}, not {kind!r}")
         with self.state.lock:
             self.state.faults.append(Fault(op, kind, times, retry_after, at_byte, after))
 
@@ -78,6 +82,15 @@ class GraphEmulator:
         with self.state.lock:
             self.state.holds.append(hold)
         return hold
+
+    def faults(self) -> list[Fault]:
+        """The injected faults still to happen."""
+        with self.state.lock:
+            return [f for f in self.state.faults if f.times > 0]
+
+    def clear_faults(self) -> None:
+        with self.state.lock:
+            self.state.faults.clear()
 
     def calls(self, op: str | None = None) -> list[tuple[str, str, dict[str, str]]]:
         with self.state.lock:
@@ -133,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         path = unquote(url.path)
         state = self.graph.state
+        if path == FAULTS_PATH:
+            self._faults_admin()
+            return
         try:
             if path.startswith("/upload/"):
                 op, handler, args = self._route_upload(path)
@@ -164,6 +180,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._skip_body()
             status, body, headers = error.status, {"error": {"code": error.code, "message": error.message}}, error.headers
         self._send(status, body, headers)
+
+    # --- the fault switches over HTTP (loopback clients only) ---------------------
+    def _faults_admin(self) -> None:
+        """POST /_emulator/faults {op, kind, times?, retryAfter?, atByte?, after?} injects a fault as inject() does;
+        GET lists those still to happen; DELETE clears them. Not part of Graph: never recorded, never faulted."""
+        try:
+            if not is_loopback(self.client_address[0]):
+                raise GraphError(403, "accessDenied", "The fault switches answer only to loopback clients.")
+            if self.command == "POST":
+                fault = _fault_from_json(self._json())
+                self.graph.inject(fault.op, fault.kind, times=fault.times, retry_after=fault.retry_after,
+                                  at_byte=fault.at_byte, after=fault.after)
+                status, body = 201, _fault_json(fault)
+            elif self.command == "GET":
+                status, body = 200, {"value": [_fault_json(f) for f in self.graph.faults()]}
+            elif self.command == "DELETE":
+                self.graph.clear_faults()
+                status, body = 204, None
+            else:
+                raise GraphError(405, "invalidRequest", "Use GET, POST or DELETE.")
+        except GraphError as error:
+            self._skip_body()
+            status, body = error.status, {"error": {"code": error.code, "message": error.message}}
+        self._send(status, body)
 
     def _fault(self, op: str) -> bool:
         """Applies the first injected fault for this operation; True when the answer must be lost."""
@@ -752,6 +792,40 @@ class _Handler(BaseHTTPRequestHandler):
         item = self.graph.state.items[item_id]
         library = self.graph.state.library_of_drive(drive_id)
         return 200, self._list_item_json(library, item, with_fields="fields" in (self.query.get("$expand") or "")), {}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a client address is this machine's own (127.0.0.0/8, ::1, or 127.x mapped into IPv6)."""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+def _fault_from_json(body) -> Fault:
+    """A fault as POSTed to /_emulator/faults; a bad value is a 400 naming its field."""
+    if not isinstance(body, dict):
+        raise GraphError(400, "invalidRequest", "body: a JSON object")
+    op, kind = body.get("op"), body.get("kind")
+    if not isinstance(op, str) or not op:
+        raise GraphError(400, "invalidRequest", 'op: an operation name (e.g. "simple_upload", "delta") or "*"')
+    if kind not in FAULT_KINDS:
+        raise GraphError(400, "invalidRequest", f"kind: one of {', '.join(FAULT_KINDS)}")
+    numbers = {}
+    for name, default, least in (("times", 1, 1), ("retryAfter", 1, 0), ("atByte", None, 0), ("after", 0, 0)):
+        value = body.get(name, default)
+        if value is not None and (type(value) is not int or not least <= value <= 1_000_000):
+            raise GraphError(400, "invalidRequest", f"{name}: a whole number from {least} to 1000000"
+                             + (" or null" if default is None or name == "retryAfter" else ""))
+        numbers[name] = value
+    return Fault(op, kind, numbers["times"], numbers["retryAfter"], numbers["atByte"], numbers["after"])
+
+
+def _fault_json(fault: Fault) -> dict:
+    return {"op": fault.op, "kind": fault.kind, "times": fault.times, "retryAfter": fault.retry_after,
+            "atByte": fault.at_byte, "after": fault.after}
 
 
 _BAD_CHARACTERS = re.compile(r'["*:<>?/\\|]')

@@ -18,12 +18,14 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.graph_emulator import GraphEmulator
 from tests.http.live_server import JS, REPO, node_or_skip, running_server, seed_demo
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Where the README's examples send their requests (what `make serve` listens on).
 README_URL = "http://127.0.0.1:8000"
+EMULATOR_URL = "http://127.0.0.1:8765"  # where `python -m tests.graph_emulator` listens
 
 
 def fenced(language: str) -> list[str]:
@@ -120,7 +122,14 @@ def test_the_readme_examples_run_against_the_demo(demo_server, tmp_path):
         if viewer.get("data", {}).get("viewer", {}).get("email") != email:
             failures.append(f"{command}: the token does not sign in as {email}: {viewer}")
 
+    emulator = GraphEmulator().start()  # the curl commands aimed at `python -m tests.graph_emulator`
     for command in curl_commands():
+        if EMULATOR_URL in command:
+            done = subprocess.run(["bash", "-c", command.replace(EMULATOR_URL, emulator.origin)
+                                   .replace("curl ", "curl --fail-with-body ", 1)], capture_output=True, text=True,
+                                  timeout=60)
+            failures += [f"{command[:80]}…: {done.stdout} {done.stderr}"] if done.returncode else []
+            continue
         runnable = (command.replace(README_URL, server.url).replace("$TOKEN", server.token)
                     .replace("pgt_…", server.token))
         for name in re.findall(r"=@([\w.-]+)", command):  # the reader's own file to upload
@@ -132,6 +141,7 @@ def test_the_readme_examples_run_against_the_demo(demo_server, tmp_path):
         except json.JSONDecodeError:
             problems = [f"not JSON: {done.stdout[:200]}"]
         failures += [f"{command[:80]}…: {problem}" for problem in problems]
+    emulator.stop()
 
     for document in graphql_documents():
         failures += [f"{' '.join(document.split())[:80]}…: {problem}" for problem in problems_in(ask(server, document))]
