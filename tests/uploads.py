@@ -69,14 +69,14 @@ async def as_async(chunks: Iterable[bytes], read: list[int] | None = None) -> As
 async def upload(
     client: httpx.AsyncClient, token: str | None, entity_id: str, contents: bytes = b"%PDF-1.7 hello",
     *, filename: str = "offer.pdf", content_type: str | None = "application/pdf", tags: list[str] | None = None,
-    name: str | None = None, headers: dict[str, str] | None = None,
+    name: str | None = None, headers: dict[str, str] | None = None, query: str = UPLOAD,
 ) -> httpx.Response:
     """One fileUpload through a multipart request with the preflight header."""
     variables: dict[str, Any] = {"input": {"entityId": entity_id, "file": None, "tags": tags or []}}
     if name is not None:
         variables["input"]["name"] = name
     body, content_type_header = multipart_body(
-        {"query": UPLOAD, "variables": variables}, {"0": (filename, contents, content_type)},
+        {"query": query, "variables": variables}, {"0": (filename, contents, content_type)},
         {"0": ["variables.input.file"]},
     )
     request_headers = {**PREFLIGHT, "Content-Type": content_type_header, **(headers or {})}

@@ -4,12 +4,22 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from domain.platform.errors import InvalidInput
+from domain.platform.errors import InputWarning, InvalidInput
+from domain.platform.validation import MAX_LENGTH
 from domain.model import FileTransferState, ProjectStorage, StorageLocation
 
+# A file's name as kept has at most 255 characters (SharePoint's limit for one name, SPEC §6); a longer name is
+# shortened, keeping its extension, with a warning. Only names longer than the API takes (MAX_GIVEN_NAME) are
+# refused: nobody means those.
 MAX_NAME = 255
-MAX_TAG = 100
+MAX_GIVEN_NAME = MAX_LENGTH["FileUploadInput.name"]
+# Extensions longer than this are treated as part of the name.
+MAX_EXTENSION = 20
+NAME_SHORTENED = "NAME_SHORTENED"
+NO_EXTENSION = "NO_EXTENSION"
+MAX_TAG = MAX_LENGTH["tags"]
 MAX_TAGS = 50
 # RFC 9110 token characters; parameters (charset=…) are not kept.
 CONTENT_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
@@ -54,28 +64,69 @@ def _plain_name(value: str) -> str:
     return " ".join(name.split())
 
 
-def clean_file_name(value: str | None, *, field: str = "name") -> str:
-    """A name given by the user: path parts and control characters removed; refused when empty or too long."""
+def split_extension(name: str) -> tuple[str, str]:
+    """("report", ".pdf") for "report.pdf"; ("README", "") for a name without one (or a dot file)."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or not extension or len(extension) > MAX_EXTENSION or " " in extension:
+        return name, ""
+    return stem, "." + extension
+
+
+def has_extension(name: str) -> bool:
+    return bool(split_extension(name)[1])
+
+
+def shorten(name: str, limit: int, *, keep_extension: bool = True) -> str:
+    """The name cut to `limit` characters, keeping a file's extension; never ending in a space or dot.
+    Deterministic: the same name and limit always give the same result."""
+    if len(name) <= limit:
+        return name
+    stem, extension = split_extension(name) if keep_extension else (name, "")
+    if extension and len(extension) < limit:
+        return (stem[: limit - len(extension)].strip(" .\t") or "_") + extension
+    return name[:limit].strip(" .\t") or "_"
+
+
+@dataclass(frozen=True)
+class FileName:
+    """A file's name as kept, and what the user should hear about it (the payload's `warnings`)."""
+
+    value: str
+    warnings: tuple[InputWarning, ...] = ()
+
+
+def _kept_name(name: str, field: str) -> FileName:
+    """The one place a name is shortened and warned about (SPEC §6): too long for SharePoint, shortened keeping
+    its extension; no extension, accepted (SharePoint cannot tell the file's type or show it well)."""
+    warnings = []
+    if len(name) > MAX_NAME:
+        name = shorten(name, MAX_NAME)
+        warnings.append(InputWarning(
+            NAME_SHORTENED, f"The name had more than {MAX_NAME} characters, SharePoint's limit: it was shortened "
+            "(its extension kept).", field))
+    if not has_extension(name):
+        warnings.append(InputWarning(
+            NO_EXTENSION, "The name has no extension (such as .pdf): the file is kept, but SharePoint cannot tell "
+            "its type or show it well.", field))
+    return FileName(name, tuple(warnings))
+
+
+def clean_file_name(value: str | None, *, field: str = "name") -> FileName:
+    """A name given by the user: path parts and control characters removed; refused when empty or longer than
+    the API takes, shortened to MAX_NAME characters (with a warning) when longer than that."""
     name = _plain_name(value or "")
     if not name or name in {".", ".."}:
         raise InvalidInput("A file name is required.", field=field)
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"A file name has at most {MAX_NAME} characters.", field=field)
-    return name
+    if len(name) > MAX_GIVEN_NAME:
+        raise InvalidInput(f"A file name has at most {MAX_GIVEN_NAME} characters.", field=field)
+    return _kept_name(name, field)
 
 
-def upload_file_name(value: str | None) -> str:
-    """The name an upload gets from its multipart filename: like clean_file_name, but never refused:
-    an empty one becomes "unnamed", a long one is shortened keeping its extension."""
+def upload_file_name(value: str | None, *, field: str = "file") -> FileName:
+    """The name an upload gets from its multipart filename: like clean_file_name, but never refused (the file is
+    here already): an empty one becomes "unnamed", a long one is shortened keeping its extension."""
     name = _plain_name(value or "")
-    if not name or name in {".", ".."}:
-        return "unnamed"
-    if len(name) <= MAX_NAME:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and stem and len(extension) <= 20:
-        return stem[: MAX_NAME - len(extension) - 1].rstrip() + "." + extension
-    return name[:MAX_NAME].rstrip()
+    return _kept_name(name if name and name not in {".", ".."} else "unnamed", field)
 
 
 def clean_tags(values: Iterable[str] | None, *, field: str = "tags") -> list[str]:

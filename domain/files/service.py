@@ -21,7 +21,7 @@ from domain.events import log as events
 from domain.files import transfers
 from domain.files.content_store import ContentStore, IncomingContent, is_sha256
 from domain.platform.db import Database
-from domain.platform.errors import InvalidInput
+from domain.platform.errors import InputWarning, InvalidInput
 from domain.files.rules import (
     EntityKind, clean_file_name, clean_tags, content_type_of, owner_columns, owner_of, upload_file_name,
 )
@@ -54,6 +54,15 @@ class Placement:
     @property
     def customer_level(self) -> bool:
         return self.ref.kind is EntityKind.CUSTOMER
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """A file as an upload or a change left it, and the warnings about what was given (a name shortened, or
+    without an extension)."""
+
+    file: File
+    warnings: tuple[InputWarning, ...] = ()
 
 
 @dataclass
@@ -136,12 +145,13 @@ async def _release_if_unreferenced(db: Database, store: ContentStore, sha256: st
         await asyncio.to_thread(store.purge, aside)
 
 
-async def upload_file(db: Database, viewer: Viewer, store: ContentStore, draft: FileDraft) -> File:
+async def upload_file(db: Database, viewer: Viewer, store: ContentStore, draft: FileDraft) -> SavedFile:
     """Records a received upload under its entity and moves its contents to their address, in one transaction."""
     content = draft.content
     if not content.finished:
         raise InvalidInput("The file was not received completely.", field="file")
-    name = clean_file_name(draft.name) if draft.name is not None else upload_file_name(content.filename)
+    given = clean_file_name(draft.name) if draft.name is not None else upload_file_name(content.filename)
+    name = given.value
     tags = clean_tags(draft.tags)
     sha256 = content.sha256
     assert sha256 is not None
@@ -170,7 +180,7 @@ async def upload_file(db: Database, viewer: Viewer, store: ContentStore, draft: 
         if placed:
             await _release_if_unreferenced(db, store, sha256)
         raise
-    return file
+    return SavedFile(file, given.warnings)
 
 
 async def load_file_to_change(session: AsyncSession, viewer: Viewer, file_id: int) -> tuple[File, Placement]:
@@ -180,9 +190,10 @@ async def load_file_to_change(session: AsyncSession, viewer: Viewer, file_id: in
     return file, placement
 
 
-async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mapping[str, Any]) -> File:
+async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mapping[str, Any]) -> SavedFile:
     """Rename (`name`), retag (`tags` replaces the list) and move (`entity`, within the file's company)."""
-    name = clean_file_name(changes["name"]) if "name" in changes else None
+    given = clean_file_name(changes["name"]) if "name" in changes else None
+    name = given.value if given is not None else None
     tags = clean_tags(changes["tags"]) if changes.get("tags") is not None else None
     async with db.transaction() as session:
         file, _ = await load_file_to_change(session, viewer, file_id)
@@ -204,7 +215,7 @@ async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mappi
             await transfers.schedule_transfer(session, file)
             await session.flush()
         events.record(session, events.FileAction.UPDATED, file)
-    return file
+    return SavedFile(file, given.warnings if given is not None else ())
 
 
 async def delete_file(db: Database, viewer: Viewer, store: ContentStore, file_id: int) -> int:

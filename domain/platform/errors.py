@@ -1,10 +1,22 @@
-"""One hierarchy of domain errors, each with a stable code that gql/ turns into a userError."""
+"""One hierarchy of domain errors, each with a stable code that gql/ turns into a userError; and warnings, which
+refuse nothing."""
 import re
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """Input taken (perhaps made acceptable) with something the caller should know: a `warnings` entry beside a
+    payload's userErrors, with a stable code and the input field it concerns."""
+
+    code: str
+    message: str
+    field: str | None = None
 
 
 class DomainError(Exception):

@@ -1,4 +1,5 @@
 """SharePoint's name rules (SPEC §6): any name made valid, deterministically; clash suffixes; the path limit.
+A file's extension and how a name is shortened keeping it are file rules (domain.files.rules), used here.
 
 Pure functions over strings. The same input always gives the same name, so a retried transfer looks for
 the same item it may have uploaded before a crash.
@@ -6,7 +7,8 @@ the same item it may have uploaded before a crash.
 import re
 import unicodedata
 
-MAX_NAME = 255
+from domain.files.rules import MAX_NAME, shorten, split_extension
+
 MAX_PATH = 400
 # Characters SharePoint Online refuses in a name (`#` and `%` are allowed there).
 _FORBIDDEN = re.compile(r'["*:<>?/\\|]')
@@ -18,37 +20,11 @@ _BLOCKED_WHOLE = {".lock", "desktop.ini"}
 _ROOT_BLOCKED = {"forms"}
 REPLACEMENT = "_"
 UNNAMED = "unnamed"
-# Extensions longer than this are treated as part of the name when shortening.
-_MAX_EXTENSION = 20
-
-
-def split_extension(name: str) -> tuple[str, str]:
-    """("report", ".pdf") for "report.pdf"; ("README", "") for a name without one (or a dot file)."""
-    stem, dot, extension = name.rpartition(".")
-    if not dot or not stem or not extension or len(extension) > _MAX_EXTENSION or " " in extension:
-        return name, ""
-    return stem, "." + extension
-
-
-def has_extension(name: str) -> bool:
-    """Files without one are accepted, with a warning (SPEC §6): SharePoint cannot show them well."""
-    return bool(split_extension(name)[1])
 
 
 def _trim(value: str) -> str:
     # Leading and trailing spaces and dots: SharePoint refuses trailing ones, and a leading dot hides a name.
     return value.strip(" .\t")
-
-
-def shorten(name: str, limit: int, *, keep_extension: bool) -> str:
-    """The name cut to `limit` characters, keeping a file's extension; never ending in a space or dot."""
-    if len(name) <= limit:
-        return name
-    stem, extension = split_extension(name) if keep_extension else (name, "")
-    if extension and len(extension) < limit:
-        cut = _trim(stem[: limit - len(extension)])
-        return (cut or REPLACEMENT) + extension
-    return _trim(name[:limit]) or REPLACEMENT
 
 
 def valid_name(value: str | None, *, at_root: bool = False, is_file: bool = False, limit: int = MAX_NAME) -> str:

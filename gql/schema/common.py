@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
-from domain.platform.errors import DomainError
+from domain.platform.errors import DomainError, InputWarning
 from gql.context import Info
 from gql.ids import parse_global_id, to_global_id
 from gql.loaders import Children
@@ -28,6 +28,18 @@ class UserError:
     @classmethod
     def of(cls, error: DomainError) -> "UserError":
         return cls(field=error.field, message=error.message, code=error.code)
+
+
+@strawberry.type(name="Warning", description="Input that was taken, perhaps made acceptable, with something "
+                 "you should know (a file name shortened, or without an extension); `field` names the input field.")
+class PayloadWarning:
+    field: str | None
+    message: str
+    code: str
+
+    @classmethod
+    def of(cls, warning: InputWarning) -> "PayloadWarning":
+        return cls(field=warning.field, message=warning.message, code=warning.code)
 
 
 @strawberry.type

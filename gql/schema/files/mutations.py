@@ -9,7 +9,7 @@ from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.files import entity_ref
 from gql.resolvers.mutation import given, payload
-from gql.schema.common import UserError
+from gql.schema.common import PayloadWarning, UserError
 from gql.schema.files.types import File
 
 
@@ -20,7 +20,8 @@ class FileUploadInput:
         description="The Customer, Project, Activity or Task the file belongs to."
     )
     file: Upload
-    name: str | None = strawberry.field(default=None, description="Defaults to the file part's filename.")
+    name: str | None = strawberry.field(default=None, description="Defaults to the file part's filename. At most "
+                                        "1000 characters; kept to 255, shortened keeping the extension.")
     tags: list[str] = strawberry.field(default_factory=list)
 
 
@@ -38,22 +39,33 @@ class FileDeleteInput:
     id: strawberry.ID
 
 
+WARNINGS = "Input that was taken with something to know: `NAME_SHORTENED` (a name over 255 characters, " \
+    "shortened keeping its extension), `NO_EXTENSION` (a name without an extension: accepted, but SharePoint " \
+    "cannot tell the file's type)."
+
+
 @strawberry.type
 class FileUploadPayload:
     user_errors: list[UserError]
     file: File | None = None
+    warnings: list[PayloadWarning] = strawberry.field(default_factory=list, description=WARNINGS)
 
 
 @strawberry.type
 class FileUpdatePayload:
     user_errors: list[UserError]
     file: File | None = None
+    warnings: list[PayloadWarning] = strawberry.field(default_factory=list, description=WARNINGS)
 
 
 @strawberry.type
 class FileDeletePayload:
     user_errors: list[UserError]
     deleted_id: strawberry.ID | None = None
+
+
+def _saved(saved: service.SavedFile) -> dict:
+    return {"file": File.from_row(saved.file), "warnings": [PayloadWarning.of(w) for w in saved.warnings]}
 
 
 @strawberry.type
@@ -68,8 +80,8 @@ class FileMutations:
             draft = service.FileDraft(
                 entity=entity_ref(input.entity_id), content=input.file, name=input.name, tags=input.tags
             )
-            row = await service.upload_file(info.context.db, info.context.viewer, info.context.files, draft)
-            return {"file": File.from_row(row)}
+            saved = await service.upload_file(info.context.db, info.context.viewer, info.context.files, draft)
+            return _saved(saved)
 
         return await payload(FileUploadPayload, call)
 
@@ -80,8 +92,8 @@ class FileMutations:
             changes = given(input, "name", "tags", "entity_id")
             if "entity_id" in changes:
                 changes["entity"] = entity_ref(changes.pop("entity_id"))
-            row = await service.update_file(info.context.db, info.context.viewer, file_id, changes)
-            return {"file": File.from_row(row)}
+            saved = await service.update_file(info.context.db, info.context.viewer, file_id, changes)
+            return _saved(saved)
 
         return await payload(FileUpdatePayload, call)
 

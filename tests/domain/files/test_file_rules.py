@@ -3,17 +3,17 @@ import pytest
 
 from domain.platform.errors import InvalidInput
 from domain.files.rules import (
-    EntityKind, clean_file_name, clean_tags, content_type_of, effective_storage_location, owner_columns,
-    upload_file_name,
+    MAX_GIVEN_NAME, NAME_SHORTENED, NO_EXTENSION, EntityKind, clean_file_name, clean_tags, content_type_of,
+    effective_storage_location, has_extension, owner_columns, shorten, split_extension, upload_file_name,
 )
 from domain.model import ProjectStorage, StorageLocation
 
 
 def test_a_file_name_keeps_only_its_last_path_part_and_loses_control_characters():
-    assert clean_file_name("C:\\Users\\kari\\Offer 2026.pdf") == "Offer 2026.pdf"
-    assert clean_file_name("../../etc/passwd") == "passwd"
-    assert clean_file_name("  report\r\n\t final.docx ") == "report final.docx"
-    assert clean_file_name("invoice\u202efdp.exe") == "invoicefdp.exe"
+    assert clean_file_name("C:\\Users\\kari\\Offer 2026.pdf").value == "Offer 2026.pdf"
+    assert clean_file_name("../../etc/passwd").value == "passwd"
+    assert clean_file_name("  report\r\n\t final.docx ").value == "report final.docx"
+    assert clean_file_name("invoice\u202efdp.exe").value == "invoicefdp.exe"
 
 
 @pytest.mark.parametrize("name", ["", "   ", "..", "dir/", "\x00\x01"])
@@ -23,17 +23,41 @@ def test_an_empty_file_name_is_refused_naming_the_field(name):
     assert refused.value.field == "name"
 
 
-def test_a_given_name_longer_than_255_characters_is_refused():
-    with pytest.raises(InvalidInput):
-        clean_file_name("a" * 252 + ".pdf")
-    assert clean_file_name("a" * 251 + ".pdf") == "a" * 251 + ".pdf"
+def test_a_given_name_over_255_characters_is_shortened_keeping_its_extension_with_a_warning():
+    kept = clean_file_name("a" * 252 + ".pdf")
+    assert kept.value == "a" * 251 + ".pdf"
+    assert [(w.code, w.field) for w in kept.warnings] == [(NAME_SHORTENED, "name")]
+    assert clean_file_name("a" * 252 + ".pdf") == kept  # deterministic
+    assert clean_file_name("a" * 251 + ".pdf").warnings == ()
+
+
+def test_only_a_given_name_longer_than_the_api_takes_is_refused():
+    with pytest.raises(InvalidInput) as refused:
+        clean_file_name("a" * (MAX_GIVEN_NAME - 3) + ".pdf")
+    assert refused.value.field == "name"
+    assert len(clean_file_name("a" * (MAX_GIVEN_NAME - 4) + ".pdf").value) == 255
+
+
+def test_a_name_without_an_extension_is_taken_with_a_warning():
+    kept = clean_file_name("Makefile")
+    assert kept.value == "Makefile" and [(w.code, w.field) for w in kept.warnings] == [(NO_EXTENSION, "name")]
+    assert [w.code for w in clean_file_name(".bashrc").warnings] == [NO_EXTENSION]
+    assert [w.code for w in clean_file_name("x" * 300).warnings] == [NAME_SHORTENED, NO_EXTENSION]
 
 
 def test_an_uploads_own_file_name_is_never_refused_and_keeps_its_extension_when_shortened():
-    assert upload_file_name("") == "unnamed"
-    assert upload_file_name(None) == "unnamed"
-    long = upload_file_name("x" * 400 + ".pdf")
-    assert len(long) == 255 and long.endswith(".pdf")
+    assert upload_file_name("").value == "unnamed"
+    assert upload_file_name(None).value == "unnamed"
+    long = upload_file_name("x" * 2000 + ".pdf")
+    assert len(long.value) == 255 and long.value.endswith(".pdf")
+    assert [(w.code, w.field) for w in long.warnings] == [(NAME_SHORTENED, "file")]
+
+
+def test_extensions_and_shortening():
+    assert split_extension("report.final.pdf") == ("report.final", ".pdf")
+    assert not has_extension("notes. txt") and has_extension("a.tar")
+    assert shorten("abcdef.pdf", 8) == "abcd.pdf" and shorten("abc  .pdf", 8) == "abc.pdf"
+    assert shorten("abcdef", 3, keep_extension=False) == "abc"
 
 
 def test_tags_are_trimmed_and_their_case_insensitive_repeats_dropped_in_the_order_given():

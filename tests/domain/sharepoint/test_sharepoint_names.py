@@ -1,7 +1,8 @@
 """SharePoint's name rules (SPEC §6), without a database or Graph."""
 import pytest
 
-from domain.sharepoint.names import MAX_NAME, has_extension, numbered, shorten, split_extension, valid_name
+from domain.files.rules import has_extension, shorten, split_extension
+from domain.sharepoint.names import MAX_NAME, numbered, valid_name
 
 
 @pytest.mark.parametrize(

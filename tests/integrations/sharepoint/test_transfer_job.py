@@ -188,3 +188,24 @@ async def test_a_configuration_without_a_secret_fails_the_transfer_at_once_with_
     row = await file_row(db, file_id)
     assert row.transfer_state is m.FileTransferState.FAILED and "client secret" in row.transfer_error
     assert graph_emulator.calls() == []
+
+
+async def test_a_long_name_is_shortened_to_fit_sharepoints_400_character_path_and_that_name_is_kept(
+    sharepoint_db, graph_emulator
+):
+    db = sharepoint_db
+    acme, customer_id, _ = await a_sharepoint_project(db)
+    project_id = await add_project(db, acme, customer_id, name="Prosjekt " + "lang " * 38)
+    given = "Rapport " + "svært lang del " * 30 + ".pdf"  # 460 characters
+    file_id = await upload_to(db, acme, gid("Project", project_id), b"%PDF-1.7 report", filename=given)
+    assert len((await file_row(db, file_id)).name) == 255  # kept at 255 at upload, with a warning
+
+    assert (await worker(db).run_one()) is not None
+
+    (item,) = graph_emulator.state.files()
+    library = graph_emulator.state.library_of_drive(item.drive_id)
+    path = [library.display_name, *graph_emulator.state.path_of(item)]
+    assert sum(len(part) + 1 for part in path) <= 400 and item.name.endswith(".pdf") and len(item.name) < 255
+    assert given.startswith(item.name[:-4].rstrip())
+    row = await file_row(db, file_id)
+    assert (row.transfer_state, row.name) == (m.FileTransferState.TRANSFERRED, item.name)
