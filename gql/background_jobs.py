@@ -29,3 +29,4 @@ async def in_process_worker(db: Database, settings: Settings, job_kinds: Registr
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await job_kinds.close()

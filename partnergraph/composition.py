@@ -19,8 +19,10 @@ from integrations.sharepoint.client import graph_opener
 def registry() -> jobs.Registry:
     """The job kinds every worker (the server's own or `partnergraph worker`) runs, by name; the SharePoint use
     cases reach Graph through msgraph-sdk (integrations.sharepoint)."""
+    # One per registry: it keeps each company's Graph session for the life of the worker, closed with the registry.
     sharepoint = graph_opener()
     kinds = jobs.Registry()
+    kinds.on_close(sharepoint.close)
     kinds.register(transfer_job_kind(sharepoint))
     kinds.register(sync_job_kind(sharepoint))
     kinds.register(settle_job_kind())

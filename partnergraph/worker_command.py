@@ -30,10 +30,12 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = worker_from(db, registry(), settings, concurrency=args.concurrency)
+    kinds = registry()
+    worker = worker_from(db, kinds, settings, concurrency=args.concurrency)
     print(f"partnergraph worker {worker.name}: {args.concurrency} at a time; stop with Ctrl-C.", flush=True)
     try:
         await worker.run(stop)
     finally:
+        await kinds.close()
         await db.dispose()
     return 0

@@ -93,6 +93,16 @@ class Registry:
     def __init__(self) -> None:
         self._kinds: dict[str, JobKind] = {}
         self.periodic: list[tuple[str, float, Periodic]] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def on_close(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Something the kinds keep open while workers run (e.g. Graph sessions), closed by `close()`."""
+        self._closers.append(close)
+
+    async def close(self) -> None:
+        """Called by whoever ran the registry's workers once they have stopped."""
+        for close in self._closers:
+            await close()
 
     def every(self, name: str, seconds: float, run: Periodic) -> None:
         """Runs `run(db)` in each worker about every `seconds` (first soon after it starts)."""

@@ -5,7 +5,9 @@ Retry-After), then by the job queue: the SDK's own retry middleware is left out 
 (connection.graph_http_client), so an outage is not retried three times inside each of our attempts.
 """
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -20,6 +22,7 @@ DOCUMENT_CONTENT_TYPE = "0x0101"  # SharePoint's base "Document" content type
 COLUMNS = ("momentActivity", "momentYear", "momentPeriod", "momentTags")
 ATTEMPTS = 5
 MAX_WAIT = 120.0  # longer Retry-After values go back to the job queue, which waits without holding a worker
+MAX_KNOWN_FOLDERS = 10_000  # folder ids a session remembers having seen (the oldest are forgotten first)
 
 
 def _odata_error(error: Exception) -> SharePointError:
@@ -35,8 +38,32 @@ def _odata_error(error: Exception) -> SharePointError:
     return SharePointError.from_status(status, code, message, retry_after=retry)
 
 
+@dataclass
+class Learnt:
+    """What a session has seen of its site, so a long-lived session (integrations.sharepoint.client.GraphSites)
+    does not ask again: all of it is forgotten together (`GraphSession.forget`) when an id turns out gone."""
+
+    site: tuple[str, str] | None = None  # id, webUrl
+    content_type_id: str | None = None  # the site content type, with its columns
+    # list ids made sure of -> the id of the library's copy of our content type (None: not applied)
+    libraries: dict[str, str | None] = field(default_factory=dict)
+    drives: dict[str, str] = field(default_factory=dict)  # list id -> drive id
+    roots: dict[str, str] = field(default_factory=dict)  # drive id -> root item id
+    folders: OrderedDict[tuple[str, str], None] = field(default_factory=OrderedDict)  # (drive id, folder id)
+
+    def __bool__(self) -> bool:
+        return bool(self.site or self.libraries or self.drives or self.roots or self.folders)
+
+    def saw_folder(self, drive_id: str, folder_id: str) -> None:
+        self.folders[(drive_id, folder_id)] = None
+        self.folders.move_to_end((drive_id, folder_id))
+        while len(self.folders) > MAX_KNOWN_FOLDERS:
+            self.folders.popitem(last=False)
+
+
 class GraphSession:
-    """One configuration's signed-in Graph: the SDK client for JSON calls and httpx for content."""
+    """One configuration's signed-in Graph: the SDK client for JSON calls and httpx for content, and what it has
+    learnt of the site (`learnt`), which it trusts until `forget()`."""
 
     def __init__(self, connection: SharePointConnection, *, credential: Any = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
@@ -45,7 +72,13 @@ class GraphSession:
         self.client = graph_service_client(connection, self.credential)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
         self.sleep = sleep
-        self._site: tuple[str, str] | None = None
+        self.learnt = Learnt()
+        # Several jobs may share the session: one at a time learns the site and its content type.
+        self._learning = asyncio.Lock()
+
+    def forget(self) -> None:
+        """Drops what the session learnt: the next calls look everything up again."""
+        self.learnt = Learnt()
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -84,19 +117,27 @@ class GraphSession:
     # --- site, content type, libraries --------------------------------------
     async def site(self) -> tuple[str, str]:
         """The configured site's id and webUrl."""
-        if self._site is None:
-            key = f"{self.connection.site_hostname}:{self.connection.site_path}"
-            site = await self.call(lambda: self.client.sites.by_site_id(key).get())
-            self._site = (site.id, site.web_url)
-        return self._site
+        if self.learnt.site is None:
+            async with self._learning:
+                if self.learnt.site is None:
+                    key = f"{self.connection.site_hostname}:{self.connection.site_path}"
+                    site = await self.call(lambda: self.client.sites.by_site_id(key).get())
+                    self.learnt.site = (site.id, site.web_url)
+        return self.learnt.site
 
     async def ensure_content_type(self) -> str:
         """The site content type with the four moment* columns, created (with its columns) when missing."""
+        site_id, _ = await self.site()
+        async with self._learning:
+            if self.learnt.content_type_id is None:
+                self.learnt.content_type_id = await self._ensure_content_type(site_id)
+        return self.learnt.content_type_id
+
+    async def _ensure_content_type(self, site_id: str) -> str:
         from msgraph.generated.models.column_definition import ColumnDefinition
         from msgraph.generated.models.content_type import ContentType
         from msgraph.generated.models.text_column import TextColumn
 
-        site_id, _ = await self.site()
         site = self.client.sites.by_site_id(site_id)
         existing = await self.call(lambda: site.columns.get())
         columns = {c.name: c.id for c in existing.value or []}
@@ -201,16 +242,31 @@ class GraphSession:
         return frozenset(names)
 
     async def library_drive(self, list_id: str) -> str:
-        site_id, _ = await self.site()
-        drive = await self.call(lambda: self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).drive.get())
-        return drive.id
+        if list_id not in self.learnt.drives:
+            site_id, _ = await self.site()
+            drive = await self.call(
+                lambda: self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).drive.get())
+            self.learnt.drives[list_id] = drive.id
+        return self.learnt.drives[list_id]
 
     # --- drive items --------------------------------------------------------
     def _items(self, drive_id: str):
         return self.client.drives.by_drive_id(drive_id).items
 
     async def root_id(self, drive_id: str) -> str:
-        return (await self.call(lambda: self.client.drives.by_drive_id(drive_id).root.get())).id
+        if drive_id not in self.learnt.roots:
+            root = await self.call(lambda: self.client.drives.by_drive_id(drive_id).root.get())
+            self.learnt.roots[drive_id] = root.id
+        return self.learnt.roots[drive_id]
+
+    async def folder_exists(self, drive_id: str, folder_id: str) -> bool:
+        """Whether a folder of that id is in the drive (wherever it was moved, whatever it is called now)."""
+        if (drive_id, folder_id) not in self.learnt.folders:
+            item = await self.item(drive_id, folder_id)
+            if item is None or item.folder is None:
+                return False
+        self.learnt.saw_folder(drive_id, folder_id)
+        return True
 
     async def item(self, drive_id: str, item_id: str):
         return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).get(), missing_ok=True)
@@ -235,18 +291,30 @@ class GraphSession:
         body = DriveItem(name=name, parent_reference=ItemReference(id=parent_id) if parent_id else None)
         return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).patch(body))
 
-    async def fill_list_item(self, drive_id: str, item_id: str, list_id: str, fields: dict[str, object], *,
-                             content_type_id: str | None = None) -> None:
-        """Sets a file's list item to the library's content type (unless it has it already) and fills its columns
-        (the SDK has no drive item → listItem → fields path: use the site's)."""
+    async def fill_list_item(self, drive_id: str, item_id: str, fields: dict[str, object], *,
+                             content_type_id: str | None = None, new: bool = False) -> None:
+        """Sets a file's list item to the library's content type (unless it has it already; a `new` upload has the
+        library's default, so it is not read first) and fills its columns. Addressed through the drive item
+        (`/drives/{d}/items/{i}/listItem`, which the SDK only reads: its site-path builders are given that URL),
+        so the list item's id is never looked up."""
         from msgraph.generated.models.content_type_info import ContentTypeInfo
         from msgraph.generated.models.field_value_set import FieldValueSet
         from msgraph.generated.models.list_item import ListItem
+        from msgraph.generated.sites.item.lists.item.items.item.fields.fields_request_builder import (
+            FieldsRequestBuilder,
+        )
+        from msgraph.generated.sites.item.lists.item.items.item.list_item_item_request_builder import (
+            ListItemItemRequestBuilder,
+        )
 
-        list_item = await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).list_item.get())
-        site_id, _ = await self.site()
-        item = self.client.sites.by_site_id(site_id).lists.by_list_id(list_id).items.by_list_item_id(list_item.id)
-        if content_type_id and (list_item.content_type is None or list_item.content_type.id != content_type_id):
+        url = f"{self.connection.graph_url}/drives/{drive_id}/items/{item_id}/listItem"
+        if content_type_id and not new:
+            current = await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).list_item.get())
+            if current.content_type is not None and current.content_type.id == content_type_id:
+                content_type_id = None
+        if content_type_id:
+            item = ListItemItemRequestBuilder(self.client.request_adapter, url)
             await self.call(lambda: item.patch(ListItem(content_type=ContentTypeInfo(id=content_type_id))))
         if fields:
-            await self.call(lambda: item.fields.patch(FieldValueSet(additional_data=dict(fields))))
+            item_fields = FieldsRequestBuilder(self.client.request_adapter, url + "/fields")
+            await self.call(lambda: item_fields.patch(FieldValueSet(additional_data=dict(fields))))

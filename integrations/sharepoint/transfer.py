@@ -8,6 +8,7 @@ Running it twice never makes two items: before uploading, it looks in the folder
 to use (and its numbered variants) and takes an item with the same contents (size and QuickXorHash) as the
 earlier run's upload; another file that only shares the name gets a numbered name next to it.
 """
+import contextlib
 import os
 
 from domain.sharepoint.client import TransferResult, TransferTarget
@@ -47,30 +48,35 @@ async def ensure_library(graph: GraphSession, name: str, known_id: str | None,
     """The library's list id: the remembered one while it exists, else one of that name that no other
     customer owns, else a new one; with the id of its copy of our content type when the configuration applies
     it (made on the site and added to the library when missing), else None."""
+    if known_id in graph.learnt.libraries:
+        return known_id, graph.learnt.libraries[known_id]  # made sure of earlier in this session
     if known_id and await graph.library_exists(known_id):
         list_id = known_id
     else:
         list_id = await _library_by_name(graph, name, taken)
-    if not graph.connection.apply_content_type:
-        return list_id, None
-    return list_id, await graph.add_content_type(list_id, await graph.ensure_content_type())
+    content_type_id = None
+    if graph.connection.apply_content_type:
+        content_type_id = await graph.add_content_type(list_id, await graph.ensure_content_type())
+    graph.learnt.libraries[list_id] = content_type_id
+    return list_id, content_type_id
 
 
 async def ensure_folder(graph: GraphSession, drive_id: str, parent_id: str, step: FolderStep) -> str:
     """The folder's id: the remembered one while it exists in the drive (wherever it was moved, whatever it
     is called now), else the folder of that name in the parent, else a new one."""
-    if step.graph_id:
-        item = await graph.item(drive_id, step.graph_id)
-        if item is not None and item.folder is not None:
-            return item.id
+    if step.graph_id and await graph.folder_exists(drive_id, step.graph_id):
+        return step.graph_id
     for _ in range(3):
         existing = await graph.child(drive_id, parent_id, step.name)
         if existing is not None:
             if existing.folder is not None:
+                graph.learnt.saw_folder(drive_id, existing.id)
                 return existing.id
             raise SharePointError(f"a file named {step.name!r} stands where the folder should be", code="notAFolder")
         try:
-            return (await graph.create_folder(drive_id, parent_id, step.name)).id
+            folder_id = (await graph.create_folder(drive_id, parent_id, step.name)).id
+            graph.learnt.saw_folder(drive_id, folder_id)
+            return folder_id
         except SharePointError as error:
             if error.code != "nameAlreadyExists":
                 raise
@@ -105,23 +111,27 @@ async def transfer_file(graph: GraphSession, target: TransferTarget, local_path:
 
     found_existing = False
     contents = LocalContents(local_path, target.size)
-    while True:
+    uploaded = None
+    if target.size <= graph.connection.chunk_bytes:
+        # One PUT under its own name (conflictBehavior fail) is all a small file costs while the name is free, as
+        # it mostly is; a clash (an earlier run's upload, or another file) has the names looked at below.
+        with contextlib.suppress(NameTaken):
+            uploaded = await Uploader(graph, drive_id, parent_id, placement.file_name, local_path, target.size,
+                                      contents=contents).run()
+    while uploaded is None:
         item, name = await _earlier_or_free_name(graph, drive_id, parent_id, placement.file_name, contents)
         if item is not None:
             found_existing = True
             uploaded = {"id": item.id, "name": item.name, "webUrl": item.web_url}
             break
-        try:
+        with contextlib.suppress(NameTaken):  # someone took the name meanwhile: look again
             uploaded = await Uploader(graph, drive_id, parent_id, name, local_path, target.size,
                                       contents=contents).run()
-            break
-        except NameTaken:
-            continue  # someone took the name meanwhile: look again
 
     if content_type_id is not None:
         # Run again after a crash, this sets the same content type and values again: nothing changes.
-        await graph.fill_list_item(drive_id, uploaded["id"], library_id, target.fields,
-                                   content_type_id=content_type_id)
+        await graph.fill_list_item(drive_id, uploaded["id"], target.fields, content_type_id=content_type_id,
+                                   new=not found_existing)
     return TransferResult(library_id, drive_id, uploaded["id"], uploaded["webUrl"], uploaded["name"], folder_ids,
                           found_existing)
 

@@ -366,10 +366,9 @@ class _Handler(BaseHTTPRequestHandler):
                     return op, handler, (drive_id, parent_id, name)
             item_id = base_id
             if name is not None:
+                # A name not in the folder is still a request of its operation (counted, faulted), answered 404.
                 child = state.child_named(parent_id, name)
-                if child is None:
-                    raise _not_found("item")
-                item_id = child.id
+                item_id = child.id if child is not None else None
             routes = [
                 ("GET", "", "item", self._item),
                 ("PATCH", "", "patch_item", self._patch_item),
@@ -377,12 +376,14 @@ class _Handler(BaseHTTPRequestHandler):
                 ("GET", "/children", "children", self._children),
                 ("POST", "/children", "create_folder", self._create_folder),
                 ("GET", "/listItem", "list_item", self._list_item),
+                ("PATCH", "/listItem", "update_list_item", self._patch_item_list_item),
+                ("PATCH", "/listItem/fields", "update_fields", self._patch_item_fields),
                 ("GET", "/delta", "delta", self._delta),
                 ("GET", "/delta()", "delta", self._delta),  # msgraph-sdk's OData function form
             ]
             for verb, suffix, op, handler in routes:
                 if method == verb and rest == suffix:
-                    return op, handler, (drive_id, item_id)
+                    return op, handler if item_id is not None else self._missing_item, (drive_id, item_id)
         raise GraphError(400, "BadRequest", f"{method} {path} is not emulated")
 
     def _route_upload(self, path: str):
@@ -787,6 +788,18 @@ class _Handler(BaseHTTPRequestHandler):
         if item_id != self.graph.state.library_of_drive(drive_id).root_id:
             raise GraphError(400, "invalidRequest", "delta is emulated for the drive's root only")
         return delta.answer(self.graph.state, self.graph.base_url, drive_id, self.query)
+
+    def _missing_item(self, drive_id: str, item_id: None):
+        raise _not_found("item")
+
+    def _patch_item_list_item(self, drive_id: str, item_id: str):
+        """PATCH /drives/{d}/items/{i}/listItem: the drive item's list item, as by its list's path."""
+        library = self.graph.state.library_of_drive(drive_id)
+        return self._patch_list_item(library.site_id, library.id, self.graph.state.items[item_id].list_item_id)
+
+    def _patch_item_fields(self, drive_id: str, item_id: str):
+        library = self.graph.state.library_of_drive(drive_id)
+        return self._patch_fields(library.site_id, library.id, self.graph.state.items[item_id].list_item_id)
 
     def _list_item(self, drive_id: str, item_id: str):
         item = self.graph.state.items[item_id]

@@ -144,7 +144,7 @@ async def test_the_emulator_refuses_a_content_type_the_list_does_not_have(graph_
     site_content_type = next(iter(graph_emulator.state.content_types))
     for wrong in (site_content_type, DOCUMENT_CONTENT_TYPE):  # a site content type's id is not the list's copy's
         with pytest.raises(SharePointError) as refused:
-            await graph_with_content_type.fill_list_item(result.drive_id, result.item_id, result.library_id, {},
+            await graph_with_content_type.fill_list_item(result.drive_id, result.item_id, {},
                                                          content_type_id=wrong)
         assert refused.value.status == 400
 
