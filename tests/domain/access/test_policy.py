@@ -6,6 +6,7 @@ from sqlalchemy.dialects import sqlite
 from domain import model as m
 from domain.platform.errors import Forbidden
 from domain.access.policy import VISIBLE, can_see_rates, may_manage_project, require_approver, require_member, require_operator, require_time_writer, visible
+from domain.access.partner_visibility import OPERATOR_VISIBLE
 from domain.access.viewer import ANONYMOUS, Membership, Viewer
 
 ACME, BIRCH = 1, 2
@@ -33,9 +34,18 @@ def test_a_viewer_knows_their_role_in_each_company_and_nowhere_else():
 
 
 @pytest.mark.parametrize("model", list(VISIBLE))
-@pytest.mark.parametrize("nobody", [ANONYMOUS, viewer(operator=True)], ids=["anonymous", "operator"])
-def test_someone_without_a_co_worker_record_may_read_no_row_of_any_kind(model, nobody):
-    assert compiled(visible(nobody, model)).endswith("WHERE 0 = 1")
+def test_someone_without_a_co_worker_record_may_read_no_row_of_any_kind(model):
+    assert compiled(visible(ANONYMOUS, model)).endswith("WHERE 0 = 1")
+
+
+@pytest.mark.parametrize("model", list(VISIBLE))
+def test_an_operator_reads_every_partner_group_with_its_members_and_series_and_no_row_of_a_company(model):
+    # Operators register groups (SPEC §1): the groups, their members and series are theirs to read, nothing else.
+    clause = compiled(visible(viewer(operator=True), model))
+    if model in OPERATOR_VISIBLE:
+        assert clause.endswith("WHERE 1 = 1") or clause.endswith("WHERE true")
+    else:
+        assert clause.endswith("WHERE 0 = 1")
 
 
 @pytest.mark.parametrize(("role", "sees"), [
