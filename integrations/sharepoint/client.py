@@ -80,9 +80,7 @@ class GraphSites:
 
     @contextlib.asynccontextmanager
     async def __call__(self, settings: Settings, site: Site) -> AsyncIterator[GraphSharePoint]:
-        connection = SharePointConnection.from_settings(
-            settings, tenant_id=site.tenant_id, client_id=site.client_id, client_secret=site.client_secret,
-            site_url=site.site_url, apply_content_type=site.apply_content_type)
+        connection = SharePointConnection.from_settings(settings, site)
         kept = self._keep(connection)
         kept.users += 1
         try:

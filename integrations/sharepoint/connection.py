@@ -1,10 +1,12 @@
 """One company's way into Graph: its app registration, its site, and the signed-in clients built from them."""
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from domain.sharepoint.client import Site
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
@@ -12,14 +14,10 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
-class SharePointConnection:
-    """What a transfer needs to know of a configuration (the secret already decrypted)."""
+class SharePointConnection(Site):
+    """A company's Site (its app registration, the secret already decrypted, and its site) with where Graph and
+    its sign-in are and how large an upload's fragments are."""
 
-    tenant_id: str
-    client_id: str
-    client_secret: str
-    site_url: str  # e.g. https://contoso.sharepoint.com/sites/partners
-    apply_content_type: bool = False
     graph_url: str = DEFAULT_GRAPH_URL
     authority: str = DEFAULT_AUTHORITY
     chunk_bytes: int = 10 * 320 * 1024
@@ -39,12 +37,12 @@ class SharePointConnection:
         return "/" + urlsplit(self.site_url).path.strip("/")
 
     @classmethod
-    def from_settings(cls, settings: Any, **values: Any) -> "SharePointConnection":
+    def from_settings(cls, settings: Any, site: Site) -> "SharePointConnection":
         return cls(
+            **{f.name: getattr(site, f.name) for f in fields(Site)},
             graph_url=settings.sharepoint_graph_url.rstrip("/"),
             authority=settings.sharepoint_authority.rstrip("/"),
             chunk_bytes=settings.sharepoint_chunk_bytes,
-            **values,
         )
 
 

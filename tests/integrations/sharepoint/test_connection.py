@@ -8,7 +8,7 @@ from domain.platform.settings import Settings
 from domain.sharepoint.layout import placement
 from integrations.sharepoint.connection import LoopbackCredential, SharePointConnection, credential_for, graph_service_client
 from integrations.sharepoint.graph import GraphSession
-from domain.sharepoint.client import TransferTarget
+from domain.sharepoint.client import Site, TransferTarget
 from integrations.sharepoint.transfer import transfer_file
 from tests.integrations.sharepoint.conftest import connection_to
 
@@ -21,8 +21,8 @@ def a_connection(**values) -> SharePointConnection:
 def test_the_graph_url_authority_and_fragment_size_come_from_settings():
     settings = Settings(_env_file=None, sharepoint_graph_url="https://graph.microsoft.us/v1.0/",
                         sharepoint_authority="https://login.microsoftonline.us", sharepoint_chunk_bytes=5 * 327680)
-    connection = SharePointConnection.from_settings(settings, tenant_id="t", client_id="c", client_secret="s",
-                                                    site_url="https://x.sharepoint.us/sites/a")
+    connection = SharePointConnection.from_settings(
+        settings, Site(tenant_id="t", client_id="c", client_secret="s", site_url="https://x.sharepoint.us/sites/a"))
     assert (connection.graph_url, connection.authority, connection.chunk_bytes) == (
         "https://graph.microsoft.us/v1.0", "https://login.microsoftonline.us", 5 * 327680)
     assert connection.scope == "https://graph.microsoft.us/.default"
