@@ -11,10 +11,15 @@ never older than that when it is delivered. Re-checking a connection's token is 
 An event's fields are resolved after the subscription has yielded it (GraphQL executes the selection per
 event): EventExecution runs that again, after a pause, when the database failed under a field, so the
 client gets each event whole or, after STREAM_PATIENCE_SECONDS, not at all (the stream is interrupted).
+
+A subscription's task ends only when it is cancelled (the client completed it or went away): a CancelledError
+that reaches it otherwise (a future some other task cancelled) is a fault (`stray_cancellation_is_a_fault`),
+which the client receives as one, instead of a stream that stops with nothing sent, not even `complete`.
 """
 import asyncio
+import contextlib
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
@@ -103,6 +108,23 @@ class Delivery:
         return await asyncio.shield(found[1])
 
 
+class StrayCancellation(Exception):
+    """A CancelledError met by a task that nobody cancelled."""
+
+
+@contextlib.contextmanager
+def stray_cancellation_is_a_fault(where: str) -> Iterator[None]:
+    """A CancelledError raised in the block while the running task is not being cancelled leaves it as
+    StrayCancellation, an error like any other; a real cancellation of the task passes as it is."""
+    try:
+        yield
+    except asyncio.CancelledError as error:
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            raise
+        raise StrayCancellation(f"{where}: a future this task awaited was cancelled by another") from error
+
+
 def _outage_in(result: ExecutionResult) -> BaseException | None:
     return next((error.original_error for error in result.errors or ()
                  if error.original_error is not None and is_outage(error.original_error)), None)
@@ -123,7 +145,8 @@ class EventExecution(StrawberryGraphQLCoreExecutionContext):
         backoff = Backoff()
         while True:
             if self.is_awaitable(result):
-                result = await result
+                with stray_cancellation_is_a_fault("resolving an event"):
+                    result = await result
             outage = _outage_in(result)
             if outage is None:
                 return result

@@ -1,12 +1,12 @@
 """RowByIdLoader: rows of one model by primary key, limited to what the viewer may read."""
 import asyncio
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain.platform.db import Database
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
+from gql.loaders.base import Loader
 
 # Bounds the IN list (both databases cap bound parameters near 32,767); 1,000 keys is one statement
 # for any page the API serves, and a huge `_entities` call costs a few statements instead of failing.
@@ -16,7 +16,7 @@ Key = int
 Result = object | None
 
 
-class RowByIdLoader(DataLoader[Key, Result]):
+class RowByIdLoader(Loader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, model: type) -> None:
         self._futures: dict[Key, asyncio.Future[Result]] = {}  # the loader's cache, handed to it below
         super().__init__(max_batch_size=MAX_BATCH, cache_map=self._futures)

@@ -1,11 +1,11 @@
 """CountByParentLoader: how many child rows each of many parents has, in one grouped COUNT."""
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
 from domain.platform.db import Database
 from domain.access.viewer import Viewer
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 
@@ -13,7 +13,7 @@ Key = tuple[Parent, Criteria]
 Result = int
 
 
-class CountByParentLoader(DataLoader[Key, Result]):
+class CountByParentLoader(Loader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.relation = db, viewer, relation

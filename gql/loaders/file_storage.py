@@ -1,16 +1,15 @@
 """StorageLocationByFileLoader: each file's effective storage location (customer, project override), batched."""
-from aiodataloader import DataLoader
-
 from domain.platform.db import Database
 from domain.files.placement import storage_locations
 from domain.model import StorageLocation
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 
 Key = int  # a file id; asked only for files already loaded through the policy
 Result = StorageLocation
 
 
-class StorageLocationByFileLoader(DataLoader[Key, Result]):
+class StorageLocationByFileLoader(Loader[Key, Result]):
     def __init__(self, db: Database) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db

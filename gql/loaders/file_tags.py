@@ -1,18 +1,18 @@
 """TagNamesByFileLoader: each file's tag names, for many files in one statement."""
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain.platform.db import Database
 from domain.model import Tag, file_tags
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 
 Key = int  # a file id; the file itself was loaded through the policy, its tags go with it
 Result = list[str]
 
 
-class TagNamesByFileLoader(DataLoader[Key, Result]):
+class TagNamesByFileLoader(Loader[Key, Result]):
     def __init__(self, db: Database) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db

@@ -1,13 +1,13 @@
 """PageByParentLoader: one page of child rows for many parents in one statement (window + keyset)."""
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from domain.platform.db import Database
 from domain.platform.errors import DomainError
 from domain.access.viewer import Viewer
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.relation import Criteria, Parent, Relation
 from gql.pagination import Page, PageRequest, decode_cursor, to_page
@@ -16,7 +16,7 @@ Key = tuple[Parent, PageRequest, Criteria]
 Result = Page
 
 
-class PageByParentLoader(DataLoader[Key, Result]):
+class PageByParentLoader(Loader[Key, Result]):
     """Parents asking for the same page (first, after, criteria) share one statement."""
 
     def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:

@@ -3,7 +3,6 @@ number series, and the state of its partner links."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain import model as m
@@ -11,6 +10,7 @@ from domain.platform.db import Database
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 from domain.partners.links import PartnerPair, read_partner_pairs
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 from gql.loaders.shared_projects import MainProjectSummaryLoader, SecondaryProjectsByMainLoader
 
@@ -18,7 +18,7 @@ GroupId = int
 CompanyId = int
 
 
-class MembersByGroupLoader(DataLoader[tuple[GroupId, bool], list[tuple[m.PartnerGroupMember, m.Company]]]):
+class MembersByGroupLoader(Loader[tuple[GroupId, bool], list[tuple[m.PartnerGroupMember, m.Company]]]):
     """A group's members with their companies (key: group id, and whether to include former members).
 
     Seeing a group means seeing who is in it: the member companies' names and settings come with the
@@ -48,7 +48,7 @@ class MembersByGroupLoader(DataLoader[tuple[GroupId, bool], list[tuple[m.Partner
         ]
 
 
-class GroupByCompanyLoader(DataLoader[CompanyId, m.PartnerGroup | None]):
+class GroupByCompanyLoader(Loader[CompanyId, m.PartnerGroup | None]):
     """The group a company is in now, when the viewer may see it."""
 
     def __init__(self, db: Database, viewer: Viewer) -> None:
@@ -69,7 +69,7 @@ class GroupByCompanyLoader(DataLoader[CompanyId, m.PartnerGroup | None]):
         return [found.get(key) for key in keys]
 
 
-class NumberSeriesByCompanyLoader(DataLoader[CompanyId, list[m.NumberSeries]]):
+class NumberSeriesByCompanyLoader(Loader[CompanyId, list[m.NumberSeries]]):
     def __init__(self, db: Database, viewer: Viewer) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer = db, viewer
@@ -90,7 +90,7 @@ class NumberSeriesByCompanyLoader(DataLoader[CompanyId, list[m.NumberSeries]]):
         return [found[key] for key in keys]
 
 
-class PartnerPairsByCompanyLoader(DataLoader[CompanyId, list[PartnerPair]]):
+class PartnerPairsByCompanyLoader(Loader[CompanyId, list[PartnerPair]]):
     """Every partner of a company with the state of both links; for the company's admins only."""
 
     def __init__(self, db: Database, viewer: Viewer) -> None:

@@ -1,18 +1,17 @@
 """PendingTransferCountLoader: per customer or project, its files still to go to SharePoint, in one grouped COUNT."""
 from typing import Literal
 
-from aiodataloader import DataLoader
-
 from domain.platform.db import Database
 from domain.access.viewer import Viewer
 from domain.files.transfers import pending_transfer_counts
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 
 Key = int  # a customer's or a project's id
 Result = int
 
 
-class PendingTransferCountLoader(DataLoader[Key, Result]):
+class PendingTransferCountLoader(Loader[Key, Result]):
     def __init__(self, db: Database, viewer: Viewer, level: Literal["customer", "project"]) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.level = db, viewer, level

@@ -7,11 +7,11 @@ seeing one side of a shared project shows the other side's number, name, status 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from domain import model as m
 from domain.platform.db import Database
+from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 
 ProjectId = int
@@ -33,7 +33,7 @@ def _summary(row) -> ProjectSummary:
     return ProjectSummary(row.id, row.company_id, row.number, row.name, row.status)
 
 
-class SecondaryProjectsByMainLoader(DataLoader[ProjectId, list[ProjectSummary]]):
+class SecondaryProjectsByMainLoader(Loader[ProjectId, list[ProjectSummary]]):
     """A main project's secondaries, each with the main company's external co-workers from that company who
     are members of the main project. Two statements for any number of main projects."""
 
@@ -62,7 +62,7 @@ class SecondaryProjectsByMainLoader(DataLoader[ProjectId, list[ProjectSummary]])
         return [found[key] for key in keys]
 
 
-class MainProjectSummaryLoader(DataLoader[ProjectId, ProjectSummary | None]):
+class MainProjectSummaryLoader(Loader[ProjectId, ProjectSummary | None]):
     """A main project by id, as its secondary projects' companies see it."""
 
     def __init__(self, db: Database) -> None:

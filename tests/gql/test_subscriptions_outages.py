@@ -106,11 +106,6 @@ async def terminate_other_backends(killer) -> int:
     return result.scalar_one()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "open: about one run in two the stream stops after 15-30 events with no message and no close; the server's log "
-    "shows asyncpg 'cannot switch to state N; another operation (2) is in progress' on a pooled connection after "
-    "its backend was terminated (also without gql.delivery.EventExecution), so a connection seems to be handed out "
-    "or rolled back while an operation on it is still running"))
 async def test_backends_terminated_during_delivery_lose_repeat_and_break_nothing(db, acme, tmp_path):
     writer, count = Writer(db, acme), 40
     rng = random.Random(21)

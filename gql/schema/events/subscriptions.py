@@ -14,6 +14,7 @@ from domain.events.log import EventFilter
 from domain.model import Event, EventKind
 from gql.http.websocket import ConnectionContext
 from gql.context import Info
+from gql.delivery import stray_cancellation_is_a_fault
 from gql.ids import decode_id, to_global_id
 from gql.schema.common import RowNode
 from gql.schema.files.types import File
@@ -136,20 +137,21 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
 
     async def deliver() -> AsyncGenerator[Any, None]:
         try:
-            while True:
-                batch = await stream.next_batch()
-                try:
-                    viewer = await context.current_viewer()
-                    loaders, visible = await context.delivery.visible(viewer, batch)
-                except Exception as error:
-                    if not is_outage(error):
-                        raise
-                    await stream.retry(error)  # nothing of the batch was sent: it is read again from the cursor
-                    continue
-                for row, node in visible:
-                    # The envelope's fields resolve through the loaders that decided its visibility.
-                    context.loaders = loaders
-                    yield envelope(row, node)
+            with stray_cancellation_is_a_fault("delivering events"):
+                while True:
+                    batch = await stream.next_batch()
+                    try:
+                        viewer = await context.current_viewer()
+                        loaders, visible = await context.delivery.visible(viewer, batch)
+                    except Exception as error:
+                        if not is_outage(error):
+                            raise
+                        await stream.retry(error)  # nothing of the batch was sent: it is read again from the cursor
+                        continue
+                    for row, node in visible:
+                        # The envelope's fields resolve through the loaders that decided its visibility.
+                        context.loaders = loaders
+                        yield envelope(row, node)
         finally:
             stream.close()
 
