@@ -17,16 +17,14 @@ class Cluster:
     pg_ctl: str
     data: str
     as_postgres: bool
-    options: str = ""
 
     def halt(self) -> None:
         """Stops the server (its data stays), as a database outage: sessions are ended, new ones refused."""
-        _run([self.pg_ctl, "-D", self.data, "-m", "fast", "stop"], self.as_postgres)
+        stop_server(self.data)
 
     def resume(self) -> None:
         """Starts the halted server again on the same port."""
-        _run([self.pg_ctl, "-D", self.data, "-o", self.options, "-l", os.path.join(self.directory, "log"), "-w",
-              "start"], self.as_postgres)
+        start_server(self.data)
 
     def stop(self) -> None:
         _run([self.pg_ctl, "-D", self.data, "-m", "immediate", "stop"], self.as_postgres, check=False)
@@ -74,8 +72,7 @@ def start_cluster() -> Cluster | None:
             break
         time.sleep(0.1)
     _run([f"{bin_dir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "partnergraph"], False)
-    return Cluster(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/partnergraph", directory, pg_ctl, data, as_postgres,
-                   options)
+    return Cluster(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/partnergraph", directory, pg_ctl, data, as_postgres)
 
 
 def stop_server(data: str) -> None:
