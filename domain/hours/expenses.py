@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.hours import mirrors as hour_mirrors
 from domain.platform.db import Database
-from domain.platform.errors import InvalidInput, NotProjectMember
+from domain.platform.errors import InvalidInput
 from domain.model import Expense, Project
-from domain.access.policy import may_manage_project, require_time_writer
 from domain.access.viewer import Viewer
-from domain.hours.records import check_open, is_project_member, registering_co_worker
+from domain.hours.records import entry_to_change, registering_co_worker
 from domain.access.lookup import load_visible
-from domain.hours.partner_entries import refuse_edit_of_copy
 from domain.platform.validation import clean_optional_text, not_null
 
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -99,28 +96,11 @@ async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: Expens
     return expense
 
 
-async def _expense_to_change(session: AsyncSession, viewer: Viewer, expense_id: int) -> tuple[Expense, Project]:
-    """An expense the viewer may write (as for hours); its row is locked before its clone's."""
-    await session.execute(select(Expense.id).where(Expense.id == expense_id).with_for_update())
-    expense = await load_visible(session, viewer, Expense, expense_id, field="id", noun="expense")
-    await refuse_edit_of_copy(session, Expense, expense.source_expense_id, noun=NOUN)
-    project = await session.get(Project, expense.project_id)
-    assert project is not None
-    require_time_writer(viewer, project, expense.co_worker_id, field="id")
-    clone = await hour_mirrors.clone_of(session, expense.id) if project.main_project_id is not None else None
-    hour_mirrors.check_pair_editable(expense.status, clone.status if clone else None, noun=NOUN)
-    check_open(project, field="id")
-    if not may_manage_project(viewer, project) and not await is_project_member(
-            session, project.id, expense.co_worker_id):
-        raise NotProjectMember("You are no longer a member of the project.", field="id")
-    return expense, project
-
-
 async def update_expense(db: Database, viewer: Viewer, expense_id: int, changes: Mapping[str, Any]) -> Expense:
     """`changes` holds only the fields the caller gave: date, amount, currency, description."""
     values = expense_values(changes)
     async with db.transaction() as session:
-        expense, project = await _expense_to_change(session, viewer, expense_id)
+        expense, project = await entry_to_change(session, viewer, Expense, expense_id, noun=NOUN, label="expense")
         for key, value in values.items():
             setattr(expense, key, value)
         if session.is_modified(expense) and project.main_project_id is not None:
@@ -130,7 +110,7 @@ async def update_expense(db: Database, viewer: Viewer, expense_id: int, changes:
 
 async def delete_expense(db: Database, viewer: Viewer, expense_id: int) -> int:
     async with db.transaction() as session:
-        expense, project = await _expense_to_change(session, viewer, expense_id)
+        expense, project = await entry_to_change(session, viewer, Expense, expense_id, noun=NOUN, label="expense")
         if project.main_project_id is not None:
             await hour_mirrors.remove_expense_clone(session, expense.id)
         await session.delete(expense)

@@ -13,7 +13,7 @@ from domain.events import log as events
 from domain.hours import mirrors as hour_mirrors
 from domain.platform.db import Database
 from domain.platform.errors import DayOver24Hours, InvalidInput, NotFound, NotProjectMember, ProjectClosed
-from domain.model import Activity, CoWorker, Project, ProjectMember, ProjectStatus, TimeRecord
+from domain.model import Activity, CoWorker, Expense, Project, ProjectMember, ProjectStatus, TimeRecord
 from domain.access.policy import may_manage_project, require_time_writer
 from domain.access.viewer import Viewer
 from domain.access.lookup import load_visible
@@ -146,32 +146,41 @@ async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: Ti
     return record
 
 
-async def _record_to_change(session: AsyncSession, viewer: Viewer, record_id: int) -> tuple[TimeRecord, Project]:
-    """A record the viewer may write: their own while still a member, or any on a project they manage.
+# A registration's copy in the main project: the column naming its source, and how the copy is found.
+_COPIES = {TimeRecord: ("source_record_id", hour_mirrors.mirror_of),
+           Expense: ("source_expense_id", hour_mirrors.clone_of)}
 
-    The record's row is locked first, so a source and its mirror are always locked in that order (an
-    update and a delete of one source cannot deadlock on PostgreSQL).
+
+async def entry_to_change(session: AsyncSession, viewer: Viewer, model: type, entry_id: int, *, noun: str,
+                          label: str) -> tuple[Any, Project]:
+    """A time record or expense the viewer may write: their own while still a member, or any on a project they
+    manage; never a copy (it changes with its source) nor a locked pair.
+
+    The row is locked first, so a source and its copy are always locked in that order (an update and a delete of
+    one source cannot deadlock on PostgreSQL).
     """
-    await session.execute(select(TimeRecord.id).where(TimeRecord.id == record_id).with_for_update())
-    record = await load_visible(session, viewer, TimeRecord, record_id, field="id", noun="time record")
-    await refuse_edit_of_copy(session, TimeRecord, record.source_record_id)
-    project = await session.get(Project, record.project_id)
+    await session.execute(select(model.id).where(model.id == entry_id).with_for_update())
+    entry = await load_visible(session, viewer, model, entry_id, field="id", noun=label)
+    source_column, copy_of = _COPIES[model]
+    await refuse_edit_of_copy(session, model, getattr(entry, source_column), noun=noun)
+    project = await session.get(Project, entry.project_id)
     assert project is not None
-    require_time_writer(viewer, project, record.co_worker_id, field="id")
-    mirror = await hour_mirrors.mirror_of(session, record.id) if project.main_project_id is not None else None
-    hour_mirrors.check_pair_editable(record.status, mirror.status if mirror else None)
+    require_time_writer(viewer, project, entry.co_worker_id, field="id")
+    copy = await copy_of(session, entry.id) if project.main_project_id is not None else None
+    hour_mirrors.check_pair_editable(entry.status, copy.status if copy else None, noun=noun)
     check_open(project, field="id")
     if not may_manage_project(viewer, project) and not await is_project_member(
-            session, project.id, record.co_worker_id):
+            session, project.id, entry.co_worker_id):
         raise NotProjectMember("You are no longer a member of the project.", field="id")
-    return record, project
+    return entry, project
 
 
 async def update_time_record(db: Database, viewer: Viewer, record_id: int, changes: Mapping[str, Any]) -> TimeRecord:
     """`changes` holds only the fields the caller gave: activity_id, date, hours, description."""
     values = time_record_values(changes)
     async with db.transaction() as session:
-        record, project = await _record_to_change(session, viewer, record_id)
+        record, project = await entry_to_change(session, viewer, TimeRecord, record_id, noun="hours",
+                                                  label="time record")
         if "activity_id" in changes:
             activity_id = not_null(changes["activity_id"], field="activityId")
             values["activity_id"] = (await _activity_of(session, project, activity_id)).id
@@ -189,7 +198,8 @@ async def update_time_record(db: Database, viewer: Viewer, record_id: int, chang
 
 async def delete_time_record(db: Database, viewer: Viewer, record_id: int) -> int:
     async with db.transaction() as session:
-        record, project = await _record_to_change(session, viewer, record_id)
+        record, project = await entry_to_change(session, viewer, TimeRecord, record_id, noun="hours",
+                                                  label="time record")
         if project.main_project_id is not None:
             await hour_mirrors.remove_mirror(session, record.id)
         await session.delete(record)
