@@ -42,6 +42,10 @@ def utcnow() -> dt.datetime:
 Hours = Annotated[Decimal, mapped_column(Numeric(6, 2, asdecimal=True))]
 Money = Annotated[Decimal, mapped_column(Numeric(14, 2, asdecimal=True))]
 Name = Annotated[str, mapped_column(String(200))]
+# Without AUTOINCREMENT SQLite gives a new row max(id) + 1, so a deleted row's id would come back on the next one
+# and a global id an integrator kept would name other data. Every table whose ids are exposed carries this
+# (a no-op on PostgreSQL, whose sequences never go back).
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
 Created = Annotated[dt.datetime, mapped_column(UtcDateTime, default=utcnow, server_default=func.current_timestamp())]
 
 

@@ -2,13 +2,13 @@
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Name, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Name, Versioned, str_enum
 from domain.model.enums import CustomerStatus, SeriesKind, SeriesPolicy, StorageLocation
 
 
 class Customer(Versioned, Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("company_id", "number"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -27,6 +27,7 @@ class Customer(Versioned, Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
@@ -39,7 +40,7 @@ class NumberSeries(Base):
     """The next number of one series of one company; allocation locks this row."""
 
     __tablename__ = "number_series"
-    __table_args__ = (UniqueConstraint("company_id", "kind"),)
+    __table_args__ = (UniqueConstraint("company_id", "kind"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))

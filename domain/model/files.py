@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, UtcDateTime, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, Versioned, str_enum
 from domain.model.enums import FileTransferState
 
 OWNER_COLUMNS = ("customer_id", "project_id", "activity_id", "task_id")
@@ -19,7 +19,7 @@ file_tags = Table(
 
 class Tag(Base):
     __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("company_id", "name"),)
+    __table_args__ = (UniqueConstraint("company_id", "name"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
@@ -34,6 +34,7 @@ class File(Versioned, Base):
             " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in OWNER_COLUMNS) + " = 1",
             name="one_owner",
         ),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

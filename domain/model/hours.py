@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Hours, Money, UtcDateTime, Versioned, str_enum, utcnow
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Hours, Money, UtcDateTime, Versioned, str_enum, utcnow
 from domain.model.enums import HourStatus
 
 
@@ -14,6 +14,7 @@ class TimeRecord(Versioned, Base):
         CheckConstraint("hours > 0 AND hours <= 24", name="hours_in_day"),
         Index("ix_time_records_co_worker_date", "co_worker_id", "date"),
         Index("ix_time_records_project_date", "project_id", "date"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +34,7 @@ class TimeRecord(Versioned, Base):
 
 class Expense(Versioned, Base):
     __tablename__ = "expenses"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, UtcDateTime, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, str_enum
 
 
 class JobState(enum.StrEnum):
@@ -21,6 +21,7 @@ class Job(Base):
     __table_args__ = (
         # The claim reads claimable jobs in due order.
         Index("ix_jobs_state_run_after", "state", "run_after"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
 from domain.model.enums import Role
 from domain.model.projects import Project
 
@@ -23,6 +23,7 @@ class PartnerLink(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("company_id", "partner_company_id"),
         CheckConstraint("company_id <> partner_company_id", name="not_own_partner"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,7 @@ class PartnerGroup(Versioned, Base):
     number series is the group's series."""
 
     __tablename__ = "partner_groups"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[Name]
@@ -66,6 +68,7 @@ class PartnerGroupMember(Base):
             "uq_partner_group_members_current_company", "company_id", unique=True,
             sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL"),
         ),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +91,7 @@ class CoWorkerInvitation(Base):
             "uq_co_worker_invitations_open", "company_id", "user_id", unique=True,
             sqlite_where=text(OPEN_INVITATION), postgresql_where=text(OPEN_INVITATION),
         ),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.model.base import Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Money, Name, UtcDateTime, Versioned, str_enum
 from domain.model.enums import Role, Tier
 
 
@@ -12,6 +12,7 @@ class Company(Versioned, Base):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("length(database_name) BETWEEN 3 AND 63", name="database_name_length"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +29,7 @@ class Company(Versioned, Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (NEVER_REUSED_IDS,)
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased (domain.access.people.normalise_email), so the unique constraint is case-insensitive.
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -40,7 +42,7 @@ class CoWorker(Versioned, Base):
     """A user's membership in one company; external when the home company is another one."""
 
     __tablename__ = "co_workers"
-    __table_args__ = (UniqueConstraint("company_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("company_id", "user_id"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -64,6 +66,7 @@ class ApiToken(Base):
     """An opaque bearer token, stored only as its SHA-256 hash."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

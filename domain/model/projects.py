@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Money, Name, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Money, Name, Versioned, str_enum
 from domain.model.enums import PriceModel, ProjectStatus, ProjectStorage
 
 
@@ -14,6 +14,7 @@ class Project(Versioned, Base):
         UniqueConstraint("company_id", "number"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates_in_order"),
         CheckConstraint("main_project_id IS NULL OR main_project_id <> id", name="not_own_main"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +41,7 @@ class Project(Versioned, Base):
 
 class ProjectMember(Base):
     __tablename__ = "project_members"
-    __table_args__ = (UniqueConstraint("project_id", "co_worker_id"),)
+    __table_args__ = (UniqueConstraint("project_id", "co_worker_id"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -51,6 +52,7 @@ class ProjectMember(Base):
 
 class Activity(Versioned, Base):
     __tablename__ = "activities"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -66,6 +68,7 @@ class Activity(Versioned, Base):
 
 class Milestone(Versioned, Base):
     __tablename__ = "milestones"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)

@@ -4,11 +4,12 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, UtcDateTime, Versioned
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, Versioned
 
 
 class SharePointConfiguration(Versioned, Base):
     __tablename__ = "sharepoint_configurations"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), unique=True)

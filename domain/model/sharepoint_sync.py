@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, UtcDateTime, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, str_enum
 
 
 class SyncDirection(enum.StrEnum):
@@ -31,6 +31,7 @@ class SharePointLibrarySync(Base):
     it follows has been applied, so a sync cut short starts again from the previous one."""
 
     __tablename__ = "sharepoint_library_syncs"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
@@ -66,6 +67,7 @@ class SharePointSyncRun(Base):
     """One sync of a customer or project in one direction, and what it did."""
 
     __tablename__ = "sharepoint_sync_runs"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)

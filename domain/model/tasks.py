@@ -4,12 +4,13 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, Name, Versioned, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, Name, Versioned, str_enum
 from domain.model.enums import Recurrence, TaskStatus
 
 
 class RecurringTaskSeries(Base):
     __tablename__ = "recurring_task_series"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -27,6 +28,7 @@ class Task(Versioned, Base):
         # A task under an activity is also under that activity's project: visibility and the
         # SharePoint folder layout follow the project.
         CheckConstraint("activity_id IS NULL OR project_id IS NOT NULL", name="activity_has_project"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
