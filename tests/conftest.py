@@ -77,6 +77,9 @@ async def db(database: Database):
         if database.sqlite:
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
+            # As RESTART IDENTITY does on PostgreSQL: the next test's ids start at 1 again (AUTOINCREMENT tables
+            # remember their highest id here).
+            await conn.execute(text("DELETE FROM sqlite_sequence"))
         else:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
