@@ -19,7 +19,7 @@ from domain.platform.db import Database
 from domain.platform.errors import InvalidInput
 from domain.model import Expense, Project
 from domain.access.viewer import Viewer
-from domain.hours.records import entry_to_change, registering_co_worker
+from domain.hours.records import check_in_period, entry_to_change, registering_co_worker
 from domain.access.lookup import load_visible
 from domain.platform.validation import clean_optional_text, not_null
 
@@ -89,6 +89,7 @@ async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: Expens
                              "description": draft.description})
     project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
     co_worker = await registering_co_worker(session, viewer, project, draft.co_worker_id, noun=NOUN)
+    check_in_period(project, values["date"], noun="Expenses")
     expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
     session.add(expense)
     if project.main_project_id is not None:
@@ -101,6 +102,8 @@ async def update_expense(db: Database, viewer: Viewer, expense_id: int, changes:
     values = expense_values(changes)
     async with db.transaction() as session:
         expense, project = await entry_to_change(session, viewer, Expense, expense_id, noun=NOUN, label="expense")
+        if "date" in values:
+            check_in_period(project, values["date"], noun="Expenses")
         for key, value in values.items():
             setattr(expense, key, value)
         if session.is_modified(expense) and project.main_project_id is not None:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.events import log as events
 from domain.hours import mirrors as hour_mirrors
 from domain.platform.db import Database
-from domain.platform.errors import DayOver24Hours, InvalidInput, NotFound, NotProjectMember, ProjectClosed
+from domain.platform.errors import (DayOver24Hours, InvalidInput, NotFound, NotProjectMember, OutsideProjectPeriod,
+                                    ProjectClosed)
 from domain.model import Activity, CoWorker, Expense, Project, ProjectMember, ProjectStatus, TimeRecord
 from domain.access.policy import may_manage_project, require_time_writer
 from domain.access.viewer import Viewer
@@ -42,6 +43,26 @@ def check_day_total(registered: Decimal, adding: Decimal, day: dt.date) -> None:
     if registered + adding > DAY:
         raise DayOver24Hours(
             f"{day.isoformat()} already holds {registered} hours; {adding} more would pass 24.", field="hours"
+        )
+
+
+def project_period_words(start: dt.date | None, end: dt.date | None) -> str:
+    if start and end:
+        return f"runs from {start.isoformat()} to {end.isoformat()}"
+    return f"starts {start.isoformat()}" if start else f"ends {end.isoformat()}" if end else "has no dates"
+
+
+def check_in_period(project: Project, day: dt.date, *, noun: str, field: str = "date") -> None:
+    """Hours and expenses are dated within the project's start and end dates, each bound only when set (pure).
+
+    One rule for time records and expenses, created or moved to another date; on a secondary project it is the
+    source's check, and the mirror shares the date and the period (a secondary takes its dates from the main
+    project), so a mirror is never outside the main project's period either."""
+    start, end = project.start_date, project.end_date
+    if (start is not None and day < start) or (end is not None and day > end):
+        raise OutsideProjectPeriod(
+            f"{noun} dated {day.isoformat()} are outside the project's period: it "
+            f"{project_period_words(start, end)}.", field=field,
         )
 
 
@@ -133,6 +154,7 @@ async def create_time_record_in(session: AsyncSession, viewer: Viewer, draft: Ti
     project = await load_visible(session, viewer, Project, draft.project_id, field="projectId", noun="project")
     co_worker_id = (await registering_co_worker(session, viewer, project, draft.co_worker_id, noun="hours")).id
     activity = await _activity_of(session, project, draft.activity_id)
+    check_in_period(project, draft.date, noun="Hours")
     check_day_total(await _registered_on(session, co_worker_id, draft.date), hours, draft.date)
     record = TimeRecord(
         company_id=project.company_id, project_id=project.id, activity_id=activity.id,
@@ -184,6 +206,8 @@ async def update_time_record(db: Database, viewer: Viewer, record_id: int, chang
         if "activity_id" in changes:
             activity_id = not_null(changes["activity_id"], field="activityId")
             values["activity_id"] = (await _activity_of(session, project, activity_id)).id
+        if "date" in values:
+            check_in_period(project, values["date"], noun="Hours")
         if "date" in values or "hours" in values:
             day, hours = values.get("date", record.date), values.get("hours", record.hours)
             check_day_total(await _registered_on(session, record.co_worker_id, day, without=record.id), hours, day)

@@ -88,6 +88,12 @@ class DayOver24Hours(DomainError):
     code = "DAY_OVER_24_HOURS"
 
 
+class OutsideProjectPeriod(DomainError):
+    """Hours or an expense dated before the project's start date or after its end date (the message names them)."""
+
+    code = "OUTSIDE_PROJECT_PERIOD"
+
+
 class FileTooLarge(DomainError):
     """An upload passed the size limit (PARTNERGRAPH_MAX_UPLOAD_BYTES); nothing of it was kept."""
 
