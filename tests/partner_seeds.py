@@ -9,6 +9,7 @@ from domain.access.viewer import Membership, Viewer
 from domain.partners import company_settings
 from domain.partners import groups as partner_groups
 from domain.partners import links as partner_links
+from domain.projects import secondary_customer
 from domain.access.tokens import create_token
 from tests.factories import SeededCompany, add_customer, company_with_staff, gid
 
@@ -53,7 +54,7 @@ async def link_one_way(db: Database, company: SeededCompany, partner: SeededComp
     if confirm:
         await partner_links.confirm_partner_link(db, viewer, link.id)
     if attach:
-        await partner_links.attach_partner_customer(db, viewer, link.id, customer_id)
+        await secondary_customer.attach_partner_customer(db, viewer, link.id, customer_id)
     return Link(link.id, customer_id)
 
 

@@ -108,7 +108,8 @@ async def attach_partner_customer_in(
     session: AsyncSession, viewer: Viewer, link_id: int, customer_id: int | None
 ) -> PartnerLink:
     """Attaches the company's customer that represents the partner; None detaches it, which a registered
-    group needs and therefore refuses while the two companies are in one."""
+    group needs and therefore refuses while the two companies are in one. The use case, which also moves the
+    open secondary projects to the new customer, is domain.projects.secondary_customer.attach_partner_customer."""
     link, _ = await _own_link(session, viewer, link_id)
     if customer_id is None:
         if await in_same_group(session, link.company_id, link.partner_company_id):
@@ -123,11 +124,6 @@ async def attach_partner_customer_in(
     link.customer_id = customer_id
     await session.flush()
     return link
-
-
-async def attach_partner_customer(db: Database, viewer: Viewer, link_id: int, customer_id: int | None) -> PartnerLink:
-    async with db.transaction() as session:
-        return await attach_partner_customer_in(session, viewer, link_id, customer_id)
 
 
 async def remove_partner_link(db: Database, viewer: Viewer, link_id: int) -> int:

@@ -13,6 +13,7 @@ from domain.platform.errors import AddFromMainProject, InvalidInput, NotInPartne
 from domain.model import Company, CoWorker, Project, ProjectMember, ProjectStatus, ProjectStorage, SeriesKind
 from domain.partners.numbering import allocate_number
 from domain.projects import cascade as project_cascade
+from domain.projects import secondary_customer
 from domain.sharepoint import folder_name_clashes as project_names
 from domain.partners.groups import MAX_GROUP_SIZE
 from domain.partners.links import attached_customer_id, in_same_group
@@ -116,6 +117,10 @@ async def join_secondary_project(session: AsyncSession, main: Project, external:
     elif secondary.status == ProjectStatus.CLOSED and main.status != ProjectStatus.CLOSED:
         secondary.status = main.status
         events.record(session, events.ProjectAction.UPDATED, secondary)
+        # Closed, it kept its customer; open again, it follows the link's customer (domain.projects.secondary_customer).
+        linked_customer_id = await attached_customer_id(session, secondary.company_id, main.company_id)
+        if linked_customer_id is not None:
+            await secondary_customer.move_to_customer(session, secondary, linked_customer_id)
     if await _membership(session, secondary.id, home.id) is None:
         session.add(ProjectMember(project_id=secondary.id, co_worker_id=home.id))
         events.record(session, events.ProjectAction.MEMBER_ADDED, secondary, subject=home)

@@ -21,6 +21,7 @@ from domain.sharepoint import folder_name_clashes as project_names
 from domain.access.lookup import load_visible
 from domain.access.people import active_co_worker
 from domain.projects.cascade import refuse_inherited_edit
+from domain.projects import secondary_customer
 from domain.platform.validation import check_dates_in_order, clean_money, clean_name, not_null
 
 # The columns a project edit may set directly (customer and leader are checked against the database).
@@ -140,6 +141,7 @@ async def update_project_in(
     values = project_values({key: getattr(project, key) for key in PROJECT_FIELDS}, changes)
     if "customer_id" in changes:
         customer_id = not_null(changes["customer_id"], field="customerId")
+        secondary_customer.refuse_customer_change(project, customer_id)
         values["customer_id"] = (await _customer_of(session, viewer, project.company_id, customer_id)).id
     if "leader_id" in changes:
         leader_id = changes["leader_id"]

@@ -5,6 +5,7 @@ from domain.partners import company_settings
 from domain.partners import groups as partner_groups
 from domain.partners import links as partner_links
 from domain.model import SeriesKind
+from domain.projects import secondary_customer
 from gql.context import Info
 from gql.ids import decode_id, to_global_id
 from gql.resolvers.mutation import decode_optional_id, given, payload
@@ -136,14 +137,15 @@ class PartnerMutations:
 
         return await payload(PartnerLinkPayload, call)
 
-    @strawberry.mutation(description="Admins of the company that added the partner.")
+    @strawberry.mutation(description="Admins of the company that added the partner. Attaching another customer "
+                         "moves the company's open secondary projects of that partner to it, in the same change.")
     async def partner_link_attach_customer(
         self, info: Info, input: PartnerLinkAttachCustomerInput
     ) -> PartnerLinkPayload:
         async def call():
             link_id = decode_id(input.id, "PartnerLink", field="id")
             customer_id = decode_optional_id(input.customer_id, "Customer", field="customerId")
-            return _link_payload(await partner_links.attach_partner_customer(
+            return _link_payload(await secondary_customer.attach_partner_customer(
                 info.context.db, info.context.viewer, link_id, customer_id
             ))
 
