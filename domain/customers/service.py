@@ -3,17 +3,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.platform.db import Database
-from domain.model import Contact, Customer, CustomerStatus, SeriesKind, StorageLocation
+from domain.platform.errors import Duplicate
+from domain.model import Company, Contact, Customer, CustomerStatus, SeriesKind, StorageLocation
 from domain.partners.numbering import allocate_number
 from domain.access.policy import MANAGERS, require_company_role, require_member
 from domain.access.viewer import Viewer
 from domain.access.lookup import load_visible
 from domain.sharepoint.folder_name_clashes import lock_customers, refuse_duplicates_on_switch
-from domain.partners.shared_customers import shared_customer_source
+from domain.partners.shared_customers import (CustomerMatch, customer_matches_in, normalise_organisation_number,
+                                              same_organisation_number, shared_customer_source)
 from domain.platform.validation import clean_email, clean_name, clean_optional_text, not_null
 
 
@@ -36,6 +38,33 @@ class CustomerDraft:
     copy_from_customer_id: int | None = None
 
 
+@dataclass
+class CreatedCustomer:
+    customer: Customer
+    # The group's customers like it (customerMatches' rule: empty unless both companies share customers).
+    matches: list[CustomerMatch]
+
+
+async def refuse_duplicate_organisation_number(session: AsyncSession, company_id: int,
+                                               organisation_number: str | None, *, without: int | None = None) -> None:
+    """DUPLICATE on organisationNumber when another customer of the company has it (spaces ignored).
+
+    The company row is locked first (PostgreSQL, FOR NO KEY UPDATE; SQLite has one writer anyway), so two
+    creates or edits with one number at once run one after the other and the second is refused."""
+    normalised = normalise_organisation_number(organisation_number)
+    if normalised is None:
+        return
+    await session.execute(select(Company.id).where(Company.id == company_id).with_for_update(key_share=True))
+    query = select(Customer.number, Customer.name).where(Customer.company_id == company_id,
+                                                         same_organisation_number(normalised))
+    if without is not None:
+        query = query.where(Customer.id != without)
+    clash = (await session.execute(query.order_by(Customer.number).limit(1))).first()
+    if clash is not None:
+        raise Duplicate(f"Customer {clash.number} ({clash.name}) of this company already has organisation number "
+                        f"{organisation_number}.", field="organisationNumber")
+
+
 def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
     return [
         Contact(
@@ -47,7 +76,7 @@ def _contacts(drafts: list[ContactDraft]) -> list[Contact]:
     ]
 
 
-async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) -> Customer:
+async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) -> CreatedCustomer:
     require_company_role(viewer, draft.company_id, MANAGERS, field="companyId")
     name = clean_name(draft.name)
     organisation_number = clean_optional_text(draft.organisation_number, field="organisationNumber")
@@ -59,6 +88,7 @@ async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) ->
             )
             organisation_number = organisation_number or source.organisation_number
             contacts = [Contact(name=c.name, email=c.email, phone=c.phone) for c in source_contacts] + contacts
+        await refuse_duplicate_organisation_number(session, draft.company_id, organisation_number)
         customer = Customer(
             company_id=draft.company_id,
             number=await allocate_number(session, draft.company_id, SeriesKind.CUSTOMER),
@@ -72,7 +102,9 @@ async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) ->
         for contact in contacts:
             contact.customer_id = customer.id
         session.add_all(contacts)
-    return customer
+        matches = await customer_matches_in(session, viewer, draft.company_id,
+                                            organisation_number=organisation_number, name=name)
+    return CreatedCustomer(customer, matches)
 
 
 async def load_customer_for_change(session: AsyncSession, viewer: Viewer, customer_id: int, *, field: str) -> Customer:
@@ -89,8 +121,10 @@ async def update_customer(db: Database, viewer: Viewer, customer_id: int, change
         if "name" in changes:
             customer.name = clean_name(changes["name"])
         if "organisation_number" in changes:
-            customer.organisation_number = clean_optional_text(
-                changes["organisation_number"], field="organisationNumber")
+            organisation_number = clean_optional_text(changes["organisation_number"], field="organisationNumber")
+            await refuse_duplicate_organisation_number(session, customer.company_id, organisation_number,
+                                                       without=customer.id)
+            customer.organisation_number = organisation_number
         if "status" in changes:
             customer.status = not_null(changes["status"], field="status")
         if "storage_location" in changes:

@@ -43,10 +43,15 @@ def normalise_name(value: str | None) -> str | None:
     return _SPACES.sub(" ", value.strip()).lower()
 
 
+def same_organisation_number(normalised: str):
+    """The clause matching customers with this (normalised) organisation number, spaces ignored."""
+    return func.replace(Customer.organisation_number, " ", "") == normalised
+
+
 def _matching(organisation_number: str | None, name: str | None):
     terms = []
     if organisation_number is not None:
-        terms.append(func.replace(Customer.organisation_number, " ", "") == organisation_number)
+        terms.append(same_organisation_number(organisation_number))
     if name is not None:
         terms.append(func.lower(Customer.name) == name)
     return or_(*terms)
@@ -55,20 +60,28 @@ def _matching(organisation_number: str | None, name: str | None):
 async def find_customer_matches(
     db: Database, viewer: Viewer, company_id: int, *, organisation_number: str | None, name: str | None
 ) -> list[CustomerMatch]:
+    if normalise_organisation_number(organisation_number) is None and normalise_name(name) is None:
+        raise InvalidInput("Give an organisation number or a name to look for.", field="organisationNumber")
+    async with db.read() as session:
+        return await customer_matches_in(session, viewer, company_id, organisation_number=organisation_number,
+                                         name=name)
+
+
+async def customer_matches_in(
+    session: AsyncSession, viewer: Viewer, company_id: int, *, organisation_number: str | None, name: str | None
+) -> list[CustomerMatch]:
+    """customerMatches' rule in the caller's session (customerCreate lists the matches of what it created)."""
     organisation_number = normalise_organisation_number(organisation_number)
     name = normalise_name(name)
-    if organisation_number is None and name is None:
-        raise InvalidInput("Give an organisation number or a name to look for.", field="organisationNumber")
-    if not may_look_up_shared_customers(viewer, company_id):
+    if (organisation_number is None and name is None) or not may_look_up_shared_customers(viewer, company_id):
         return []
-    async with db.read() as session:
-        rows = await session.scalars(
-            select(Customer)
-            .where(shared_customer_clause(company_id), _matching(organisation_number, name))
-            .order_by(Customer.company_id, Customer.id)
-            .limit(MAX_MATCHES)
-        )
-        return [CustomerMatch(c.id, c.company_id, c.name, c.status, c.organisation_number) for c in rows]
+    rows = await session.scalars(
+        select(Customer)
+        .where(shared_customer_clause(company_id), _matching(organisation_number, name))
+        .order_by(Customer.company_id, Customer.id)
+        .limit(MAX_MATCHES)
+    )
+    return [CustomerMatch(c.id, c.company_id, c.name, c.status, c.organisation_number) for c in rows]
 
 
 async def shared_customer_source(

@@ -41,12 +41,14 @@ async def matches(client, company, token=None, **terms):
     return (await graphql(client, MATCHES, variables, token=token or company["admin"].token))["customerMatches"]
 
 
-async def sharing_group(db):
-    """acme, birch and charlie sharing customers; birch and charlie know Fjordbyen kommune."""
+async def sharing_group(db, *, acme_has_it: bool = True):
+    """acme, birch and charlie sharing customers; birch and charlie know Fjordbyen kommune (and acme too, unless
+    told not: one company has one customer per organisation number)."""
     (acme, birch, charlie), _ = await group_of_companies(db, ("acme", "birch", "charlie"), share_customers=True)
     await add_shared_customer(db, birch, "Fjordbyen kommune", "944 496 394", contacts=[("Bente Knutsen", "bente@fjordbyen.test")])
     await add_shared_customer(db, charlie, "FJORDBYEN KOMMUNE", "944496394", status=m.CustomerStatus.BLOCKED)
-    await add_shared_customer(db, acme, "Fjordbyen kommune", "944496394")  # the asking company's own: not a match
+    if acme_has_it:
+        await add_shared_customer(db, acme, "Fjordbyen kommune", "944496394")  # the asking company's own: not a match
     return acme, birch, charlie
 
 
@@ -89,7 +91,7 @@ async def test_a_company_outside_the_group_sees_none_of_the_groups_customers(db,
 
 async def test_creating_a_customer_from_a_match_copies_the_organisation_number_and_contact_persons(db, client):
     # given acme's admin has found birch's Fjordbyen kommune
-    acme, birch, _ = await sharing_group(db)
+    acme, birch, _ = await sharing_group(db, acme_has_it=False)
     [match, _] = await matches(client, acme, org="944496394")
 
     # when they create the customer from the match, adding a contact of their own

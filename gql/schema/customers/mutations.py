@@ -7,6 +7,7 @@ from gql.ids import decode_id
 from gql.resolvers.mutation import decode_optional_id, given, payload
 from gql.schema.common import UserError
 from gql.schema.customers.types import Customer, CustomerStatus, StorageLocation
+from gql.schema.partners.queries import CustomerMatch
 
 
 @strawberry.input
@@ -44,6 +45,10 @@ class CustomerUpdateInput:
 class CustomerCreatePayload:
     user_errors: list[UserError]
     customer: Customer | None = None
+    matches: list[CustomerMatch] = strawberry.field(
+        default_factory=list, description="The customers of the other companies of your partner group that look like "
+        "the one created (as customerMatches finds them: same organisation number or name; empty unless both "
+        "companies share customers and you are an admin or project leader).")
 
 
 @strawberry.type
@@ -72,8 +77,9 @@ class CustomerMutations:
                     input.copy_from_customer_id, "Customer", field="copyFromCustomerId"
                 ),
             )
-            row = await service.create_customer(info.context.db, info.context.viewer, draft)
-            return {"customer": Customer.from_row(row)}
+            created = await service.create_customer(info.context.db, info.context.viewer, draft)
+            return {"customer": Customer.from_row(created.customer),
+                    "matches": [CustomerMatch.of(match) for match in created.matches]}
 
         return await payload(CustomerCreatePayload, call)
 
