@@ -7,16 +7,18 @@ from starlette.applications import Starlette
 
 from domain.platform import jobs
 from domain.platform.db import Database
-from domain.platform.settings import Settings
+from domain.platform.settings import Settings, get_settings
 from domain.sharepoint.folder_renames import rename_job_kind
 from domain.sharepoint.sync import settle_job_kind, sync_job_kind
 from domain.sharepoint.sync_runs import queue_daily_syncs
 from domain.sharepoint.transfer import transfer_job_kind
+from domain.webhooks.delivery import deliver_job_kind, dispatch as dispatch_webhooks
 from gql import app
+from gql.webhooks import WebhookRenderer
 from integrations.sharepoint.client import graph_opener
 
 
-def registry() -> jobs.Registry:
+def registry(settings: Settings | None = None) -> jobs.Registry:
     """The job kinds every worker (the server's own or `partnergraph worker`) runs, by name; the SharePoint use
     cases reach Graph through msgraph-sdk (integrations.sharepoint)."""
     # One per registry: it keeps each company's Graph session for the life of the worker, closed with the registry.
@@ -29,9 +31,12 @@ def registry() -> jobs.Registry:
     # Each worker looks every minute whether a company's daily SharePoint sync is due (queued once per day).
     kinds.every("sharepoint.daily_sync", 60, queue_daily_syncs)
     kinds.register(rename_job_kind(sharepoint))
+    # Webhooks: each endpoint's events, rendered by gql as the schema shows them to the endpoint's creator.
+    kinds.register(deliver_job_kind(WebhookRenderer()))
+    kinds.every("webhooks.dispatch", (settings or get_settings()).webhook_dispatch_seconds, dispatch_webhooks)
     return kinds
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     """The API as `partnergraph serve` runs it (uvicorn's factory): gql's app with this build's job kinds."""
-    return app.create_app(settings, db, job_kinds=registry())
+    return app.create_app(settings, db, job_kinds=registry(settings))

@@ -30,7 +30,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    kinds = registry()
+    kinds = registry(settings)
     worker = worker_from(db, kinds, settings, concurrency=args.concurrency)
     print(f"partnergraph worker {worker.name}: {args.concurrency} at a time; stop with Ctrl-C.", flush=True)
     try:

@@ -5,6 +5,7 @@ import logging
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.platform.db import Database
 from domain.platform.errors import InvalidInput, NotFound
@@ -99,14 +100,22 @@ async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
         token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
         if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
             return None
-        user = await session.get(User, token.user_id)
-        query = select(CoWorker.company_id, CoWorker.id, CoWorker.role).where(
-            CoWorker.user_id == token.user_id, CoWorker.active.is_(True)
-        )
-        if token.company_id is not None:
-            query = query.where(CoWorker.company_id == token.company_id)
-        memberships = tuple(Membership(c, w, r) for c, w, r in await session.execute(query))
+        return await viewer_for_user(session, token.user_id, company_id=token.company_id)
+
+
+async def viewer_for_user(session: AsyncSession, user_id: int, *, company_id: int | None = None) -> Viewer | None:
+    """The user with their active co-worker records as they are now (only that company's when `company_id` is
+    given, as a token limited to it); None when the user is gone."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    query = select(CoWorker.company_id, CoWorker.id, CoWorker.role).where(
+        CoWorker.user_id == user_id, CoWorker.active.is_(True)
+    )
+    if company_id is not None:
+        query = query.where(CoWorker.company_id == company_id)
+    memberships = tuple(Membership(c, w, r) for c, w, r in await session.execute(query))
     return Viewer(
         user_id=user.id, email=user.email, name=user.name, is_operator=user.is_operator, memberships=memberships,
-        limited_to_company_id=token.company_id,
+        limited_to_company_id=company_id,
     )

@@ -29,6 +29,7 @@ from domain.model.sharepoint_sync import (
 )
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task
+from domain.model.webhooks import WebhookAttempt, WebhookEndpoint, WebhookState
 
 __all__ = [
     "ApiToken", "Activity", "Base", "CoWorker", "Company", "Contact", "Customer", "CustomerStatus", "Expense",
@@ -41,4 +42,5 @@ __all__ = [
     "Job", "JobState", "SharePointConfiguration", "FileTransferState",
     "SharePointDailySync", "SharePointFolder", "SharePointLibrarySync", "SharePointSyncRun", "SyncDirection",
     "SyncStatus", "SyncTrigger",
+    "WebhookAttempt", "WebhookEndpoint", "WebhookState",
 ]

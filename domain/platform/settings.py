@@ -78,6 +78,23 @@ class Settings(BaseSettings):
     # Upload-session fragment size: a multiple of 320 KiB under 60 MiB (Graph's rule); files up to
     # one fragment go in one simple PUT instead.
     sharepoint_chunk_bytes: int = Field(10 * 320 * 1024, ge=320 * 1024, le=187 * 320 * 1024, multiple_of=320 * 1024)
+    # --- webhooks (README: "Webhooks") ---
+    # Endpoints whose host resolves to a private, loopback, link-local or metadata address are refused unless
+    # this is on (tests and local development).
+    webhook_allow_private_addresses: bool = False
+    # How long one delivery may take (connect, send, answer); a slower receiver counts as a failure.
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # At most this much of a receiver's answer is read (and kept in the delivery log).
+    webhook_max_response_bytes: int = Field(1024, ge=0, le=65536)
+    # An endpoint failing without a success for this long is DISABLED (its backlog is kept until resumed).
+    webhook_disable_after_seconds: float = Field(3 * 24 * 3600, gt=0)
+    # Between failed attempts it waits backoff * 2^(failures-1), capped, with jitter (or the Retry-After).
+    webhook_backoff_seconds: float = Field(5.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(3600.0, gt=0)
+    # Each worker looks this often for endpoints with events to send.
+    webhook_dispatch_seconds: float = Field(1.0, gt=0, le=60)
+    # After a secret rotation the previous secret signs too for this long, unless the rotation says otherwise.
+    webhook_secret_overlap_seconds: int = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
     # Benchmarks (bench/api.py): each HTTP answer of /graphql says how many SQL statements it ran, in an
     # `X-SQL-Statements` header. Off in production: it is for measuring, not for clients.
     report_sql_statements: bool = False

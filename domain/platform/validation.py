@@ -22,7 +22,7 @@ MAX_LENGTH: dict[str, int] = {
     "description": 2000,
     "organisationNumber": 40, "phone": 40, "number": 20, "currency": 3, "tags": 100,
     "databaseName": 63, "partnerDatabaseName": 63,
-    "tenantId": 100, "clientId": 36, "clientSecret": 1000, "siteUrl": 2000,
+    "tenantId": 100, "clientId": 36, "clientSecret": 1000, "siteUrl": 2000, "url": 2000,
     "after": 1000,  # a page cursor
 }
 MAX_ID_LENGTH = 200  # a global id: every ID argument and input field

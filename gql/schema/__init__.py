@@ -39,6 +39,8 @@ from gql.schema.hours.reconciliation import ReconciliationMutations, Reconciliat
 from gql.schema.sharepoint.configuration import SharePointMutations, SharePointQueries
 from gql.schema.sharepoint.sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
 from gql.schema.events.subscriptions import EventQueries, Subscription
+from gql.schema.webhooks.mutations import WebhookMutations
+from gql.schema.webhooks.queries import WebhookQueries
 from gql.http.websocket import ConnectionOperations
 
 Mutation = merge_types(
@@ -59,6 +61,7 @@ Mutation = merge_types(
         SharePointMutations,
         SharePointSyncMutations,
         ReconciliationMutations,
+        WebhookMutations,
     ),
 )
 
@@ -74,7 +77,8 @@ schema = Schema(
     federation_version="2.9",
     query=merge_types("Query", (Query, CompanyQueries, CustomerQueries, ProjectQueries, TimeRecordQueries,
                                   FileQueries, PartnerQueries, EventQueries, SharePointQueries,
-                                  HoursReportQueries, ReconciliationQueries, SharePointSyncQueries)),
+                                  HoursReportQueries, ReconciliationQueries, SharePointSyncQueries,
+                                  WebhookQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup,
