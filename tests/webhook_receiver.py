@@ -44,6 +44,8 @@ class Receiver:
     # While set, requests wait for it (a slow receiver; a worker killed mid-delivery).
     hold: asyncio.Event | None = None
     received: list[Delivery] = field(default_factory=list)
+    # The webhook-id of every request as it arrives (before any hold).
+    arrivals: list[str] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def verify(self, body: bytes, headers: dict[str, str]) -> bool:
@@ -65,6 +67,7 @@ class Receiver:
             if not message.get("more_body"):
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.arrivals.append(headers.get("webhook-id", ""))
         if self.hold is not None:
             self.arrived.set()
             await self.hold.wait()

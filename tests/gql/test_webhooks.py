@@ -65,13 +65,14 @@ def hook_settings(settings, **extra):
 
 
 @contextlib.asynccontextmanager
-async def hooks(db: Database, **extra):
-    """A database handle with the webhook settings, the API on it, and a worker running its job kinds."""
+async def hooks(db: Database, *, worker: bool = True, **extra):
+    """A database handle with the webhook settings, the API on it, and (unless told not to) a worker running its
+    job kinds."""
     hooks_db = Database(hook_settings(db.settings, **extra))
     app = create_app(hooks_db.settings, hooks_db)
-    worker = Worker(hooks_db, registry(hooks_db.settings), policy_from(hooks_db.settings), poll_seconds=0.05)
+    runner = Worker(hooks_db, registry(hooks_db.settings), policy_from(hooks_db.settings), poll_seconds=0.05)
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
+    task = asyncio.create_task(runner.run(stop) if worker else stop.wait())
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
             yield client
