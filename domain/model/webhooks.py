@@ -5,7 +5,7 @@ import enum
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, Created, UtcDateTime, str_enum
+from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, str_enum
 
 
 class WebhookState(enum.StrEnum):
@@ -18,7 +18,7 @@ class WebhookEndpoint(Base):
     """Where a company's events are sent, signed; it reads as the admin who created it."""
 
     __tablename__ = "webhook_endpoints"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = NEVER_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -51,7 +51,7 @@ class WebhookAttempt(Base):
     __tablename__ = "webhook_attempts"
     __table_args__ = (
         Index("ix_webhook_attempts_endpoint_id_id", "endpoint_id", "id"),
-        {"sqlite_autoincrement": True},
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

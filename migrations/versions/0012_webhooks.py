@@ -1,16 +1,16 @@
 """Webhooks (issue 20): a company's endpoints (URL, kinds, encrypted secrets, where delivery got to) and the log
 of their delivery attempts.
 
-Revision ID: 0011_webhooks
-Revises: 0010
+Revision ID: 0012_webhooks
+Revises: 0011_sqlite_autoincrement
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_webhooks"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012_webhooks"
+down_revision: str | Sequence[str] | None = "0011_sqlite_autoincrement"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
