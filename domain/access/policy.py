@@ -82,13 +82,15 @@ def contacts_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def co_workers_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """Staff see their company's co-workers; an EXTERNAL one sees themself and their projects' members."""
+    """Staff see their company's co-workers; an EXTERNAL one sees themself and their projects' members; anyone
+    sees their own records in the group companies whose tasks reach their task board (a shared task's assignee)."""
     return or_(
         CoWorker.company_id.in_(viewer.companies_where(STAFF)),
         CoWorker.id.in_(viewer.co_worker_ids),
         CoWorker.id.in_(
             select(ProjectMember.co_worker_id).where(ProjectMember.project_id.in_(_member_project_ids(viewer)))
         ),
+        CoWorker.id.in_(partner_visibility.task_board_co_workers(viewer)),
     )
 
 

@@ -83,6 +83,8 @@ def co_workers(viewer: Viewer, *, company_id=None, role=None, active=None, exter
     name_match = _search(m.User.name, search)
     conditions = _conditions(
         visible(viewer, m.CoWorker),
+        # The list is of the viewer's companies; their own record in a partner company shows only on a shared task.
+        m.CoWorker.company_id.in_(viewer.company_ids),
         company_filter(m.CoWorker, company_id),
         None if role is None else m.CoWorker.role == role,
         None if active is None else m.CoWorker.active.is_(active),
