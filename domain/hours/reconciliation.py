@@ -7,8 +7,12 @@ source, each side's totals per partner company and person, and the people's name
 domain.hours.reconciliation_rules (pure). The repair writes through domain.hours.mirrors, the same functions the
 hour services mirror with, in one transaction.
 
-Who: the main project's managers (its company's admins, its leader). The partner companies see their own
-side in their own reports; the reconciliation compares both sides, so it is the main company's tool.
+Who, from both sides (issue 19 item 4): asked about the main project, its managers (its company's admins, its
+leader) reconcile and repair the whole family. Asked about a secondary project, its managers (the partner
+company's admins, the secondary's leader) reconcile that partner's side only: the secondary's records against
+their mirrors and its people's hours on the main project, as domain.hours.reconciliation_rules.as_seen_by_partner
+shows them; their repair rewrites only the mirrors of that secondary's records (and deletes orphan mirrors of its
+people), through the same code.
 """
 import datetime as dt
 import enum
@@ -30,6 +34,7 @@ from domain.hours.reconciliation_rules import (
     Reconciliation,
     SideTotal,
     Source,
+    as_seen_by_partner,
     compare,
     orphan,
     reconciliation,
@@ -37,7 +42,6 @@ from domain.hours.reconciliation_rules import (
 from domain.model import Activity, CoWorker, Project, TimeRecord, User
 from domain.access.viewer import Viewer
 from domain.projects.service import load_project_to_manage
-from domain.projects.secondary import main_project_label
 
 MAX_PERIOD_DAYS = 366 * 5
 
@@ -60,16 +64,32 @@ def _in_period(date_column, date_from: dt.date | None, date_to: dt.date | None) 
     return and_(true(), *conditions)
 
 
-def _secondary_ids(main: Project):
-    return select(Project.id).where(Project.main_project_id == main.id)
+@dataclass(frozen=True)
+class Scope:
+    """What one reconciliation covers: a main project's whole family, or one partner company's side of it."""
+
+    main: Project
+    partner_company_id: int | None = None  # asked about a secondary project: its company
+    secondary_project_id: int | None = None
+
+    def secondaries(self, project=Project) -> ColumnElement[bool]:
+        """The clause for the secondary projects covered (`project`: the Project alias in the query)."""
+        if self.partner_company_id is None:
+            return project.main_project_id == self.main.id
+        return and_(project.main_project_id == self.main.id, project.company_id == self.partner_company_id)
 
 
-def _partner_company_ids(main: Project):
-    return select(Project.company_id).where(Project.main_project_id == main.id)
+def _secondary_ids(scope: Scope):
+    return select(Project.id).where(scope.secondaries())
 
 
-async def _pairs(session: AsyncSession, main: Project, date_from, date_to) -> list[tuple[Source, Mirror | None]]:
+def _partner_company_ids(scope: Scope):
+    return select(Project.company_id).where(scope.secondaries())
+
+
+async def _pairs(session: AsyncSession, scope: Scope, date_from, date_to) -> list[tuple[Source, Mirror | None]]:
     """Every source on the secondaries with its mirror, when either is dated in the period."""
+    main = scope.main
     source, mirror = aliased(TimeRecord, name="source"), aliased(TimeRecord, name="mirror")
     secondary, home, external = aliased(Project, name="secondary"), aliased(CoWorker, name="home"), aliased(CoWorker)
     copied, original = aliased(Activity, name="copied"), aliased(Activity, name="original")
@@ -85,7 +105,7 @@ async def _pairs(session: AsyncSession, main: Project, date_from, date_to) -> li
         .outerjoin(original, and_(original.id == copied.source_activity_id, original.project_id == main.id))
         .outerjoin(external, and_(external.company_id == main.company_id, external.user_id == home.user_id))
         .outerjoin(mirror, mirror.source_record_id == source.id)
-        .where(secondary.main_project_id == main.id,
+        .where(scope.secondaries(secondary),
                or_(_in_period(source.date, date_from, date_to), _in_period(mirror.date, date_from, date_to)))
         .order_by(source.id)
     )
@@ -96,22 +116,26 @@ async def _pairs(session: AsyncSession, main: Project, date_from, date_to) -> li
     return pairs
 
 
-async def _orphans(session: AsyncSession, main: Project, date_from, date_to) -> list[tuple[Mirror, int, int]]:
+async def _orphans(session: AsyncSession, scope: Scope, date_from, date_to) -> list[tuple[Mirror, int, int]]:
     """Records on the main project that stand for no source of its secondaries: linked to a source elsewhere,
-    or a partner co-worker's hours with no source at all. With (partner company, user) of each."""
+    or a partner co-worker's hours with no source at all. With (partner company, user) of each. A partner's
+    side takes those of its own people only."""
+    main = scope.main
     owner = aliased(CoWorker)
-    on_secondaries = select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(main)))
+    whole_family = Scope(main)
+    on_secondaries = select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(whole_family)))
+    own_people = true() if scope.partner_company_id is None else owner.home_company_id == scope.partner_company_id
     query = (
         select(TimeRecord.id, TimeRecord.source_record_id, TimeRecord.activity_id, TimeRecord.co_worker_id,
                TimeRecord.date, TimeRecord.hours, TimeRecord.description, TimeRecord.status,
                owner.home_company_id, owner.user_id)
         .join(owner, owner.id == TimeRecord.co_worker_id)
         .where(
-            TimeRecord.project_id == main.id, _in_period(TimeRecord.date, date_from, date_to),
+            TimeRecord.project_id == main.id, _in_period(TimeRecord.date, date_from, date_to), own_people,
             or_(
                 and_(TimeRecord.source_record_id.is_not(None), TimeRecord.source_record_id.not_in(on_secondaries)),
                 and_(TimeRecord.source_record_id.is_(None), owner.home_company_id != owner.company_id,
-                     owner.home_company_id.in_(_partner_company_ids(main))),
+                     owner.home_company_id.in_(_partner_company_ids(whole_family))),
             ),
         )
         .order_by(TimeRecord.id)
@@ -123,15 +147,16 @@ def _hours_sum():
     return type_coerce(func.sum(TimeRecord.hours), Numeric(14, 2))
 
 
-async def _totals(session: AsyncSession, main: Project, date_from, date_to) -> tuple[list[SideTotal], list[SideTotal]]:
+async def _totals(session: AsyncSession, scope: Scope, date_from, date_to) -> tuple[list[SideTotal], list[SideTotal]]:
     """Each side's hours per partner company and person: the partner co-workers' records on the main project,
     and the records on the secondaries."""
+    main = scope.main
     owner = aliased(CoWorker)
     main_side = (
         select(owner.home_company_id, owner.user_id, _hours_sum())
         .join(owner, owner.id == TimeRecord.co_worker_id)
         .where(TimeRecord.project_id == main.id, _in_period(TimeRecord.date, date_from, date_to),
-               owner.home_company_id != owner.company_id, owner.home_company_id.in_(_partner_company_ids(main)))
+               owner.home_company_id != owner.company_id, owner.home_company_id.in_(_partner_company_ids(scope)))
         .group_by(owner.home_company_id, owner.user_id)
     )
     secondary = aliased(Project)
@@ -139,7 +164,7 @@ async def _totals(session: AsyncSession, main: Project, date_from, date_to) -> t
         select(secondary.company_id, owner.user_id, _hours_sum())
         .join(secondary, secondary.id == TimeRecord.project_id)
         .join(owner, owner.id == TimeRecord.co_worker_id)
-        .where(secondary.main_project_id == main.id, _in_period(TimeRecord.date, date_from, date_to))
+        .where(scope.secondaries(secondary), _in_period(TimeRecord.date, date_from, date_to))
         .group_by(secondary.company_id, owner.user_id)
     )
     return (
@@ -160,12 +185,15 @@ async def _people(session: AsyncSession, main: Project, user_ids: Iterable[int])
     return {user_id: Person(name, co_worker_id) for user_id, name, co_worker_id in await session.execute(query)}
 
 
-async def _main_project(session: AsyncSession, viewer: Viewer, project_id: int) -> Project:
-    main = await load_project_to_manage(session, viewer, project_id, field="projectId")
-    if main.main_project_id is not None:
-        raise InvalidInput(f"This is a secondary project: reconcile its main project, "
-                           f"{await main_project_label(session, main)}.", field="projectId")
-    return main
+async def _scope(session: AsyncSession, viewer: Viewer, project_id: int) -> Scope:
+    """The project's managers reconcile it: a main project's family, or a secondary project's side of it."""
+    project = await load_project_to_manage(session, viewer, project_id, field="projectId")
+    if project.main_project_id is None:
+        return Scope(project)
+    # The partner cannot see the main project; it is read here only to compare its own records with their mirrors.
+    main = await session.get(Project, project.main_project_id)
+    assert main is not None
+    return Scope(main, partner_company_id=project.company_id, secondary_project_id=project.id)
 
 
 @dataclass(frozen=True)
@@ -175,15 +203,18 @@ class _Found:
     orphans: list[tuple[Mirror, int, int]]
 
 
-async def _reconcile(session: AsyncSession, main: Project, date_from, date_to) -> _Found:
-    pairs = await _pairs(session, main, date_from, date_to)
-    orphans = await _orphans(session, main, date_from, date_to)
+async def _reconcile(session: AsyncSession, scope: Scope, date_from, date_to) -> _Found:
+    main = scope.main
+    pairs = await _pairs(session, scope, date_from, date_to)
+    orphans = await _orphans(session, scope, date_from, date_to)
     discrepancies = [d for source, mirror in pairs for d in compare(source, mirror)]
     discrepancies += [orphan(mirror, partner_company_id=company, user_id=user) for mirror, company, user in orphans]
-    main_totals, secondary_totals = await _totals(session, main, date_from, date_to)
+    main_totals, secondary_totals = await _totals(session, scope, date_from, date_to)
     users = [t.user_id for t in main_totals + secondary_totals] + [d.user_id for d in discrepancies]
     found = reconciliation(main.id, date_from, date_to, main_totals=main_totals, secondary_totals=secondary_totals,
                            discrepancies=discrepancies, people=await _people(session, main, users))
+    if scope.secondary_project_id is not None:
+        found = as_seen_by_partner(found, scope.secondary_project_id)
     return _Found(found, {source.id: source for source, _ in pairs}, orphans)
 
 
@@ -192,11 +223,11 @@ async def _reconcile(session: AsyncSession, main: Project, date_from, date_to) -
 
 async def reconcile_partner_hours(db: Database, viewer: Viewer, project_id: int, date_from: dt.date,
                                   date_to: dt.date) -> Reconciliation:
-    """A main project's partner hours over a period, side by side, with every discrepancy."""
+    """A main project's partner hours over a period, side by side, with every discrepancy (asked about a secondary
+    project: that partner's side)."""
     check_period(date_from, date_to)
     async with db.read() as session:
-        main = await _main_project(session, viewer, project_id)
-        found = await _reconcile(session, main, date_from, date_to)
+        found = await _reconcile(session, await _scope(session, viewer, project_id), date_from, date_to)
     return found.reconciliation
 
 
@@ -229,19 +260,21 @@ class MirrorChange:
 @dataclass
 class Resync:
     main_project_id: int
+    project_id: int  # the project asked about: the main project, or the partner's secondary
     reconciliation: Reconciliation  # what the repair found (over all dates)
     changes: list[MirrorChange] = field(default_factory=list)
     not_repaired: list[NotRepaired] = field(default_factory=list)
-    mirror_rows: dict[int, TimeRecord] = field(default_factory=dict)  # created and updated mirrors, by id
+    # Created and updated mirrors, by id; none for a partner company's repair (the rows are the main company's).
+    mirror_rows: dict[int, TimeRecord] = field(default_factory=dict)
 
 
-async def _lock_sources(session: AsyncSession, main: Project) -> None:
+async def _lock_sources(session: AsyncSession, scope: Scope) -> None:
     """Locks the family's source rows (PostgreSQL; SQLite serialises writers already) in id order, as a source's
     own update does before touching its mirror: no source changes while the repair reads and rewrites its pair,
     and the lock order (source, then mirror) is the hour services' own, so the two cannot deadlock.
     (The partner's records on the main project that copy no source are only reported, never written.)"""
     await session.execute(
-        select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(main)))
+        select(TimeRecord.id).where(TimeRecord.project_id.in_(_secondary_ids(scope)))
         .order_by(TimeRecord.id).with_for_update()
     )
 
@@ -249,12 +282,13 @@ async def _lock_sources(session: AsyncSession, main: Project) -> None:
 async def resync_partner_hours(db: Database, viewer: Viewer, project_id: int) -> Resync:
     """Re-synchronises every mirror of the main project from its source, in one transaction: creates missing
     mirrors, rewrites differing ones, deletes orphan mirrors, and leaves locked pairs and hours that copy no
-    source as they are (reported)."""
+    source as they are (reported). Asked about a secondary project: only that partner's records' mirrors (and
+    the orphan mirrors of its people)."""
     async with db.transaction() as session:
-        main = await _main_project(session, viewer, project_id)
-        await _lock_sources(session, main)
-        found = await _reconcile(session, main, None, None)
-        result = Resync(main.id, found.reconciliation)
+        scope = await _scope(session, viewer, project_id)
+        await _lock_sources(session, scope)
+        found = await _reconcile(session, scope, None, None)
+        result = Resync(scope.main.id, project_id, found.reconciliation)
         by_source: dict[int, list[Discrepancy]] = {}
         for d in found.reconciliation.discrepancies:
             if d.locked:
@@ -279,7 +313,8 @@ async def resync_partner_hours(db: Database, viewer: Viewer, project_id: int) ->
             await session.flush()
             action = ResyncAction.CREATED if repairs[0].kind == DiscrepancyKind.MISSING_MIRROR else ResyncAction.UPDATED
             result.changes.append(MirrorChange(action, mirror.id, source_id, tuple(d.kind for d in repairs)))
-            result.mirror_rows[mirror.id] = mirror
+            if scope.partner_company_id is None:
+                result.mirror_rows[mirror.id] = mirror
         for row, company, user in found.orphans:
             if hour_mirrors.is_locked(row.status):
                 continue

@@ -10,7 +10,7 @@ they decide only whether a pair is locked.
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain.hours.mirrors import is_locked, pair_locked
@@ -135,6 +135,8 @@ class Reconciliation:
     date_to: dt.date | None
     people: tuple[PersonHours, ...]
     discrepancies: tuple[Discrepancy, ...]
+    # The project asked about: the main project, or (the partner company's view) its secondary project.
+    project_id: int | None = None
 
     @property
     def balanced(self) -> bool:
@@ -187,4 +189,26 @@ def reconciliation(main_project_id: int, date_from: dt.date | None, date_to: dt.
             for (company_id, user_id), (main, secondary) in sorted(hours.items())
         ),
         discrepancies,
+    )
+
+
+# What the main company keeps to itself: its activities' and co-workers' ids name nothing the partner may see.
+MAIN_COMPANY_VALUES = (DiscrepancyKind.ACTIVITY_DIFFER, DiscrepancyKind.CO_WORKER_DIFFER)
+
+
+def _as_partner_sees(discrepancy: Discrepancy) -> Discrepancy:
+    if discrepancy.kind in MAIN_COMPANY_VALUES:
+        return replace(discrepancy, source_value=None, mirror_value=None)
+    return discrepancy
+
+
+def as_seen_by_partner(found: Reconciliation, secondary_project_id: int) -> Reconciliation:
+    """The partner company's view of its side (pure): its people's hours on both sides and every discrepancy of
+    its records, without what only the main company may see: the values of ACTIVITY_DIFFER and CO_WORKER_DIFFER
+    (the main company's activity and co-worker ids) and its people's external co-worker records there."""
+    return replace(
+        found, project_id=secondary_project_id,
+        discrepancies=tuple(_as_partner_sees(d) for d in found.discrepancies),
+        people=tuple(replace(p, co_worker_id=None, discrepancies=tuple(_as_partner_sees(d) for d in p.discrepancies))
+                     for p in found.people),
     )

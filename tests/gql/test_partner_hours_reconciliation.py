@@ -219,9 +219,10 @@ async def test_the_main_projects_leader_may_reconcile_and_others_may_not(db, cli
     assert await refusal(family.guests[0].external.token) == ("FORBIDDEN", "projectId")
     assert await refusal(family.main["admin"].token, {"from": "2026-03-31", "to": "2026-03-01"}) == (
         "INVALID_INPUT", "to")
-    # a secondary project is reconciled through its main project
+    # the main company cannot reconcile a partner's secondary project (its side is the partner's to reconcile:
+    # tests/gql/test_partner_side_reconciliation.py)
     secondary = gid("Project", family.secondary_of(family.guests[0]))
-    assert await refusal(partner["admin"].token, project_gid=secondary) == ("INVALID_INPUT", "projectId")
+    assert await refusal(family.main["admin"].token, project_gid=secondary) == ("NOT_FOUND", "projectId")
 
 
 async def test_a_reconciliation_costs_the_same_statements_for_four_pairs_as_for_forty(db, family):

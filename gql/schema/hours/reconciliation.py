@@ -1,4 +1,5 @@
-"""partnerHoursReconciliation and partnerHoursResync (SPEC §4): a main project's partner hours, both sides."""
+"""partnerHoursReconciliation and partnerHoursResync (SPEC §4): a main project's partner hours, both sides; asked
+about a secondary project, that partner company's side of it."""
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated
@@ -43,7 +44,8 @@ class PartnerHoursDiscrepancy:
                                                               "of that company: you may not be able to read it).")
     mirror_record_id: strawberry.ID | None
     source_value: str | None = strawberry.field(description="What the mirror should hold (hours, a date, an "
-                                                "activity or co-worker id number, a description).")
+                                                "activity or co-worker id number, a description). Null for "
+                                                "ACTIVITY_DIFFER and CO_WORKER_DIFFER in a partner company's view.")
     mirror_value: str | None = strawberry.field(description="What the mirror holds.")
     partner_company_id: strawberry.Private[int]
     co_worker_id: strawberry.Private[int | None]
@@ -113,7 +115,7 @@ class PartnerHoursReconciliation:
     def of(cls, found: rules.Reconciliation) -> "PartnerHoursReconciliation":
         return cls(
             from_=found.date_from, to=found.date_to, balanced=found.balanced, main_hours=found.main_hours,
-            secondary_hours=found.secondary_hours, project_id=found.main_project_id,
+            secondary_hours=found.secondary_hours, project_id=found.project_id or found.main_project_id,
             discrepancies=_discrepancies(found, found.discrepancies),
             co_workers=[
                 PartnerCoWorkerHours(name=p.name, main_hours=p.main_hours, secondary_hours=p.secondary_hours,
@@ -123,7 +125,7 @@ class PartnerHoursReconciliation:
             ],
         )
 
-    @strawberry.field(description="The main project.")
+    @strawberry.field(description="The project asked about: the main project, or your secondary project of it.")
     async def project(self, info: Info) -> Project | None:
         return await Project.load(info, self.project_id)
 
@@ -132,7 +134,9 @@ class PartnerHoursReconciliation:
 class ReconciliationQueries:
     @strawberry.field(description="A main project's partner hours from `from` to `to` (inclusive), per partner "
                       "company and co-worker, with every discrepancy between the secondaries' hours and their mirrors. "
-                      "For the main project's admins and leader.")
+                      "For the main project's admins and leader. Given a secondary project, its company's side only "
+                      "(its records against their mirrors, its people's hours on the main project), for the "
+                      "secondary's admins and leader, without the main company's activity and co-worker records.")
     async def partner_hours_reconciliation(
         self, info: Info, project_id: strawberry.ID, from_: Annotated[dt.date, strawberry.argument(name="from")],
         to: dt.date,
@@ -147,7 +151,8 @@ class ReconciliationQueries:
 
 @strawberry.input
 class PartnerHoursResyncInput:
-    project_id: strawberry.ID = strawberry.field(description="The main project.")
+    project_id: strawberry.ID = strawberry.field(description="The main project, or (a partner company) its "
+                                                 "secondary project: then only that secondary's records' mirrors.")
 
 
 @strawberry.type(description="A mirror the resync created, rewrote or deleted, and what it repaired.")
@@ -187,14 +192,14 @@ class ReconciliationMutations:
     @strawberry.mutation(description="Rewrites every mirror of a main project from its source, in one transaction: "
                          "missing mirrors are created, differing ones rewritten, orphan mirrors deleted; locked "
                          "pairs (approved or invoiced) and partner hours that copy no source are left as they are "
-                         "and reported. For the main project's admins "
-                         "and leader.")
+                         "and reported. For the main project's admins and leader; for a secondary project's admins "
+                         "and leader, the mirrors of that secondary's records (and orphan mirrors of its people).")
     async def partner_hours_resync(self, info: Info, input: PartnerHoursResyncInput) -> PartnerHoursResyncPayload:
         async def call():
             project_id = decode_id(input.project_id, "Project", field="projectId")
             result = await service.resync_partner_hours(info.context.db, info.context.viewer, project_id)
             return {
-                "project": await Project.load(info, result.main_project_id),
+                "project": await Project.load(info, result.project_id),
                 "changes": [_change(change, result) for change in result.changes],
                 "not_repaired": [
                     PartnerHoursNotRepaired(reason=n.reason, discrepancy=discrepancy)
