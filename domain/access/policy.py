@@ -26,6 +26,7 @@ from domain.model import (
     PartnerLink,
     Project,
     ProjectMember,
+    RecurringTaskSeries,
     Role,
     SharePointSyncRun,
     Task,
@@ -132,6 +133,17 @@ def tasks_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def task_series_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """A recurring series is read as its tasks are: by the company's managers, the project's members, its
+    assignee, and whoever sees one of its tasks."""
+    return or_(
+        RecurringTaskSeries.company_id.in_(viewer.companies_where(MANAGERS)),
+        RecurringTaskSeries.assignee_id.in_(viewer.co_worker_ids),
+        RecurringTaskSeries.project_id.in_(_member_project_ids(viewer)),
+        RecurringTaskSeries.id.in_(select(Task.series_id).where(tasks_visible(viewer))),
+    )
+
+
 def files_visible(viewer: Viewer) -> ColumnElement[bool]:
     """A file is visible with the entity it belongs to. A customer's own files (contracts, offers) are not
     "files of their projects": employees and externals, who see a customer only through a project, don't get them."""
@@ -163,6 +175,7 @@ VISIBLE = {
     TimeRecord: time_records_visible,
     Expense: expenses_visible,
     Task: tasks_visible,
+    RecurringTaskSeries: task_series_visible,
     File: files_visible,
     SharePointSyncRun: sharepoint_sync_runs_visible,
     NumberSeries: partner_visibility.number_series_visible,

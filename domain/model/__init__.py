@@ -28,14 +28,14 @@ from domain.model.sharepoint_sync import (
     SharePointDailySync, SharePointFolder, SharePointLibrarySync, SharePointSyncRun, SyncDirection, SyncStatus, SyncTrigger,
 )
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
-from domain.model.tasks import RecurringTaskSeries, Task
+from domain.model.tasks import RecurringTaskSeries, Task, TaskSeriesDailyRun
 from domain.model.webhooks import WebhookAttempt, WebhookEndpoint, WebhookState
 
 __all__ = [
     "ApiToken", "Activity", "Base", "CoWorker", "Company", "Contact", "Customer", "CustomerStatus", "Expense",
     "File", "HourStatus", "Milestone", "NumberSeries", "PriceModel", "Project", "ProjectMember", "ProjectStatus",
     "ProjectStorage", "Recurrence", "RecurringTaskSeries", "Role", "SeriesKind", "SeriesPolicy",
-    "StorageLocation", "Tag", "Task", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
+    "StorageLocation", "Tag", "Task", "TaskSeriesDailyRun", "TaskStatus", "Tier", "TimeRecord", "User", "file_tags", "utcnow",
     "PartnerGroup", "PartnerGroupMember", "PartnerLink",
     "Event", "EventKind", "EventLog",
     "PersistedQuery",

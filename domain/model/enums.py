@@ -73,6 +73,7 @@ class FileTransferState(enum.StrEnum):
 
 
 class Recurrence(enum.StrEnum):
+    WEEKLY = "WEEKLY"
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"
     YEARLY = "YEARLY"

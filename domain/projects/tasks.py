@@ -57,7 +57,7 @@ async def _assignee(session: AsyncSession, company_id: int, co_worker_id: int) -
     return await active_co_worker(session, company_id, co_worker_id, field="assigneeId")
 
 
-async def _placement(
+async def task_placement(
     session: AsyncSession, viewer: Viewer, company_id: int, project_id: int | None, activity_id: int | None
 ) -> tuple[int | None, int | None]:
     """The task's project and activity, both of the company and visible to the viewer; an activity alone
@@ -74,7 +74,7 @@ async def _placement(
     return project_id, activity_id
 
 
-async def _next_task_number(session: AsyncSession, company_id: int) -> int:
+async def next_task_number(session: AsyncSession, company_id: int) -> int:
     # The company row's lock (PostgreSQL; SQLite has one writer) keeps two new tasks from one number.
     await session.execute(select(Company.id).where(Company.id == company_id).with_for_update())
     highest = await session.scalar(select(func.max(Task.number)).where(Task.company_id == company_id))
@@ -91,9 +91,9 @@ async def create_task_in(session: AsyncSession, viewer: Viewer, draft: TaskDraft
         raise refusal
     if assignee_id is not None:
         await _assignee(session, draft.company_id, assignee_id)
-    project_id, activity_id = await _placement(session, viewer, draft.company_id, draft.project_id, draft.activity_id)
+    project_id, activity_id = await task_placement(session, viewer, draft.company_id, draft.project_id, draft.activity_id)
     task = Task(
-        company_id=draft.company_id, number=await _next_task_number(session, draft.company_id),
+        company_id=draft.company_id, number=await next_task_number(session, draft.company_id),
         project_id=project_id, activity_id=activity_id, assignee_id=assignee_id, **values,
     )
     session.add(task)
@@ -130,7 +130,7 @@ async def update_task(db: Database, viewer: Viewer, task_id: int, changes: Mappi
         elif "project_id" in changes:
             project_id, activity_id = changes["project_id"], None  # the old activity stays with the old project
         if "project_id" in changes or "activity_id" in changes:
-            values["project_id"], values["activity_id"] = await _placement(
+            values["project_id"], values["activity_id"] = await task_placement(
                 session, viewer, task.company_id, project_id, activity_id
             )
         old_name = task.name

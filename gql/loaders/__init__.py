@@ -25,6 +25,8 @@ TIME_RECORDS_ORDER = Order(((m.TimeRecord.date, True), (m.TimeRecord.id, True)))
 FILES_ORDER = Order(((m.File.id, True),))
 # SharePoint sync runs newest first.
 SYNC_RUNS_ORDER = Order(((m.SharePointSyncRun.id, True),))
+# A series' tasks in the order of their periods (one task per period: the order is total).
+TASKS_BY_PERIOD_ORDER = Order(((m.Task.period_start, False), (m.Task.id, False)))
 EXPENSES_ORDER = Order(((m.Expense.date, True), (m.Expense.id, True)))
 
 
@@ -67,6 +69,8 @@ class Loaders:
     partner_group_by_id: RowByIdLoader
     partner_link_by_id: RowByIdLoader
     task_by_id: RowByIdLoader
+    task_series_by_id: RowByIdLoader
+    tasks_by_series: Children
     expense_by_id: RowByIdLoader
     partners: PartnerLoaders
     contacts_by_customer: Children
@@ -111,6 +115,8 @@ class Loaders:
             partner_group_by_id=by_id(m.PartnerGroup),
             partner_link_by_id=by_id(m.PartnerLink),
             task_by_id=by_id(m.Task),
+            task_series_by_id=by_id(m.RecurringTaskSeries),
+            tasks_by_series=children(m.Task, [m.Task.series_id], TASKS_BY_PERIOD_ORDER),
             expense_by_id=by_id(m.Expense),
             partners=PartnerLoaders.for_request(db, viewer),
             contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),

@@ -26,6 +26,8 @@ from gql.schema.projects.milestone_mutations import MilestoneMutations
 from gql.schema.partners.mutations import PartnerMutations
 from gql.schema.projects.mutations import ProjectMutations
 from gql.schema.projects.task_mutations import TaskMutations
+from gql.schema.projects.task_series_mutations import TaskSeriesMutations
+from gql.schema.projects.tasks import RecurringTaskSeries
 from gql.schema.companies.types import Company, CoWorker
 from gql.schema.partners.queries import PartnerQueries
 from gql.schema.partners.types import PartnerGroup
@@ -58,6 +60,7 @@ Mutation = merge_types(
         FileMutations,
         PartnerMutations,
         TaskMutations,
+        TaskSeriesMutations,
         SharePointMutations,
         SharePointSyncMutations,
         ReconciliationMutations,
@@ -82,7 +85,7 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup,
-           SharePointSyncRun],
+           SharePointSyncRun, RecurringTaskSeries],
     # MaskedErrors first: it also masks a fault in a later extension's hook. Then the persisted query
     # is resolved, so the limits and the cost see the document that will run. SignInRequired after
     # RequestLimits, which validates: it refuses an anonymous operation once its document is valid,

@@ -182,7 +182,8 @@ async def test_renaming_a_task_renames_its_folder(sharepoint_db, graph_emulator)
 async def test_renaming_a_recurring_task_renames_the_folder_its_whole_series_shares(sharepoint_db, graph_emulator):
     db = sharepoint_db
     acme, _, project_id = await a_sharepoint_project(db)
-    series = m.RecurringTaskSeries(company_id=acme.id, name="VAT return", recurrence=m.Recurrence.MONTHLY)
+    series = m.RecurringTaskSeries(company_id=acme.id, name="VAT return", recurrence=m.Recurrence.MONTHLY,
+                                   first_period=dt.date(2026, 1, 1))
     january = await a_task(db, acme, project_id, series=series, number=1)
     await a_transferred_file(db, acme, gid("Task", january))
     folder_id = await folder_of(db, m.RecurringTaskSeries, series.id)

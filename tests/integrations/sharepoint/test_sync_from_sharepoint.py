@@ -291,6 +291,7 @@ async def test_a_file_added_to_a_recurring_series_folder_belongs_to_the_series_l
     series_folder = library.user.add_folder(library.folder("Harbour"), "VAT return")
     async with db.transaction() as session:
         series = m.RecurringTaskSeries(company_id=library.acme.id, name="VAT return", recurrence=m.Recurrence.MONTHLY,
+                                       first_period=dt.date(2026, 1, 1),
                                        sharepoint_folder_id=series_folder.id)
         session.add(series)
         await session.flush()
