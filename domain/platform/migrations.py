@@ -3,7 +3,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.platform.db import sqlite_file
@@ -19,8 +19,44 @@ def alembic_config(connection=None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: _run_with_references_unchecked(sync, command.upgrade, revision))
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undoes the migrations after `revision` (tests of single migrations; developers)."""
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: _run_with_references_unchecked(sync, command.downgrade, revision))
+
+
+def _run_with_references_unchecked(connection: Connection, direction, revision: str) -> None:
+    """Runs `direction` (command.upgrade or command.downgrade) in one transaction. On SQLite, whose batch mode
+    changes a table by copying it and dropping the old one, foreign keys are off meanwhile (as SQLite's own
+    ALTER procedure asks: rows of other tables still point at the table being copied, and PRAGMA foreign_keys
+    cannot change inside a transaction) and checked before COMMIT instead: a dangling reference fails the
+    migration as it would have."""
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            direction(alembic_config(connection), revision)
+        return
+    _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            direction(alembic_config(connection), revision)
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if dangling:
+                raise RuntimeError(f"the migration leaves rows pointing nowhere: {dangling[:10]}")
+    finally:
+        _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    # On the driver's connection, outside any transaction (SQLAlchemy would BEGIN first).
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 async def is_migrated(engine: AsyncEngine) -> bool:

@@ -36,9 +36,10 @@ def upgrade() -> None:
         # The type change replaces the CHECK of its values (ck_recurring_task_series_recurrence).
         batch.alter_column("recurrence", existing_type=OLD_RECURRENCE, type_=NEW_RECURRENCE, existing_nullable=False)
     # A series made before the API starts with its first task's period, or the day it was made.
+    made_on = "date(created_at)" if op.get_bind().dialect.name == "sqlite" else "CAST(created_at AS DATE)"
     op.execute("UPDATE recurring_task_series SET first_period = COALESCE("
                "(SELECT MIN(period_start) FROM tasks WHERE tasks.series_id = recurring_task_series.id), "
-               "CAST(created_at AS DATE))")
+               f"{made_on})")
     with op.batch_alter_table("recurring_task_series", table_kwargs=KEEP_IDS) as batch:
         batch.alter_column("first_period", existing_type=sa.Date(), nullable=False)
         batch.create_check_constraint("last_not_before_first", "last_period IS NULL OR last_period >= first_period")
