@@ -71,6 +71,7 @@ class Loaders:
     task_by_id: RowByIdLoader
     task_series_by_id: RowByIdLoader
     tasks_by_series: Children
+    task_series_by_project: Children
     expense_by_id: RowByIdLoader
     partners: PartnerLoaders
     contacts_by_customer: Children
@@ -117,6 +118,7 @@ class Loaders:
             task_by_id=by_id(m.Task),
             task_series_by_id=by_id(m.RecurringTaskSeries),
             tasks_by_series=children(m.Task, [m.Task.series_id], TASKS_BY_PERIOD_ORDER),
+            task_series_by_project=children(m.RecurringTaskSeries, [m.RecurringTaskSeries.project_id]),
             expense_by_id=by_id(m.Expense),
             partners=PartnerLoaders.for_request(db, viewer),
             contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),

@@ -14,6 +14,7 @@ from domain.task_series.periods import Period, period_start
 from domain.task_series.service import make_company_tasks
 from partnergraph.composition import registry
 from tests.factories import add_customer, add_project, company_with_staff, gid, graphql
+from tests.gql.test_statement_count import counting_statements
 
 SERIES = """
 id name frequency firstPeriod { label } lastPeriod { label }
@@ -54,6 +55,9 @@ query { taskBoard(first: 100) { nodes { number name series { id name frequency }
 """
 
 NODE = "query($id: ID!) { node(id: $id) { ... on RecurringTaskSeries { name tasks { totalCount } } } }"
+PROJECT_SERIES = """
+query($id: ID!) { node(id: $id) { ... on Project { taskSeries { totalCount nodes { name firstPeriod { label } } } } } }
+"""
 
 
 def errors(data, name):
@@ -273,6 +277,17 @@ async def test_a_series_is_read_as_its_tasks_are(db, client):
     other = await company_with_staff(db, "other")
     assert (await graphql(client, NODE, {"id": series["id"]}, token=other["admin"].token))["node"] is None
 
+    # the project lists its series, also one that has no task yet, to whoever sees them
+    later = dt.date(today().year + 1, 1, 1)
+    await create(client, acme["leader"].token, name="Annual report", projectId=gid("Project", project),
+                 frequency="YEARLY", firstPeriod=later.isoformat())
+    listed = await graphql(client, PROJECT_SERIES, {"id": gid("Project", project)}, token=acme["employee"].token)
+    assert listed["node"]["taskSeries"] == {"totalCount": 2, "nodes": [
+        {"name": "VAT return", "firstPeriod": {"label": Period(Recurrence.MONTHLY, months_ago(0)).label}},
+        {"name": "Annual report", "firstPeriod": {"label": str(later.year)}}]}
+    assert (await graphql(client, PROJECT_SERIES, {"id": gid("Project", project)}, token=acme["colleague"].token)
+            )["node"] is None
+
 
 # --- the daily job ------------------------------------------------------------------------
 
@@ -328,3 +343,24 @@ async def test_the_database_keeps_one_task_per_series_and_period(db, client):
     else:
         raise AssertionError("a second task of one period was stored")
     assert series["tasks"]["totalCount"] == 1
+
+
+async def test_the_series_and_period_of_a_board_of_tasks_cost_as_many_statements_for_3_tasks_as_for_12(db, client):
+    acme, project, _ = await a_project(db)
+    employee = acme["employee"]
+
+    async def board_statements() -> tuple[int, int]:
+        with counting_statements(db, skip_begin=True) as statements:
+            nodes = (await graphql(client, BOARD, token=employee.token))["taskBoard"]["nodes"]
+        assert all(t["series"] and t["period"] for t in nodes)
+        return len(nodes), len(statements)
+
+    await create(client, acme["admin"].token, name="VAT return", projectId=gid("Project", project),
+                 frequency="MONTHLY", firstPeriod=months_ago(2).isoformat(), assigneeId=employee.gid)
+    three = await board_statements()
+    await create(client, acme["admin"].token, name="Weekly check", projectId=gid("Project", project),
+                 frequency="WEEKLY", firstPeriod=(today() - dt.timedelta(weeks=8)).isoformat(),
+                 assigneeId=employee.gid)
+    twelve = await board_statements()
+    assert (three[0], twelve[0]) == (3, 12)
+    assert three[1] == twelve[1]

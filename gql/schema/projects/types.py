@@ -24,6 +24,7 @@ TimeRecordRef = Annotated["TimeRecord", strawberry.lazy("gql.schema.hours.types"
 FileRef = Annotated["File", strawberry.lazy("gql.schema.files.types")]
 SyncRunRef = Annotated["SharePointSyncRun", strawberry.lazy("gql.schema.sharepoint.sync")]
 ExpenseRef = Annotated["Expense", strawberry.lazy("gql.schema.hours.expenses")]
+TaskSeriesRef = Annotated["RecurringTaskSeries", strawberry.lazy("gql.schema.projects.tasks")]
 
 
 def _file(row: m.File):
@@ -146,6 +147,12 @@ class Project(RowNode):
                       "partner expenses), newest first.")
     async def expenses(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ExpenseRef]:
         return await child_connection(info.context.loaders.expenses_by_project, (self.id,), first, after, _expense)
+
+    @strawberry.field(description="The recurring task series of this project that you may see, oldest first.")
+    async def task_series(self, info: Info, first: int | None = None,
+                          after: str | None = None) -> Connection[TaskSeriesRef]:
+        return await child_connection(info.context.loaders.task_series_by_project, (self.id,), first, after,
+                                      node_type("RecurringTaskSeries").from_row)
 
     @strawberry.field(description="Files that belong to the project itself (not its activities), newest first.")
     async def files(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FileRef]:
