@@ -19,6 +19,7 @@ from domain.platform.settings import Settings, get_settings
 from gql.http.websocket import WebSocketSubscriptions
 from gql.context import Context
 from gql.http.file_content import file_content_endpoint, sweep_file_storage
+from gql.http.internal_invoice_csv import internal_invoice_csv_endpoint
 from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
 from gql.http.faults import database_unavailable, masked_fault, sign_in_unavailable
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             Route("/health", health),
             Route("/ready", ready),
             Route("/files/{file_id}/content", file_content_endpoint(db, endpoint.files), methods=["GET"]),
+            Route("/internal-invoices/{invoice_id}/lines.csv", internal_invoice_csv_endpoint(db), methods=["GET"]),
             Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-assets"),
             Route("/", root),
         ],

@@ -19,6 +19,7 @@ from domain.model import (
     Customer,
     Expense,
     File,
+    InternalInvoice,
     Milestone,
     NumberSeries,
     PartnerGroup,
@@ -163,6 +164,12 @@ def sharepoint_sync_runs_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def internal_invoices_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Internal invoices (SPEC §4): the admins of the company that invoices and of the company invoiced."""
+    admin_of = viewer.companies_where([Role.ADMIN])
+    return or_(InternalInvoice.company_id.in_(admin_of), InternalInvoice.buyer_company_id.in_(admin_of))
+
+
 VISIBLE = {
     Company: companies_visible,
     Project: projects_visible,
@@ -178,6 +185,7 @@ VISIBLE = {
     RecurringTaskSeries: task_series_visible,
     File: files_visible,
     SharePointSyncRun: sharepoint_sync_runs_visible,
+    InternalInvoice: internal_invoices_visible,
     NumberSeries: partner_visibility.number_series_visible,
     PartnerGroup: partner_visibility.partner_groups_visible,
     PartnerGroupMember: partner_visibility.partner_group_members_visible,

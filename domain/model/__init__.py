@@ -19,6 +19,9 @@ from domain.model.enums import (
 from domain.model.events import Event, EventKind, EventLog
 from domain.model.files import File, Tag, file_tags
 from domain.model.hours import Expense, TimeRecord
+from domain.model.invoicing import (
+    InternalInvoice, InternalInvoiceItem, InternalInvoiceLine, InternalInvoiceStatus, InvoiceLineKind,
+)
 from domain.model.partners import PartnerGroup, PartnerGroupMember, PartnerLink
 from domain.model.people import ApiToken, CoWorker, Company, User
 from domain.model.jobs import Job, JobState
@@ -43,4 +46,5 @@ __all__ = [
     "SharePointDailySync", "SharePointFolder", "SharePointLibrarySync", "SharePointSyncRun", "SyncDirection",
     "SyncStatus", "SyncTrigger",
     "WebhookAttempt", "WebhookEndpoint", "WebhookState",
+    "InternalInvoice", "InternalInvoiceItem", "InternalInvoiceLine", "InternalInvoiceStatus", "InvoiceLineKind",
 ]

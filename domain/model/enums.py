@@ -51,6 +51,7 @@ class HourStatus(enum.StrEnum):
 class SeriesKind(enum.StrEnum):
     PROJECT = "PROJECT"
     CUSTOMER = "CUSTOMER"
+    INVOICE = "INVOICE"  # internal invoices (domain.invoicing)
 
 
 class SeriesPolicy(enum.StrEnum):

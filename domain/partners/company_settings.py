@@ -16,7 +16,8 @@ from domain.platform.validation import not_null
 
 SWITCHES = {"partner_companies_enabled": "partnerCompaniesEnabled", "share_customers": "shareCustomers",
             "share_tasks": "shareTasks"}
-POLICIES = {SeriesKind.PROJECT: "projectNumberSeries", SeriesKind.CUSTOMER: "customerNumberSeries"}
+POLICIES = {SeriesKind.PROJECT: "projectNumberSeries", SeriesKind.CUSTOMER: "customerNumberSeries",
+            SeriesKind.INVOICE: "invoiceNumberSeries"}
 
 
 def settings_values(
@@ -26,7 +27,7 @@ def settings_values(
 
     `current` and `changes` hold the switches by column name and the policies by SeriesKind; `changes`
     only what the caller gave. Turning partner companies off turns the sharing switches off and puts
-    both series back to OWN; it is refused while the company is in a group.
+    every series back to OWN; it is refused while the company is in a group.
     """
     given_switches = {key: not_null(changes[key], field=SWITCHES[key]) for key in SWITCHES if key in changes}
     given_policies = {kind: not_null(changes[kind], field=POLICIES[kind]) for kind in POLICIES if kind in changes}

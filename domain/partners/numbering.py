@@ -1,4 +1,4 @@
-"""Atomic allocation of project and customer numbers from a company's number series, or its group's.
+"""Atomic allocation of project, customer and internal invoice numbers from a company's number series, or its group's.
 
 A series is one row per company and kind; taking a number is one UPDATE â€¦ RETURNING on that row, which
 holds the row until commit (PostgreSQL row lock; SQLite's single writer), so no two transactions, in
@@ -8,10 +8,10 @@ which is in a partner group draws from the main company's series instead (SPEC Â
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.model import Customer, NumberSeries, PartnerGroup, PartnerGroupMember, Project, SeriesKind, SeriesPolicy
+from domain.model import Customer, InternalInvoice, NumberSeries, PartnerGroup, PartnerGroupMember, Project, SeriesKind, SeriesPolicy
 
 # The numbers already taken in a company, per kind: a series never hands out one of them again.
-NUMBERED = {SeriesKind.PROJECT: Project, SeriesKind.CUSTOMER: Customer}
+NUMBERED = {SeriesKind.PROJECT: Project, SeriesKind.CUSTOMER: Customer, SeriesKind.INVOICE: InternalInvoice}
 
 
 def drawing_company(company_id: int, policy: SeriesPolicy, main_company_id: int | None) -> int:
@@ -60,8 +60,9 @@ async def allocate_number(session: AsyncSession, company_id: int, kind: SeriesKi
 
 
 def new_series(company_id: int) -> list[NumberSeries]:
-    """The series a new company starts with: projects from 1000, customers from 10000."""
+    """The series a new company starts with: projects from 1000, customers from 10000, internal invoices from 1."""
     return [
         NumberSeries(company_id=company_id, kind=SeriesKind.PROJECT, next_number=1000),
         NumberSeries(company_id=company_id, kind=SeriesKind.CUSTOMER, next_number=10000),
+        NumberSeries(company_id=company_id, kind=SeriesKind.INVOICE, next_number=1),
     ]

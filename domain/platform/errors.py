@@ -173,6 +173,12 @@ class MirrorTargetMissing(DomainError):
     code = "MIRROR_TARGET_MISSING"
 
 
+class NothingToInvoice(DomainError):
+    """An internal invoice would be empty: no approved, uninvoiced hours or shared expenses up to the date."""
+
+    code = "NOTHING_TO_INVOICE"
+
+
 class DomainErrors(DomainError):
     """Several errors reported together (e.g. one per item of a list input); nothing was changed."""
 

@@ -38,6 +38,8 @@ from gql.schema.customers.queries import CustomerQueries
 from gql.schema.projects.queries import ProjectQueries
 from gql.schema.hours.queries import TimeRecordQueries
 from gql.schema.hours.reconciliation import ReconciliationMutations, ReconciliationQueries
+from gql.schema.invoicing.mutations import InvoicingMutations
+from gql.schema.invoicing.queries import InvoicingQueries
 from gql.schema.sharepoint.configuration import SharePointMutations, SharePointQueries
 from gql.schema.sharepoint.sync import SharePointSyncMutations, SharePointSyncQueries, SharePointSyncRun
 from gql.schema.events.subscriptions import EventQueries, Subscription
@@ -65,6 +67,7 @@ Mutation = merge_types(
         SharePointSyncMutations,
         ReconciliationMutations,
         WebhookMutations,
+        InvoicingMutations,
     ),
 )
 
@@ -81,7 +84,7 @@ schema = Schema(
     query=merge_types("Query", (Query, CompanyQueries, CustomerQueries, ProjectQueries, TimeRecordQueries,
                                   FileQueries, PartnerQueries, EventQueries, SharePointQueries,
                                   HoursReportQueries, ReconciliationQueries, SharePointSyncQueries,
-                                  WebhookQueries)),
+                                  WebhookQueries, InvoicingQueries)),
     mutation=Mutation,
     subscription=Subscription,
     types=[Company, CoWorker, Customer, Project, Activity, Milestone, TimeRecord, File, PartnerGroup,

@@ -23,6 +23,8 @@ class CompanySettingsUpdateInput:
     share_tasks: bool | None = strawberry.UNSET
     project_number_series: SeriesPolicy | None = strawberry.UNSET
     customer_number_series: SeriesPolicy | None = strawberry.UNSET
+    invoice_number_series: SeriesPolicy | None = strawberry.field(
+        default=strawberry.UNSET, description="Internal invoices: the company's own series or the group's.")
 
 
 @strawberry.type
@@ -109,11 +111,12 @@ class PartnerMutations:
         async def call():
             company_id = decode_id(input.company_id, "Company", field="companyId")
             changes = given(input, "partner_companies_enabled", "share_customers", "share_tasks")
-            series = given(input, "project_number_series", "customer_number_series")
-            if "project_number_series" in series:
-                changes[SeriesKind.PROJECT] = series["project_number_series"]
-            if "customer_number_series" in series:
-                changes[SeriesKind.CUSTOMER] = series["customer_number_series"]
+            series = given(input, "project_number_series", "customer_number_series", "invoice_number_series")
+            for kind, name in ((SeriesKind.PROJECT, "project_number_series"),
+                               (SeriesKind.CUSTOMER, "customer_number_series"),
+                               (SeriesKind.INVOICE, "invoice_number_series")):
+                if name in series:
+                    changes[kind] = series[name]
             row = await company_settings.update_company_settings(info.context.db, info.context.viewer, company_id, changes)
             return {"company": Company.from_row(row)}
 

@@ -42,7 +42,7 @@ class CompanySettings:
             share_tasks=company.share_tasks, company_id=company.id,
         )
 
-    @strawberry.field(description="Projects and customers: OWN or GROUP series (SPEC §2.5).")
+    @strawberry.field(description="Projects, customers and internal invoices: OWN or GROUP series (SPEC §2.5).")
     async def number_series(self, info: Info) -> list[NumberSeriesSetting]:
         rows = await info.context.loaders.partners.number_series_by_company.load(self.company_id)
         return [NumberSeriesSetting(kind=row.kind, policy=row.policy) for row in rows]
