@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.demo import partner_group as demo_partner_group
 from domain.demo import partner_hours as demo_partner_hours
+from domain.demo import partner_invoicing as demo_partner_invoicing
 from domain import model as m
 from domain.platform.db import Database
 from domain.platform.errors import Conflict
@@ -264,6 +265,8 @@ async def load(db: Database, *, seed: int = SEED) -> str:
             session, {name: company for name, (company, _) in companies.items()}, operator, first_monday=FIRST_MONDAY
         )
         await demo_partner_hours.load(session, shared_project_id, first_monday=FIRST_MONDAY)
+        # The partners invoice Nordlys internally for the first week (domain/demo/partner_invoicing.py).
+        await demo_partner_invoicing.load(session, shared_project_id, first_monday=FIRST_MONDAY)
     return DEMO_ADMIN_EMAIL
 
 

@@ -1,7 +1,8 @@
 """The demo's partner hours (SPEC §4): the shared project's partner co-workers register hours and an expense at
 home, on their secondary projects, through the hour and expense services, so the main project gets the mirrors
 and the clone from the real code (domain/hours/mirrors.py); then each company's admin approves and invoices its own
-rows through the status service. All inside the demo's one transaction."""
+rows through the status service (the partners theirs by internal invoices: domain/demo/partner_invoicing.py). All
+inside the demo's one transaction."""
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ WORK = (
     )),
 )
 # Each company approves its own rows of the first two weeks and invoices those of the first (SPEC §4): the partners
-# their hours to Nordlys, Nordlys the mirrors to its customer.
+# their hours to Nordlys (by internal invoices), Nordlys the mirrors to its customer.
 APPROVED_WEEKS, INVOICED_WEEKS = 2, 1
 # The main project shares expenses; Emilie Strand's travel to the workshop is cloned into it.
 EXPENSE_BY = "Emilie Strand"
@@ -104,13 +105,18 @@ async def _at_home(session: AsyncSession, work: PartnerWork, main_project_id: in
 
 
 async def _approve_and_invoice(session: AsyncSession, project_id: int, first_monday: dt.date) -> None:
-    """The project's company admin approves the partner hours of its first weeks and invoices the oldest."""
+    """The project's company admin approves the partner hours of its first weeks; the main company's invoices the
+    oldest week to its customer."""
     project = await session.get(m.Project, project_id)
     admin = await admin_of(session, await session.get(m.Company, project.company_id))
     partner_hours = select(m.TimeRecord.id).where(m.TimeRecord.project_id == project.id).order_by(m.TimeRecord.id)
     if project.main_project_id is None:
         partner_hours = partner_hours.where(m.TimeRecord.source_record_id.isnot(None))
-    for status, weeks in ((m.HourStatus.APPROVED, APPROVED_WEEKS), (m.HourStatus.INVOICED, INVOICED_WEEKS)):
+    steps = [(m.HourStatus.APPROVED, APPROVED_WEEKS)]
+    if project.main_project_id is None:
+        # The partners invoice theirs internally (domain/demo/partner_invoicing.py), which marks both sides.
+        steps.append((m.HourStatus.INVOICED, INVOICED_WEEKS))
+    for status, weeks in steps:
         ids = list(await session.scalars(
             partner_hours.where(m.TimeRecord.date < first_monday + dt.timedelta(weeks=weeks))))
         await set_statuses_in(session, admin, m.TimeRecord, ids, status, noun="time record")

@@ -81,63 +81,68 @@ async def _secondary_to_invoice(session: AsyncSession, viewer: Viewer, project_i
 
 async def create_internal_invoice(db: Database, viewer: Viewer, project_id: int, up_to: dt.date) -> Invoice:
     async with db.transaction() as session:
-        secondary = await _secondary_to_invoice(session, viewer, project_id)
-        main = await session.get(Project, secondary.main_project_id)
-        approved = [HourStatus.APPROVED]
-        # Which rows: the basis' own queries; then locked, sources first, and checked again once locked.
-        hour_rows = (await session.execute(invoicing_basis.hour_query(
-            secondary.id, date_from=None, date_to=up_to, statuses=approved))).all()
-        expense_rows = (await session.execute(invoicing_basis.expense_query(
-            secondary.id, date_from=None, date_to=up_to, statuses=approved))).all()
-        records = {r.id: r for r in await _take(session, TimeRecord, [r.id for r in hour_rows])}
-        mirrors = await _copies(session, TimeRecord, sorted(records))
-        expenses = {e.id: e for e in await _take(session, Expense, [r.id for r in expense_rows])}
-        clones = await _copies(session, Expense, sorted(expenses))
-        hour_rows = [r for r in hour_rows if r.id in records]
-        expense_rows = [r for r in expense_rows if r.id in expenses]
+        return await create_internal_invoice_in(session, viewer, project_id, up_to)
 
-        pricing = await invoicing_basis.pricing_of(session, secondary)
-        lines = (rates.hour_lines(invoicing_basis.hour_entries(hour_rows, pricing), pricing.card)
-                 + rates.expense_lines(invoicing_basis.expense_entries(expense_rows)))
-        fixed = rates.fixed_price_line(pricing.card)
-        if fixed is not None and not await invoicing_basis.fixed_price_taken(session, secondary.id):
-            lines.append(fixed)
-        if not lines:
-            raise NothingToInvoice(f"The project has no approved, uninvoiced hours or shared expenses up to "
-                                   f"{up_to.isoformat()}.", field="upTo")
 
-        invoice = InternalInvoice(
-            company_id=secondary.company_id, buyer_company_id=main.company_id, secondary_project_id=secondary.id,
-            main_project_id=main.id, number=await allocate_number(session, secondary.company_id, SeriesKind.INVOICE),
-            status=InternalInvoiceStatus.DRAFT, up_to=up_to, currency=rates.CURRENCY,
-            total=rates.grand_total(lines), created_by_id=viewer.membership(secondary.company_id).co_worker_id,
-        )
-        session.add(invoice)
-        await session.flush()
-        rows = [InternalInvoiceLine(invoice_id=invoice.id, position=n, kind=line.kind,
-                                    co_worker_name=line.co_worker_name, activity_name=line.activity_name,
-                                    month=line.month, hours=line.hours, rate=line.rate, amount=line.amount,
-                                    entry_count=line.entry_count)
-                for n, line in enumerate(lines, start=1)]
-        session.add_all(rows)
-        for source_id, record in records.items():
-            mirror = mirrors.get(source_id)
-            session.add(InternalInvoiceItem(invoice_id=invoice.id, time_record_id=source_id,
-                                            copy_id=None if mirror is None else mirror.id,
-                                            copy_status=None if mirror is None else mirror.status))
-            _mark(session, record, HourStatus.INVOICED)
-            if mirror is not None:
-                _mark(session, mirror, HourStatus.INVOICED)
-        for source_id, expense in expenses.items():
-            clone = clones.get(source_id)
-            session.add(InternalInvoiceItem(invoice_id=invoice.id, expense_id=source_id,
-                                            copy_id=None if clone is None else clone.id,
-                                            copy_status=None if clone is None else clone.status))
-            _mark(session, expense, HourStatus.INVOICED)
-            if clone is not None:
-                _mark(session, clone, HourStatus.INVOICED)
-        await session.flush()
-        return Invoice(invoice, rows)
+async def create_internal_invoice_in(session: AsyncSession, viewer: Viewer, project_id: int, up_to: dt.date) -> Invoice:
+    """create_internal_invoice inside the caller's transaction (the demo loads everything in one)."""
+    secondary = await _secondary_to_invoice(session, viewer, project_id)
+    main = await session.get(Project, secondary.main_project_id)
+    approved = [HourStatus.APPROVED]
+    # Which rows: the basis' own queries; then locked, sources first, and checked again once locked.
+    hour_rows = (await session.execute(invoicing_basis.hour_query(
+        secondary.id, date_from=None, date_to=up_to, statuses=approved))).all()
+    expense_rows = (await session.execute(invoicing_basis.expense_query(
+        secondary.id, date_from=None, date_to=up_to, statuses=approved))).all()
+    records = {r.id: r for r in await _take(session, TimeRecord, [r.id for r in hour_rows])}
+    mirrors = await _copies(session, TimeRecord, sorted(records))
+    expenses = {e.id: e for e in await _take(session, Expense, [r.id for r in expense_rows])}
+    clones = await _copies(session, Expense, sorted(expenses))
+    hour_rows = [r for r in hour_rows if r.id in records]
+    expense_rows = [r for r in expense_rows if r.id in expenses]
+
+    pricing = await invoicing_basis.pricing_of(session, secondary)
+    lines = (rates.hour_lines(invoicing_basis.hour_entries(hour_rows, pricing), pricing.card)
+             + rates.expense_lines(invoicing_basis.expense_entries(expense_rows)))
+    fixed = rates.fixed_price_line(pricing.card)
+    if fixed is not None and not await invoicing_basis.fixed_price_taken(session, secondary.id):
+        lines.append(fixed)
+    if not lines:
+        raise NothingToInvoice(f"The project has no approved, uninvoiced hours or shared expenses up to "
+                               f"{up_to.isoformat()}.", field="upTo")
+
+    invoice = InternalInvoice(
+        company_id=secondary.company_id, buyer_company_id=main.company_id, secondary_project_id=secondary.id,
+        main_project_id=main.id, number=await allocate_number(session, secondary.company_id, SeriesKind.INVOICE),
+        status=InternalInvoiceStatus.DRAFT, up_to=up_to, currency=rates.CURRENCY,
+        total=rates.grand_total(lines), created_by_id=viewer.membership(secondary.company_id).co_worker_id,
+    )
+    session.add(invoice)
+    await session.flush()
+    rows = [InternalInvoiceLine(invoice_id=invoice.id, position=n, kind=line.kind,
+                                co_worker_name=line.co_worker_name, activity_name=line.activity_name,
+                                month=line.month, hours=line.hours, rate=line.rate, amount=line.amount,
+                                entry_count=line.entry_count)
+            for n, line in enumerate(lines, start=1)]
+    session.add_all(rows)
+    for source_id, record in records.items():
+        mirror = mirrors.get(source_id)
+        session.add(InternalInvoiceItem(invoice_id=invoice.id, time_record_id=source_id,
+                                        copy_id=None if mirror is None else mirror.id,
+                                        copy_status=None if mirror is None else mirror.status))
+        _mark(session, record, HourStatus.INVOICED)
+        if mirror is not None:
+            _mark(session, mirror, HourStatus.INVOICED)
+    for source_id, expense in expenses.items():
+        clone = clones.get(source_id)
+        session.add(InternalInvoiceItem(invoice_id=invoice.id, expense_id=source_id,
+                                        copy_id=None if clone is None else clone.id,
+                                        copy_status=None if clone is None else clone.status))
+        _mark(session, expense, HourStatus.INVOICED)
+        if clone is not None:
+            _mark(session, clone, HourStatus.INVOICED)
+    await session.flush()
+    return Invoice(invoice, rows)
 
 
 async def _invoice_to_change(session: AsyncSession, viewer: Viewer, invoice_id: int) -> InternalInvoice:
@@ -156,11 +161,15 @@ async def _invoice_to_change(session: AsyncSession, viewer: Viewer, invoice_id: 
 
 async def finalise_internal_invoice(db: Database, viewer: Viewer, invoice_id: int) -> Invoice:
     async with db.transaction() as session:
-        invoice = await _invoice_to_change(session, viewer, invoice_id)
-        invoice.status = InternalInvoiceStatus.FINAL
-        invoice.finalised_at = utcnow()
-        await session.flush()
-        return Invoice(invoice, await _lines(session, invoice.id))
+        return await finalise_internal_invoice_in(session, viewer, invoice_id)
+
+
+async def finalise_internal_invoice_in(session: AsyncSession, viewer: Viewer, invoice_id: int) -> Invoice:
+    invoice = await _invoice_to_change(session, viewer, invoice_id)
+    invoice.status = InternalInvoiceStatus.FINAL
+    invoice.finalised_at = utcnow()
+    await session.flush()
+    return Invoice(invoice, await _lines(session, invoice.id))
 
 
 async def cancel_internal_invoice(db: Database, viewer: Viewer, invoice_id: int) -> Invoice:

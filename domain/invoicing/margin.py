@@ -3,7 +3,8 @@ hours at the main project's rates against the internal cost, what each partner c
 (the internal invoicing basis, every status), per partner company.
 
 The value of an hour is its rate by domain.invoicing.rates (activity, member, project rate), also on a fixed-price
-main project, whose hourly rates then say what its hours are worth; hours without a rate are worth 0.
+main project, whose hourly rates then say what its hours are worth; hours without a rate are worth 0. A partner's
+shared expenses cloned to the main project are worth their amount (re-invoiced as they are), as in its cost.
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from domain.access.policy import can_see_rates
 from domain.access.viewer import Viewer
 from domain.invoicing import basis as invoicing_basis
 from domain.invoicing import rates
-from domain.model import CoWorker, Project, TimeRecord
+from domain.model import CoWorker, Expense, Project, TimeRecord
 from domain.platform.db import Database
 from domain.platform.errors import Forbidden, InvalidInput
 
@@ -71,6 +72,11 @@ async def shared_project_margin(db: Database, viewer: Viewer, project_id: int, d
             .join(CoWorker, CoWorker.id == TimeRecord.co_worker_id)
             .where(TimeRecord.project_id == main.id, TimeRecord.date >= date_from, TimeRecord.date <= date_to)
         )).all()
+        clones = (await session.execute(
+            select(Expense.amount, CoWorker.home_company_id).join(CoWorker, CoWorker.id == Expense.co_worker_id)
+            .where(Expense.project_id == main.id, Expense.source_expense_id.isnot(None),
+                   Expense.currency == rates.CURRENCY, Expense.date >= date_from, Expense.date <= date_to)
+        )).all()
         secondaries = list(await session.scalars(
             select(Project).where(Project.main_project_id == main.id).order_by(Project.company_id)))
         costs = {}
@@ -84,6 +90,8 @@ async def shared_project_margin(db: Database, viewer: Viewer, project_id: int, d
         hours[r.home_company_id] = hours.get(r.home_company_id, Decimal(0)) + r.hours
         worth = rates.amount(r.hours, card.hourly_rate(r.activity_id, r.co_worker_id))
         value[r.home_company_id] = value.get(r.home_company_id, rates.ZERO) + worth
+    for c in clones:
+        value[c.home_company_id] = value.get(c.home_company_id, rates.ZERO) + c.amount
     partners = [PartnerMargin(company_id, hours.get(company_id, Decimal(0)), value.get(company_id, rates.ZERO), cost)
                 for company_id, cost in costs.items()]
     own = main.company_id

@@ -68,7 +68,7 @@ async def test_an_operator_creates_a_company_with_its_series_and_first_admin(db,
             select(m.NumberSeries).where(m.NumberSeries.company_id == company.id))}
         admin = await session.scalar(select(m.CoWorker).where(m.CoWorker.company_id == company.id))
     assert company.organisation_number == "912345678"
-    assert series == {m.SeriesKind.PROJECT: 1000, m.SeriesKind.CUSTOMER: 10000}
+    assert series == {m.SeriesKind.PROJECT: 1000, m.SeriesKind.CUSTOMER: 10000, m.SeriesKind.INVOICE: 1}
     assert (admin.user.email, admin.user.name, admin.role, admin.home_company_id) == (
         "ida@nordlys.test", "Ida Berg", m.Role.ADMIN, company.id)
 

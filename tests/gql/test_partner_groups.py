@@ -162,7 +162,8 @@ async def test_a_registered_group_is_queryable_with_its_members_main_company_and
         ("acme", False, {"id": acme.gid}), ("birch", True, {"id": birch.gid}), ("charlie", False, {"id": charlie.gid})]
     assert group["members"][1]["settings"] == {
         "partnerCompaniesEnabled": True, "shareCustomers": False, "shareTasks": False,
-        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "PROJECT", "policy": "GROUP"}],
+        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "INVOICE", "policy": "OWN"},
+                         {"kind": "PROJECT", "policy": "GROUP"}],
     }
     # while their own company list stays theirs: partner companies are reached through the group
     data = await graphql(client, "{ companies { nodes { databaseName } } }", token=charlie["employee"].token)

@@ -101,7 +101,8 @@ async def test_an_admin_enables_partner_companies_sharing_and_group_series(db, c
     }}, token=acme["admin"].token)
     assert data["companySettingsUpdate"] == {"userErrors": [], "company": {"settings": {
         "partnerCompaniesEnabled": True, "shareCustomers": True, "shareTasks": True,
-        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "PROJECT", "policy": "GROUP"}],
+        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "INVOICE", "policy": "OWN"},
+                         {"kind": "PROJECT", "policy": "GROUP"}],
     }}}
 
     # Turning partner companies off again turns sharing off and both series back to OWN.
@@ -109,7 +110,8 @@ async def test_an_admin_enables_partner_companies_sharing_and_group_series(db, c
                          token=acme["admin"].token)
     assert data["companySettingsUpdate"]["company"]["settings"] == {
         "partnerCompaniesEnabled": False, "shareCustomers": False, "shareTasks": False,
-        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "PROJECT", "policy": "OWN"}],
+        "numberSeries": [{"kind": "CUSTOMER", "policy": "OWN"}, {"kind": "INVOICE", "policy": "OWN"},
+                         {"kind": "PROJECT", "policy": "OWN"}],
     }
 
 

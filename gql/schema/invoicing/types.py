@@ -155,7 +155,8 @@ def _line_totals(lines: list[InternalInvoiceLine]) -> list[rates.KindTotal]:
 @strawberry.type(description="One partner company's part of a shared project's margin.")
 class PartnerMargin:
     hours: Decimal = strawberry.field(description="The partner's hours on the main project (their mirrors).")
-    value: Decimal = strawberry.field(description="Those hours at the main project's rates.")
+    value: Decimal = strawberry.field(description="Those hours at the main project's rates, and the partner's shared "
+                                      "expenses cloned to the main project at their amount.")
     cost: Decimal = strawberry.field(description="What the partner invoices for them: its invoicing basis's grand "
                                      "total over the period, every status.")
     margin: Decimal

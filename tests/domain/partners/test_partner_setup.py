@@ -118,6 +118,7 @@ def test_turning_partner_companies_off_turns_everything_off_but_not_inside_a_gro
         tier=m.Tier.PRO, current=current, changes={"partner_companies_enabled": False}, in_group=False
     )
     assert switches == {"partner_companies_enabled": False, "share_customers": False, "share_tasks": False}
-    assert policies == {m.SeriesKind.PROJECT: m.SeriesPolicy.OWN, m.SeriesKind.CUSTOMER: m.SeriesPolicy.OWN}
+    assert policies == {m.SeriesKind.PROJECT: m.SeriesPolicy.OWN, m.SeriesKind.CUSTOMER: m.SeriesPolicy.OWN,
+                        m.SeriesKind.INVOICE: m.SeriesPolicy.OWN}
     with pytest.raises(InPartnerGroup):
         settings_values(tier=m.Tier.PRO, current=current, changes={"partner_companies_enabled": False}, in_group=True)
