@@ -59,6 +59,7 @@ async def test_the_main_company_reads_what_it_is_invoiced_and_its_margin(db, cli
         fjellvik = await session.scalar(select(m.Company.id).where(m.Company.database_name == "fjellvik-engineering"))
     basis = (await graphql(client, BASIS, {"projectId": README_PROJECT_ID, "partner": gid("Company", fjellvik),
                                            **WEEKS}, token=token))["internalInvoicingBasis"]
+    assert gid("Company", fjellvik) == "Q29tcGFueToy"  # as the README's example names it
     assert basis["direction"] == "PAYABLE"
     assert basis["totals"] == [{"kind": "HOURS", "hours": "28.00", "amount": "30800.00"},
                                {"kind": "EXPENSES", "hours": None, "amount": "2486.00"}]
