@@ -143,13 +143,22 @@ async def update_task(db: Database, viewer: Viewer, task_id: int, changes: Mappi
 
 async def _rename_folder(session: AsyncSession, task: Task) -> None:
     """A task's SharePoint folder follows its name. A recurring task's files share the series' folder, named
-    with the task name (SPEC §6): renaming one of its tasks renames the series, and that folder."""
+    with the task name (SPEC §6): renaming one of its tasks renames the series, its other tasks and that folder."""
     if task.series_id is None:
         await folder_renames.schedule_folder_rename(
             session, "task", task.id, folder_id=task.sharepoint_folder_id, project_id=task.project_id)
         return
-    series = await session.get(RecurringTaskSeries, task.series_id)
-    series.name = task.name
-    await folder_renames.schedule_folder_rename(
-        session, "series", series.id, folder_id=series.sharepoint_folder_id, project_id=task.project_id,
-        task_id=task.id)
+    await rename_series(session, await session.get(RecurringTaskSeries, task.series_id), task.name)
+
+
+async def rename_series(session: AsyncSession, series: RecurringTaskSeries, name: str) -> None:
+    """A series' tasks carry its name, and so does the one SharePoint folder they share (SPEC §6), placed by its
+    latest task."""
+    series.name = name
+    tasks = list(await session.scalars(select(Task).where(Task.series_id == series.id).order_by(Task.period_start)))
+    for task in tasks:
+        task.name = name
+    if tasks:
+        await folder_renames.schedule_folder_rename(
+            session, "series", series.id, folder_id=series.sharepoint_folder_id, project_id=tasks[-1].project_id,
+            task_id=tasks[-1].id)

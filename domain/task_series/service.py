@@ -20,8 +20,7 @@ from domain.model import Project, ProjectStatus, Recurrence, RecurringTaskSeries
 from domain.platform.db import Database
 from domain.platform.errors import Forbidden, InvalidInput, ProjectClosed
 from domain.platform.validation import clean_name, not_null
-from domain.projects.tasks import assignee_refusal, next_task_number, task_placement
-from domain.sharepoint import folder_renames
+from domain.projects.tasks import assignee_refusal, next_task_number, rename_series, task_placement
 from domain.task_series.periods import Period, due_periods, following, period_start
 
 # The most tasks one series may owe at once: a first period further back would make that many tasks in one go.
@@ -121,8 +120,7 @@ async def update_series(db: Database, viewer: Viewer, series_id: int, changes: M
                 await active_co_worker(session, series.company_id, wanted, field="assigneeId")
             series.assignee_id = wanted
         if name is not None and name != series.name:
-            series.name = name
-            await _rename_tasks(session, series)
+            await rename_series(session, series, name)
     return series
 
 
@@ -146,17 +144,6 @@ async def make_tasks_now(db: Database, viewer: Viewer, series_id: int) -> Recurr
         check_open(await session.get(Project, series.project_id) if series.project_id is not None else None)
         await make_due_tasks_in(session, series, on=today())
     return series
-
-
-async def _rename_tasks(session: AsyncSession, series: RecurringTaskSeries) -> None:
-    """A series' tasks carry its name, and so does the folder they share (SPEC §6)."""
-    tasks = list(await session.scalars(select(Task).where(Task.series_id == series.id).order_by(Task.period_start)))
-    for task in tasks:
-        task.name = series.name
-    if tasks:
-        await folder_renames.schedule_folder_rename(
-            session, "series", series.id, folder_id=series.sharepoint_folder_id, project_id=tasks[-1].project_id,
-            task_id=tasks[-1].id)
 
 
 async def make_due_tasks_in(session: AsyncSession, series: RecurringTaskSeries, *, on: dt.date) -> list[Task]:

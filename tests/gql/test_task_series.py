@@ -50,11 +50,18 @@ TASK_CREATE = """
 mutation($input: TaskCreateInput!) { taskCreate(input: $input) { task { number } userErrors { code } } }
 """
 
+TASK_UPDATE = """
+mutation($input: TaskUpdateInput!) { taskUpdate(input: $input) { task { name series { name } } userErrors { code } } }
+"""
+
 BOARD = """
 query { taskBoard(first: 100) { nodes { number name series { id name frequency } period { year period label } } } }
 """
 
 NODE = "query($id: ID!) { node(id: $id) { ... on RecurringTaskSeries { name tasks { totalCount } } } }"
+SERIES_TASK_NAMES = """
+query($id: ID!) { node(id: $id) { ... on RecurringTaskSeries { name tasks { nodes { id name } } } } }
+"""
 PROJECT_SERIES = """
 query($id: ID!) { node(id: $id) { ... on Project { taskSeries { totalCount nodes { name firstPeriod { label } } } } } }
 """
@@ -364,3 +371,17 @@ async def test_the_series_and_period_of_a_board_of_tasks_cost_as_many_statements
     twelve = await board_statements()
     assert (three[0], twelve[0]) == (3, 12)
     assert three[1] == twelve[1]
+
+
+async def test_renaming_one_task_of_a_series_renames_the_series_and_its_other_tasks(db, client):
+    acme, project, _ = await a_project(db)
+    leader = acme["leader"].token
+    series = await create(client, leader, name="VAT return", projectId=gid("Project", project), frequency="MONTHLY",
+                          firstPeriod=months_ago(2).isoformat())
+    read = await graphql(client, SERIES_TASK_NAMES, {"id": series["id"]}, token=leader)
+    first_task = read["node"]["tasks"]["nodes"][0]["id"]
+
+    data = await graphql(client, TASK_UPDATE, {"input": {"id": first_task, "name": "VAT report"}}, token=leader)
+    assert data["taskUpdate"]["task"] == {"name": "VAT report", "series": {"name": "VAT report"}}
+    read = await graphql(client, SERIES_TASK_NAMES, {"id": series["id"]}, token=leader)
+    assert (read["node"]["name"], {t["name"] for t in read["node"]["tasks"]["nodes"]}) == ("VAT report", {"VAT report"})
