@@ -34,11 +34,15 @@ def inherited_changes(changes: Mapping[str, Any], *, price_model_from_main: bool
     return [key for key in changes if key in inherited]
 
 
-def refuse_inherited_edit(project: Project, changes: Mapping[str, Any], *, field_names: Mapping[str, str]) -> None:
-    """INHERITED_FROM_MAIN when an edit of a secondary project touches what its main project decides."""
+def refuse_inherited_edit(project: Project, changes: Mapping[str, Any], *, field_names: Mapping[str, str],
+                          price_model_from_main: bool | None = None) -> None:
+    """INHERITED_FROM_MAIN when an edit of a secondary project touches what its main project decides
+    (`price_model_from_main`: the setting the edit itself gives, when it gives one)."""
     if project.main_project_id is None:
         return
-    refused = inherited_changes(changes, price_model_from_main=project.price_model_from_main)
+    if price_model_from_main is None:
+        price_model_from_main = project.price_model_from_main
+    refused = inherited_changes(changes, price_model_from_main=price_model_from_main)
     if refused:
         raise InheritedFromMain(
             f"{', '.join(field_names.get(k, k) for k in refused)} of a secondary project follow its main project; "

@@ -147,7 +147,9 @@ async def update_project_in(
         leader_id = changes["leader_id"]
         leader = None if leader_id is None else await _leader_of(session, project.company_id, leader_id)
         values["leader_id"] = leader.id if leader else None
-    refuse_inherited_edit(project, values, field_names=FIELD_NAMES)
+    # An edit that turns priceModelFromMain off may set the secondary's own price fields at once.
+    refuse_inherited_edit(project, values, field_names=FIELD_NAMES,
+                          price_model_from_main=changes.get("price_model_from_main"))
     if "price_model_from_main" in changes:
         values.update(await _price_model_setting(session, project, changes["price_model_from_main"]))
     if "share_expenses" in changes:
