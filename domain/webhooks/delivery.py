@@ -137,12 +137,13 @@ class EndpointDelivery:
     async def _advance(self, cursor: int, to: int, attempt: dict[str, Any] | None) -> bool:
         """Moves the cursor from `cursor` to `to` with the attempt's log line; False when it was moved meanwhile."""
         async with self.db.transaction() as session:
-            moved = await session.execute(update(WebhookEndpoint).where(
+            moved = (await session.execute(update(WebhookEndpoint).where(
                 WebhookEndpoint.id == self.endpoint_id, WebhookEndpoint.cursor == cursor,
-            ).values(cursor=to, failing_since=None))
-            if attempt is not None:
+            ).values(cursor=to, failing_since=None))).rowcount == 1
+            # The attempt happened even when a replay moved the cursor meanwhile; not when the endpoint is gone.
+            if attempt is not None and (moved or await session.get(WebhookEndpoint, self.endpoint_id) is not None):
                 await session.execute(insert(WebhookAttempt), [attempt])
-            return moved.rowcount == 1
+            return moved
 
     async def _stop(self, cursor: int) -> bool:
         """Ends the job with nothing left to send; False when the cursor moved meanwhile (send from it)."""
@@ -163,7 +164,7 @@ class EndpointDelivery:
 
     async def _failed(self, event_id: int, outcome: Outcome) -> None:
         """Logs the failed attempt; retries after the back-off, or disables an endpoint failing for too long.
-        The cursor stays before the failed event (events passed over before it are sent again: harmless)."""
+        The cursor stays before the failed event, which is the first sent again."""
         now = utcnow()
         async with self.db.transaction() as session:
             row = await session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.id == self.endpoint_id)
