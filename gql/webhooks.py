@@ -21,7 +21,8 @@ from gql.ids import to_global_id
 from gql.schema import schema
 from gql.schema.events.subscriptions import encode_cursor
 
-TYPE_NAMES = {EventKind.PROJECT: "Project", EventKind.TIME_RECORD: "TimeRecord", EventKind.FILE: "File"}
+TYPE_NAMES = {EventKind.PROJECT: "Project", EventKind.TIME_RECORD: "TimeRecord", EventKind.FILE: "File",
+              EventKind.CUSTOMER: "Customer", EventKind.EXPENSE: "Expense"}
 
 
 def selection_of(type_name: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import log as events
 from domain.platform.db import Database
 from domain.platform.errors import Duplicate
 from domain.model import Company, Contact, Customer, CustomerStatus, SeriesKind, StorageLocation
@@ -99,6 +100,7 @@ async def create_customer(db: Database, viewer: Viewer, draft: CustomerDraft) ->
         )
         session.add(customer)
         await session.flush()
+        events.record(session, events.CustomerAction.CREATED, customer)
         for contact in contacts:
             contact.customer_id = customer.id
         session.add_all(contacts)
@@ -140,4 +142,5 @@ async def update_customer(db: Database, viewer: Viewer, customer_id: int, change
             for contact in contacts:
                 contact.customer_id = customer.id
             session.add_all(contacts)
+        events.record(session, events.CustomerAction.UPDATED, customer)
     return customer

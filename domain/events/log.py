@@ -39,7 +39,8 @@ from sqlalchemy.sql import visitors
 
 from domain.platform.db import Database
 from domain.platform.errors import DomainError, InvalidInput
-from domain.model import Activity, Event, EventKind, EventLog, File, Project, Task, TimeRecord, utcnow
+from domain.model import (Activity, Customer, Event, EventKind, EventLog, Expense, File, Project, Task, TimeRecord,
+                          utcnow)
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 
@@ -80,10 +81,26 @@ class FileAction(enum.StrEnum):
     SYNCED = "SYNCED"
 
 
+class CustomerAction(enum.StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+
+
+class ExpenseAction(enum.StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"
+    APPROVED = "APPROVED"
+    UNAPPROVED = "UNAPPROVED"  # back to NOT_APPROVED
+    INVOICED = "INVOICED"
+
+
 KINDS: dict[type, tuple[EventKind, type[enum.StrEnum]]] = {
     Project: (EventKind.PROJECT, ProjectAction),
     TimeRecord: (EventKind.TIME_RECORD, TimeRecordAction),
     File: (EventKind.FILE, FileAction),
+    Customer: (EventKind.CUSTOMER, CustomerAction),
+    Expense: (EventKind.EXPENSE, ExpenseAction),
 }
 MODELS: dict[EventKind, type] = {kind: model for model, (kind, _) in KINDS.items()}
 
@@ -108,7 +125,7 @@ class _Staged:
 
 
 def record(session: AsyncSession, action: enum.StrEnum, node: Any, *, subject: Any | None = None) -> None:
-    """Records that `node` (a Project, TimeRecord or File row) changed; written when the transaction commits.
+    """Records that `node` (a Project, TimeRecord, File, Customer or Expense row) changed; written when the transaction commits.
 
     `subject` says what a project change was about (an Activity, Milestone or CoWorker row). For a
     deleted node, call this before or after `session.delete(node)`: the row's values are kept.

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import log as events
 from domain.hours import mirrors as hour_mirrors
 from domain.platform.db import Database
 from domain.platform.errors import InvalidInput
@@ -92,6 +93,7 @@ async def create_expense_in(session: AsyncSession, viewer: Viewer, draft: Expens
     check_in_period(project, values["date"], noun="Expenses")
     expense = Expense(company_id=project.company_id, project_id=project.id, co_worker_id=co_worker.id, **values)
     session.add(expense)
+    events.record(session, events.ExpenseAction.CREATED, expense)
     if project.main_project_id is not None:
         await hour_mirrors.write_expense_clone(session, expense)
     return expense
@@ -106,8 +108,10 @@ async def update_expense(db: Database, viewer: Viewer, expense_id: int, changes:
             check_in_period(project, values["date"], noun="Expenses")
         for key, value in values.items():
             setattr(expense, key, value)
-        if session.is_modified(expense) and project.main_project_id is not None:
-            await hour_mirrors.write_expense_clone(session, expense)
+        if session.is_modified(expense):
+            events.record(session, events.ExpenseAction.UPDATED, expense)
+            if project.main_project_id is not None:
+                await hour_mirrors.write_expense_clone(session, expense)
     return expense
 
 
@@ -117,4 +121,5 @@ async def delete_expense(db: Database, viewer: Viewer, expense_id: int) -> int:
         if project.main_project_id is not None:
             await hour_mirrors.remove_expense_clone(session, expense.id)
         await session.delete(expense)
+        events.record(session, events.ExpenseAction.DELETED, expense)
     return expense_id

@@ -237,12 +237,14 @@ async def write_expense_clone(session: AsyncSession, source: Expense) -> Expense
             return None
         clone = Expense(**values, source_expense_id=source.id)
         session.add(clone)
+        events.record(session, events.ExpenseAction.CREATED, clone)
         return clone
     if all(getattr(clone, key) == value for key, value in values.items()):
         return clone
     check_pair_editable(source.status, clone.status, noun="expenses")
     for key, value in values.items():
         setattr(clone, key, value)
+    events.record(session, events.ExpenseAction.UPDATED, clone)
     return clone
 
 
@@ -250,6 +252,7 @@ async def remove_expense_clone(session: AsyncSession, source_id: int) -> None:
     clone = await clone_of(session, source_id)
     if clone is not None:
         await session.delete(clone)
+        events.record(session, events.ExpenseAction.DELETED, clone)
         await session.flush()
 
 

@@ -140,8 +140,8 @@ async def set_statuses_in(session: AsyncSession, viewer: Viewer, model: type, id
     for row in found.values():
         if row.status != status:
             row.status = status
-            if isinstance(row, TimeRecord):
-                events.record(session, events.TimeRecordAction(EVENT_ACTIONS[status]), row)
+            actions = events.TimeRecordAction if isinstance(row, TimeRecord) else events.ExpenseAction
+            events.record(session, actions(EVENT_ACTIONS[status]), row)
     return [found[pk] for pk in dict.fromkeys(ids)]
 
 

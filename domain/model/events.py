@@ -13,6 +13,8 @@ class EventKind(enum.StrEnum):
     PROJECT = "PROJECT"
     TIME_RECORD = "TIME_RECORD"
     FILE = "FILE"
+    CUSTOMER = "CUSTOMER"
+    EXPENSE = "EXPENSE"
 
 
 class Event(Base):

@@ -1,5 +1,5 @@
 """Webhooks (issue 20): a company's endpoints (URL, kinds, encrypted secrets, where delivery got to) and the log
-of their delivery attempts.
+of their delivery attempts; the event log takes customer and expense events too (what endpoints may be sent).
 
 Revision ID: 0012_webhooks
 Revises: 0011_sqlite_autoincrement
@@ -16,9 +16,18 @@ depends_on: str | Sequence[str] | None = None
 
 NOW = sa.text("(CURRENT_TIMESTAMP)")
 STATES = ("ACTIVE", "PAUSED", "DISABLED")
+EVENT_KINDS = ("PROJECT", "TIME_RECORD", "FILE")
+NEW_EVENT_KINDS = ("CUSTOMER", "EXPENSE")
+
+
+def _event_kinds(kinds: tuple[str, ...]) -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.drop_constraint(batch.f("ck_events_eventkind"), type_="check")
+        batch.create_check_constraint("eventkind", "kind IN (%s)" % ", ".join(f"'{kind}'" for kind in kinds))
 
 
 def upgrade() -> None:
+    _event_kinds(EVENT_KINDS + NEW_EVENT_KINDS)
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,3 +82,5 @@ def downgrade() -> None:
     op.drop_table("webhook_attempts")
     op.drop_index(op.f("ix_webhook_endpoints_company_id"), table_name="webhook_endpoints")
     op.drop_table("webhook_endpoints")
+    op.execute("DELETE FROM events WHERE kind IN ('CUSTOMER', 'EXPENSE')")
+    _event_kinds(EVENT_KINDS)

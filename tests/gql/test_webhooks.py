@@ -262,3 +262,41 @@ async def test_during_a_rotation_both_secrets_sign_and_after_it_only_the_new_one
     async with db.read() as session:
         row = await session.scalar(select(m.WebhookEndpoint))
     assert "whsec_" not in row.secret_encrypted and SecretBox(KEY).open(row.secret_encrypted) == newest
+
+
+CREATE_CUSTOMER = """
+mutation C($input: CustomerCreateInput!) { customerCreate(input: $input) { customer { id } userErrors { code } } }
+"""
+CREATE_EXPENSE = """
+mutation E($input: ExpenseCreateInput!) { expenseCreate(input: $input) { expense { id } userErrors { code message } } }
+"""
+DELETE_EXPENSE = """
+mutation D($input: ExpenseDeleteInput!) { expenseDelete(input: $input) { deletedId userErrors { code } } }
+"""
+
+
+async def test_customer_and_expense_events_are_sent_to_endpoints_of_those_kinds(db, acme):
+    await add_member(db, acme.website_id, acme["admin"])
+    async with receiver_server(Receiver()) as receiver, hooks(db) as client:
+        created = await create_endpoint(client, acme, receiver.url, kinds=("CUSTOMER", "EXPENSE"))
+        receiver.secrets = [created["secret"]]
+        await rename(client, acme, acme.website_id, "Not sent: a project event")
+        customer = await graphql(client, CREATE_CUSTOMER, {"input": {"companyId": acme.gid, "name": "Havbris AS"}},
+                                 token=acme["admin"].token)
+        expense = await graphql(client, CREATE_EXPENSE, {"input": {
+            "projectId": gid("Project", acme.website_id), "date": "2026-03-02", "amount": "120.50",
+            "description": "Ferry"}}, token=acme["admin"].token)
+        assert expense["expenseCreate"]["userErrors"] == []
+        expense_id = expense["expenseCreate"]["expense"]["id"]
+        await receiver.wait_for(2)
+        await graphql(client, DELETE_EXPENSE, {"input": {"id": expense_id}}, token=acme["admin"].token)
+        deliveries = await receiver.wait_for(3)
+        await asyncio.sleep(0.3)
+
+    assert [d.body["type"] for d in receiver.received] == ["customer.created", "expense.created", "expense.deleted"]
+    assert all(d.verified for d in deliveries)
+    assert deliveries[0].body["data"]["node"]["name"] == "Havbris AS"
+    assert deliveries[0].body["data"]["nodeId"] == customer["customerCreate"]["customer"]["id"]
+    assert deliveries[1].body["data"]["nodeId"] == expense_id
+    assert deliveries[1].body["data"]["node"]["amount"] == "120.50"  # sent before the delete
+    assert deliveries[2].body["data"]["node"] is None and deliveries[2].body["data"]["nodeId"] == expense_id
