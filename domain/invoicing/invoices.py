@@ -64,10 +64,11 @@ async def _copies(session: AsyncSession, model: type, source_ids: list[int]) -> 
 def _mark(session: AsyncSession, row, status: HourStatus) -> None:
     if row.status != status:
         row.status = status
-        if isinstance(row, TimeRecord):
-            action = events.TimeRecordAction.INVOICED if status == HourStatus.INVOICED else (
-                events.TimeRecordAction.APPROVED if status == HourStatus.APPROVED else events.TimeRecordAction.UNAPPROVED)
-            events.record(session, action, row)
+        # Expenses have events too (the same actions), for subscribers' and webhooks' sake.
+        actions = events.TimeRecordAction if isinstance(row, TimeRecord) else events.ExpenseAction
+        action = actions.INVOICED if status == HourStatus.INVOICED else (
+            actions.APPROVED if status == HourStatus.APPROVED else actions.UNAPPROVED)
+        events.record(session, action, row)
 
 
 async def _secondary_to_invoice(session: AsyncSession, viewer: Viewer, project_id: int) -> Project:
