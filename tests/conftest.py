@@ -12,6 +12,10 @@ from domain.platform.settings import Settings
 from partnergraph.composition import create_app
 from tests.pg_cluster import start_cluster
 
+# Every query the compiled execution answers is also run on the general executor: a differing answer is a 500
+# (gql/compiled/execution.py), so each query of the suite proves the two equal. Set here, so the servers the
+# tests start in other processes inherit it.
+os.environ.setdefault("PARTNERGRAPH_EXECUTION_CHECK", "1")
 BACKENDS = ["sqlite", "postgresql"]
 # A summary line a minute while the suite runs (tests/progress.py).
 pytest_plugins = ["tests.progress"]
@@ -49,6 +53,10 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
     # Said again at the end, where `pytest -q` readers look.
     terminalreporter.write_line(databases_line())
+    from gql.compiled.execution import RUNS
+
+    terminalreporter.write_line("queries in this process: " + (", ".join(f"{n} {way}" for way, n in sorted(RUNS.items()))
+                                                               or "none"))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # Benchmarks (bench/api.py): each HTTP answer of /graphql says how many SQL statements it ran, in an
     # `X-SQL-Statements` header. Off in production: it is for measuring, not for clients.
     report_sql_statements: bool = False
+    # Queries the planner covers run compiled (gql/compiled/): planned once per document, read level by level as
+    # Core rows, answered without per-field resolvers; off: every query runs on the general executor.
+    compiled_execution: bool = True
+    # Also run every compiled query on the general executor and refuse (500, logged) an answer that differs by a
+    # byte: the test suite runs with it on; it doubles the reads.
+    execution_check: bool = False
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -5,7 +5,7 @@ The count lives in a context variable set for the request: loaders and services 
 greenlets that copy the request's context, so their statements count too, while the event feed's and
 the job worker's (their own tasks, started outside any request) do not. `BEGIN` is left out: SQLite
 issues it as a statement of its own (domain/platform/db.py) and PostgreSQL's driver does not, so counts compare
-across the two databases.
+across the two databases. Nor are the statements of the execution check's second run (gql.compiled.execution).
 """
 import contextvars
 import weakref
@@ -13,6 +13,8 @@ import weakref
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Message, Send
+
+from gql.compiled.execution import checking
 
 HEADER = b"x-sql-statements"
 _counter: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("sql_statements", default=None)
@@ -27,7 +29,7 @@ def count_statements_of(engine: AsyncEngine) -> None:
 
     def count(_conn, _cursor, statement: str, *_args) -> None:
         counter = _counter.get()
-        if counter is not None and not statement.startswith("BEGIN"):
+        if counter is not None and not statement.startswith("BEGIN") and not checking.get():
             counter[0] += 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)

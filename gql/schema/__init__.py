@@ -8,7 +8,7 @@ from gql.protection.persisted_query_extension import PersistedQueries
 from gql.protection.query_cost import QueryCost
 from gql.protection.text_limits import TextLimits, bound_mutation_inputs
 from gql.schema.customers.types import Customer
-from gql.delivery import EventExecution
+from gql.compiled.execution import CompiledExecution
 from gql.errors import MaskedErrors
 from gql.schema.files.queries import FileQueries
 from gql.schema.files.types import File
@@ -94,7 +94,8 @@ schema = Schema(
     # RequestLimits, which validates: it refuses an anonymous operation once its document is valid,
     # before anything of it is stored (APQ), charged (rate limit) or run. TextLimits refuses an over-long
     # text in an argument or variable during that validation (a mutation's input: see bound_mutation_inputs).
-    execution_context_class=EventExecution,
+    # Queries the planner covers run compiled, the rest (and subscriptions' events) on the general executor.
+    execution_context_class=CompiledExecution,
     extensions=[MaskedErrors, PersistedQueries, RequestLimits, TextLimits, QueryCost, SignInRequired,
                 ConnectionOperations],
 )

@@ -1,0 +1,79 @@
+"""The schema's executor: a query the planner covers runs compiled (gql.compiled.run); anything else, and any
+request the compiled run hands back (Fallback), runs on graphql-core's general executor, which stays the
+reference. With `execution_check` on, every compiled answer is compared with the reference's, byte for byte.
+"""
+import contextvars
+import json
+import logging
+from collections import Counter
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError, OperationType
+
+from gql.compiled.plan import Plans, compile_plan
+from gql.compiled.run import Fallback, Run
+from gql.delivery import EventExecution
+from gql.errors import fault
+
+log = logging.getLogger("partnergraph.compiled")
+
+_plans = Plans()
+# Set while the check runs a compiled query again on the general executor: those statements are the check's,
+# not the request's (the X-SQL-Statements header and the tests' statement counts leave them out).
+checking: contextvars.ContextVar[bool] = contextvars.ContextVar("execution_check", default=False)
+# How queries ran in this process, by way: "compiled", "unplanned", "handed back" (tests print them).
+RUNS: Counter[str] = Counter()
+
+
+class ExecutionMismatch(Exception):
+    """The compiled execution answered differently from the general executor."""
+
+
+def _json(result: ExecutionResult) -> str:
+    return json.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or ()]})
+
+
+class CompiledExecution(EventExecution):
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        context = self.context_value
+        settings = getattr(context, "settings", None)
+        if (self.operation.operation != OperationType.QUERY or settings is None or not settings.compiled_execution
+                or (self.middleware_manager is not None and self.middleware_manager.middlewares) or not getattr(context.viewer, "authenticated", False)):
+            return super().execute_operation(serially)
+        plan = _plans.get(self.operation, lambda: compile_plan(
+            self.schema, self.fragment_definitions, self.fragments, self.variable_values, self.operation))
+        if plan is None:
+            RUNS["unplanned"] += 1
+            return super().execute_operation(serially)
+        return self._compiled(plan, serially, check=settings.execution_check)
+
+    async def _compiled(self, plan, serially, *, check: bool) -> ExecutionResult:
+        try:
+            async with self.context_value.db.read() as session:
+                data = await Run(self.context_value, self.variable_values, session).data(plan)
+        except Fallback:
+            RUNS["handed back"] += 1
+            return await self._reference(serially)
+        except Exception as error:  # noqa: BLE001 - the general executor gives this request its own answer
+            if not isinstance(error, (GraphQLError,)):
+                log.debug("compiled execution handed a request back: %r", error)
+            RUNS["handed back"] += 1
+            return await self._reference(serially)
+        RUNS["compiled"] += 1
+        compiled = ExecutionResult(data, None)
+        if check:
+            token = checking.set(True)
+            try:
+                reference = await self._reference(serially)
+            finally:
+                checking.reset(token)
+            if _json(reference) != _json(compiled):
+                error = ExecutionMismatch(f"compiled {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
+                return ExecutionResult(None, [fault(error, where="compiled execution")])
+        return compiled
+
+    async def _reference(self, serially) -> ExecutionResult:
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            result = await result
+        return result

@@ -1,0 +1,277 @@
+"""A query's plan, made once per (document, operation) and kept beside the parsed documents: for each level,
+the columns to select and, for each response key, how its value is made from a row.
+
+graphql-core collects the fields (fragments merged, type conditions applied) exactly as its executor does;
+a document with any directive is not planned, so what is collected never depends on the variables. Anything
+the catalogue (gql.compiled.shapes) does not cover makes the whole operation unplanned: it runs on the general
+executor.
+"""
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode, FragmentSpreadNode, GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, InlineFragmentNode,
+    OperationDefinitionNode, OperationType, SelectionSetNode, get_named_type, is_leaf_type,
+)
+from graphql.execution.collect_fields import collect_fields, collect_subfields
+
+from gql.compiled import shapes
+
+log = logging.getLogger("partnergraph.compiled")
+from gql.protection.validation import CACHE_SIZE
+
+# Root fields covered, and the arguments each may take (any other argument: not planned).
+NODE_ARGS = {"id"}
+PROJECTS_ARGS = {"first", "after", "companyId", "customerId", "leaderId", "memberId", "search"}
+CONNECTION_ARGS = {"first", "after"}
+DATED_ARGS = {"first", "after", "dateFrom", "dateTo"}
+PAGE_INFO = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
+
+
+class Unplanned(Exception):
+    """The operation uses something the planner does not cover."""
+
+
+@dataclass
+class Leaf:
+    key: str
+    read: Any  # shapes.Column | shapes.Computed | str (a constant: __typename)
+    serialize: Any
+    non_null: bool
+
+
+@dataclass
+class Relation:
+    key: str
+    spec: Any  # shapes.ToOne | shapes.LinkedMain
+    target: "ObjectPlan"
+    non_null: bool
+
+
+@dataclass
+class ConnectionPlan:
+    key: str
+    spec: Any  # shapes.Children, or None for the root `projects` list
+    field_def: GraphQLField
+    node: FieldNode  # for the arguments, read per request
+    type_name: str
+    parts: list  # ("nodes", ObjectPlan) | ("edges", [(key, "cursor"|"node"|"__typename", plan)]) | ("pageInfo", …)
+
+    def node_plans(self) -> list["ObjectPlan"]:
+        found = []
+        for kind, _key, value in self.parts:
+            if kind == "nodes":
+                found.append(value)
+            elif kind == "edges":
+                found.extend(plan for _k, part, plan in value if part == "node")
+        return found
+
+
+@dataclass
+class ObjectPlan:
+    type_name: str
+    fields: list = field(default_factory=list)  # Leaf | Relation | ConnectionPlan, in response order
+
+    def columns(self) -> set[str]:
+        shape = shapes.SHAPES.get(self.type_name)
+        found = {"id"} if shape is not None and "id" in shape.fields else set()
+        for item in self.fields:
+            if isinstance(item, Leaf) and isinstance(item.read, shapes.Column):
+                found.add(item.read.key)
+            elif isinstance(item, Leaf) and isinstance(item.read, shapes.Computed):
+                found.update(item.read.keys)
+            elif isinstance(item, Relation):
+                found.add(item.spec.key)
+        return found
+
+
+@dataclass
+class NodeRoot:
+    key: str
+    field_node: FieldNode
+    field_def: GraphQLField
+    by_type: dict[str, ObjectPlan]  # the plan for each covered runtime type
+
+
+@dataclass
+class Plan:
+    roots: list  # NodeRoot | ConnectionPlan (the `projects` list)
+
+
+class _Compiler:
+    def __init__(self, schema: GraphQLSchema, fragments, variable_values, operation: OperationDefinitionNode):
+        self.schema, self.fragments, self.variables, self.operation = schema, fragments, variable_values, operation
+
+    def subfields(self, return_type: GraphQLObjectType, details) -> dict:
+        return collect_subfields(self.schema, self.fragments, self.variables, self.operation, return_type,
+                                 details).grouped_field_set
+
+    def object_plan(self, type_name: str, details) -> ObjectPlan:
+        graphql_type = self.schema.get_type(type_name)
+        grouped = self.subfields(graphql_type, details)
+        plan = ObjectPlan(type_name)
+        for key, field_details in grouped.items():
+            plan.fields.append(self.field_plan(graphql_type, key, field_details))
+        return plan
+
+    def field_plan(self, parent: GraphQLObjectType, key: str, details):
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            return Leaf(key, parent.name, None, True)
+        field_def = parent.fields[name]
+        non_null = isinstance(field_def.type, GraphQLNonNull)
+        named = get_named_type(field_def.type)
+        if parent.name == "LinkedProject":
+            return self.linked_field(named, key, name, details, non_null, field_def)
+        spec = shapes.SHAPES[parent.name].fields.get(name) if parent.name in shapes.SHAPES else None
+        if spec is None:
+            raise Unplanned(f"{parent.name}.{name}")
+        if isinstance(spec, shapes.Children):
+            allowed = DATED_ARGS if spec.dated else CONNECTION_ARGS
+            return self.connection(key, spec, field_def, details, allowed)
+        _no_arguments(details)
+        if isinstance(spec, (shapes.Column, shapes.Computed)):
+            if not is_leaf_type(named):
+                raise Unplanned(f"{parent.name}.{name} is not a leaf")
+            return Leaf(key, spec, named.serialize, non_null)
+        if isinstance(spec, shapes.ToOne):
+            return Relation(key, spec, self.object_plan(named.name, details), non_null)
+        if isinstance(spec, shapes.LinkedMain):
+            return Relation(key, spec, self.object_plan("LinkedProject", details), non_null)
+        raise Unplanned(f"{parent.name}.{name}")
+
+    def linked_field(self, named, key, name, details, non_null, field_def):
+        if name not in shapes.LINKED_PROJECT:
+            raise Unplanned(f"LinkedProject.{name}")
+        _no_arguments(details)
+        if name == "company":
+            return Relation(key, shapes.ToOne("company_id", "Company"), self.object_plan("Company", details), non_null)
+        return Leaf(key, shapes.Column(name), named.serialize, non_null)
+
+    def connection(self, key, spec, field_def: GraphQLField, details, allowed: set[str]) -> ConnectionPlan:
+        for detail in details:
+            if {argument.name.value for argument in detail.node.arguments or ()} - allowed:
+                raise Unplanned(f"arguments of {key}")
+        if len({_arguments_text(detail.node) for detail in details}) > 1:
+            raise Unplanned(f"{key} merged from fields with different arguments")
+        connection_type = get_named_type(field_def.type)
+        node_type = get_named_type(connection_type.fields["nodes"].type).name
+        parts = []
+        for part_key, part_details in self.subfields(connection_type, details).items():
+            name = part_details[0].node.name.value
+            if name == "__typename":
+                parts.append(("typename", part_key, connection_type.name))
+            elif name == "nodes":
+                parts.append(("nodes", part_key, self.object_plan(node_type, part_details)))
+            elif name == "edges":
+                edge_type = get_named_type(connection_type.fields["edges"].type)
+                edge_parts = []
+                for edge_key, edge_details in self.subfields(edge_type, part_details).items():
+                    edge_name = edge_details[0].node.name.value
+                    if edge_name == "node":
+                        edge_parts.append((edge_key, "node", self.object_plan(node_type, edge_details)))
+                    elif edge_name in ("cursor", "__typename"):
+                        edge_parts.append((edge_key, edge_name, edge_type.name))
+                    else:
+                        raise Unplanned(f"Edge.{edge_name}")
+                parts.append(("edges", part_key, edge_parts))
+            elif name == "pageInfo":
+                info_type = get_named_type(connection_type.fields["pageInfo"].type)
+                info_parts = []
+                for info_key, info_details in self.subfields(info_type, part_details).items():
+                    info_name = info_details[0].node.name.value
+                    if info_name not in PAGE_INFO and info_name != "__typename":
+                        raise Unplanned(f"PageInfo.{info_name}")
+                    info_parts.append((info_key, info_name, info_type.name))
+                parts.append(("pageInfo", part_key, info_parts))
+            else:  # totalCount, and anything else
+                raise Unplanned(f"{connection_type.name}.{name}")
+        if spec is not None:
+            target = shapes.SHAPES.get(spec.target)
+            if target is None:
+                raise Unplanned(spec.target)
+        return ConnectionPlan(key, spec, field_def, details[0].node, connection_type.name, parts)
+
+    def root(self) -> Plan:
+        query_type = self.schema.query_type
+        grouped = collect_fields(self.schema, self.fragments, self.variables, query_type, self.operation).grouped_field_set
+        roots = []
+        for key, details in grouped.items():
+            node = details[0].node
+            name = node.name.value
+            if len(details) > 1 and len({_arguments_text(d.node) for d in details}) > 1:
+                raise Unplanned(f"{key} merged from fields with different arguments")
+            arguments = {argument.name.value for argument in node.arguments or ()}
+            field_def = query_type.fields.get(name)
+            if name == "node" and arguments <= NODE_ARGS:
+                by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.SHAPES
+                           if type_name != "ProjectMember"}
+                roots.append(NodeRoot(key, node, field_def, by_type))
+            elif name == "projects" and arguments <= PROJECTS_ARGS:
+                roots.append(self.connection(key, None, field_def, details, PROJECTS_ARGS))
+            else:
+                raise Unplanned(f"Query.{name}")
+        return Plan(roots)
+
+
+def _no_arguments(details) -> None:
+    if any(detail.node.arguments for detail in details):
+        raise Unplanned("arguments")
+
+
+def _arguments_text(node: FieldNode) -> str:
+    return repr([(a.name.value, a.value.to_dict()) for a in node.arguments or ()])
+
+
+def _has_directives(selection_set: SelectionSetNode | None, fragments: dict) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if selection.directives:
+            return True
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is None or fragment.directives or _has_directives(fragment.selection_set, fragments):
+                return True
+        elif isinstance(selection, (FieldNode, InlineFragmentNode)) and _has_directives(selection.selection_set,
+                                                                                         fragments):
+            return True
+    return False
+
+
+def compile_plan(schema: GraphQLSchema, fragment_definitions: dict, fragments, variable_values,
+                 operation: OperationDefinitionNode) -> Plan | None:
+    """The plan of a query, or None when something in it is not covered."""
+    if operation.operation != OperationType.QUERY or operation.directives or operation.variable_definitions and any(
+            definition.directives for definition in operation.variable_definitions):
+        return None
+    if any(fragment.variable_definitions for fragment in fragment_definitions.values()):
+        return None
+    if _has_directives(operation.selection_set, fragment_definitions):
+        return None
+    try:
+        return _Compiler(schema, fragments, variable_values, operation).root()
+    except (Unplanned, KeyError, AttributeError) as error:
+        log.debug("not planned: %r", error)
+        return None
+
+
+class Plans:
+    """The plans of the last CACHE_SIZE operations (as many as the parsed documents kept), by operation node:
+    a document parsed once (gql.validation_cache) keeps its nodes, so its operation is found again."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[OperationDefinitionNode, Plan | None]] = OrderedDict()
+
+    def get(self, operation: OperationDefinitionNode, make) -> Plan | None:
+        found = self.entries.get(id(operation))
+        if found is not None and found[0] is operation:
+            self.entries.move_to_end(id(operation))
+            return found[1]
+        plan = make()
+        self.entries[id(operation)] = (operation, plan)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return plan

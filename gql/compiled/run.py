@@ -1,0 +1,219 @@
+"""Runs a plan: one batched SELECT per relation and level, of the columns the plan needs, as Core rows, with
+the access policy's clause of each type (domain.access.policy.visible, through the loaders' Relations and the
+lists' Listings); the answer is assembled from the rows, leaves serialised by the schema's own scalars and enums.
+
+Whatever the general executor would answer differently (an error, a null where a field is non-null, a type the
+catalogue does not cover) raises Fallback: the request then runs on the general executor, so the compiled
+execution never gives an answer of its own.
+"""
+from collections import defaultdict
+from typing import Any
+
+from graphql.execution.values import get_argument_values
+from sqlalchemy import func, select
+
+from domain import model as m
+from domain.access.policy import visible
+from gql.compiled import shapes
+from gql.compiled.plan import ConnectionPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation
+from gql.ids import parse_global_id
+from gql.loaders import window
+from gql.pagination import Page, PageRequest, decode_cursor, paged, to_page
+from gql.resolvers import lists
+
+
+class Fallback(Exception):
+    """This request's answer is the general executor's to give."""
+
+
+def _require(condition: bool, why: str) -> None:
+    if not condition:
+        raise Fallback(why)
+
+
+class Run:
+    def __init__(self, context: Any, variable_values: Any, session: Any) -> None:
+        self.viewer = context.viewer
+        self.loaders = context.loaders
+        self.variables = variable_values
+        self.session = session
+
+    async def data(self, plan: Plan) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for root in plan.roots:
+            if isinstance(root, NodeRoot):
+                result[root.key] = await self.node(root)
+            else:
+                result[root.key] = await self.projects(root)
+        return result
+
+    # --- roots ---------------------------------------------------------------
+
+    async def node(self, root: NodeRoot) -> Any:
+        arguments = get_argument_values(root.field_def, root.field_node, self.variables)
+        parsed = parse_global_id(arguments["id"])
+        if parsed is None:
+            return None
+        type_name, pk = parsed
+        plan = root.by_type.get(type_name)
+        _require(plan is not None, f"node of type {type_name}")
+        rows = await self.rows_by_id(plan, {pk})
+        if not rows:
+            return None
+        return (await self.complete(plan, rows))[0]
+
+    async def projects(self, connection: ConnectionPlan) -> dict[str, Any]:
+        arguments = get_argument_values(connection.field_def, connection.node, self.variables)
+        listing = lists.projects(self.viewer, company_id=arguments.get("companyId"),
+                                 customer_id=arguments.get("customerId"), leader_id=arguments.get("leaderId"),
+                                 member_id=arguments.get("memberId"), search=arguments.get("search"))
+        request = PageRequest.of(arguments.get("first"), arguments.get("after"))
+        plans = connection.node_plans()
+        columns = self._columns(shapes.SHAPES["Project"], plans, [c.key for c, _ in listing.order.columns])
+        query = paged(select(*columns).where(*listing.conditions), listing.order, request)
+        rows = list(await self.session.execute(query))
+        return await self.connection(connection, to_page(rows, listing.order, request))
+
+    # --- levels --------------------------------------------------------------
+
+    @staticmethod
+    def _columns(shape: shapes.Shape, plans: list[ObjectPlan], extra=()) -> list:
+        keys = {"id", *extra}
+        for plan in plans:
+            keys |= plan.columns()
+        return [shape.column(key) for key in sorted(keys)]
+
+    async def rows_by_id(self, plan: ObjectPlan, keys: set[int], plans: list[ObjectPlan] | None = None) -> list:
+        shape = shapes.SHAPES[plan.type_name]
+        query = select(*self._columns(shape, plans or [plan]))
+        query = shape.from_clause(query).where(shape.model.id.in_(keys), visible(self.viewer, shape.model))
+        return list(await self.session.execute(query))
+
+    async def complete(self, plan: ObjectPlan, rows: list) -> list[dict[str, Any]]:
+        """The plan's answer for each row, in order."""
+        results: list[dict[str, Any]] = [{} for _ in rows]
+        for item in plan.fields:
+            if isinstance(item, Leaf):
+                self.leaves(item, rows, results)
+            elif isinstance(item, Relation):
+                values = await self.to_one(item, rows)
+                for result, value in zip(results, values):
+                    result[item.key] = value
+            else:
+                values = await self.children(item, rows)
+                for result, value in zip(results, values):
+                    result[item.key] = value
+        return results
+
+    def leaves(self, leaf: Leaf, rows: list, results: list[dict]) -> None:
+        read, serialize, key = leaf.read, leaf.serialize, leaf.key
+        for row, result in zip(rows, results):
+            if isinstance(read, str):
+                result[key] = read
+                continue
+            value = getattr(row, read.key) if isinstance(read, shapes.Column) else read.value(row, self.viewer)
+            if value is None:
+                _require(not leaf.non_null, f"null for non-null {key}")
+                result[key] = None
+            else:
+                result[key] = serialize(value)
+
+    async def to_one(self, relation: Relation, rows: list) -> list:
+        keys = {getattr(row, relation.spec.key) for row in rows} - {None}
+        found: dict[int, dict] = {}
+        if keys:
+            if isinstance(relation.spec, shapes.LinkedMain):
+                targets = await self.linked_projects(keys)
+            else:
+                targets = await self.rows_by_id(relation.target, keys)
+            completed = await self.complete(relation.target, targets)
+            found = {row.id: value for row, value in zip(targets, completed)}
+        values = []
+        for row in rows:
+            value = found.get(getattr(row, relation.spec.key))
+            _require(value is not None or not relation.non_null, f"null for non-null {relation.key}")
+            values.append(value)
+        return values
+
+    async def linked_projects(self, keys: set[int]) -> list:
+        """A main project as its secondaries' companies see it (gql.loaders.shared_projects): seeing the secondary
+        shows the main project's number, name, status and company, whatever the viewer may see of it."""
+        project = m.Project
+        query = select(project.id, project.company_id, project.number, project.name, project.status).where(
+            project.id.in_(keys))
+        return list(await self.session.execute(query))
+
+    async def children(self, connection: ConnectionPlan, rows: list) -> list:
+        spec = connection.spec
+        relation = getattr(self.loaders, spec.loader).pages.relation
+        arguments = get_argument_values(connection.field_def, connection.node, self.variables)
+        request = PageRequest.of(arguments.get("first"), arguments.get("after"))
+        criteria = window(arguments.get("dateFrom"), arguments.get("dateTo")) if spec.dated else ()
+        parents = [(row.id,) for row in rows]
+        if not parents:
+            return []
+        _require(len(relation.parent) == 1, "children of a compound parent")
+        shape = shapes.SHAPES[spec.target]
+        keys = [c.key for c in relation.parent] + [c.key for c, _ in relation.order.columns]
+        columns = self._columns(shape, connection.node_plans(), keys)
+        position = func.row_number().over(partition_by=list(relation.parent), order_by=relation.order.clauses)
+        inner = shape.from_clause(select(*columns, position.label("position"))).where(
+            *relation.conditions(self.viewer, set(parents), criteria))
+        values = decode_cursor(request.after, relation.order)
+        if values is not None:
+            inner = inner.where(relation.order.after(values))
+        ranked = inner.subquery()
+        query = select(*(ranked.c[column.key] for column in columns)).where(
+            ranked.c.position <= request.first + 1).order_by(ranked.c.position)
+        grouped: dict[tuple, list] = defaultdict(list)
+        for row in await self.session.execute(query):
+            grouped[relation.parent_of(row)].append(row)
+        pages = [to_page(grouped[parent], relation.order, request) for parent in parents]
+        # One completion for the rows of every page, so each relation below is one statement for all parents.
+        return await self.connections(connection, pages)
+
+    async def connection(self, connection: ConnectionPlan, page: Page) -> dict[str, Any]:
+        return (await self.connections(connection, [page]))[0]
+
+    async def connections(self, connection: ConnectionPlan, pages: list[Page]) -> list[dict[str, Any]]:
+        every_row = [row for page in pages for row in page.rows]
+        completed: dict[int, list] = {}
+        for kind, _key, value in connection.parts:
+            plans = [value] if kind == "nodes" else [p for _k, part, p in value if part == "node"] if kind == "edges" \
+                else []
+            for plan in plans:
+                if id(plan) not in completed:
+                    completed[id(plan)] = await self.complete(plan, every_row)
+        results = []
+        start = 0
+        for page in pages:
+            count = len(page.rows)
+            cursors = [page.cursor(row) for row in page.rows]
+            result: dict[str, Any] = {}
+            for kind, key, value in connection.parts:
+                if kind == "typename":
+                    result[key] = value
+                elif kind == "nodes":
+                    result[key] = completed[id(value)][start:start + count]
+                elif kind == "edges":
+                    edges = []
+                    for i in range(count):
+                        edge = {}
+                        for edge_key, part, plan in value:
+                            if part == "node":
+                                edge[edge_key] = completed[id(plan)][start + i]
+                            elif part == "cursor":
+                                edge[edge_key] = cursors[i]
+                            else:
+                                edge[edge_key] = plan
+                        edges.append(edge)
+                    result[key] = edges
+                else:
+                    info = {"hasNextPage": page.has_next, "hasPreviousPage": page.has_previous,
+                            "startCursor": cursors[0] if cursors else None,
+                            "endCursor": cursors[-1] if cursors else None}
+                    result[key] = {info_key: (type_name if name == "__typename" else info[name])
+                                   for info_key, name, type_name in value}
+            results.append(result)
+            start += count
+        return results

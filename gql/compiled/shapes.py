@@ -1,0 +1,167 @@
+"""What the compiled execution knows of each type it covers: the row behind it and how each field is read from
+that row, as the type's resolver in gql/schema/ reads it (the reference). A field or type not listed here is
+not covered: a query that selects it runs on the general executor.
+
+Each field is one of: a column of the row (`Column`), a value computed from the row and the viewer with the
+schema type's own rule (`Computed`, e.g. the rates through domain.access.policy.can_see_rates), a to-one
+relation by a foreign key read with the target type's access clause (`ToOne`), a page of children through the
+request loaders' Relation (`Children`), or the other side of a shared project (`LinkedMain`).
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import model as m
+from domain.access.policy import can_see_company_details, can_see_rates
+from domain.access.viewer import Viewer
+from gql.ids import to_global_id
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the row's attribute
+
+
+@dataclass(frozen=True)
+class Computed:
+    keys: tuple[str, ...]  # the row's attributes it reads
+    value: Callable[[Any, Viewer], Any]
+
+
+@dataclass(frozen=True)
+class ToOne:
+    key: str  # the foreign key on this row
+    target: str  # the GraphQL type of the row it names
+
+
+@dataclass(frozen=True)
+class Children:
+    loader: str  # the Loaders attribute whose Relation (parent columns, order, criteria, policy) is reused
+    target: str
+    dated: bool = False  # takes dateFrom/dateTo (gql.loaders.window)
+
+
+@dataclass(frozen=True)
+class LinkedMain:
+    key: str  # the main project's id on this row
+
+
+Field = Column | Computed | ToOne | Children | LinkedMain
+
+
+@dataclass(frozen=True)
+class Shape:
+    model: type
+    fields: dict[str, Field]
+    # Columns of another table joined one-to-one, by the label the row carries them under.
+    joined: dict[str, Any] = field(default_factory=dict)
+
+    def column(self, key: str):
+        found = self.joined.get(key)
+        return found if found is not None else getattr(self.model, key).label(key)
+
+    def from_clause(self, query):
+        if self.model is m.CoWorker:  # CoWorker's user is a joined relationship (innerjoin) in the model too
+            return query.select_from(m.CoWorker).join(m.User, m.User.id == m.CoWorker.user_id)
+        return query
+
+
+def _global_id(type_name: str) -> Computed:
+    return Computed(("id",), lambda row, _viewer: to_global_id(type_name, row.id))
+
+
+def _rate(key: str) -> Computed:
+    return Computed((key, "company_id"), lambda row, viewer: getattr(row, key)
+                    if can_see_rates(viewer, row.company_id) else None)
+
+
+def _copied_from_id(type_name: str, key: str) -> Computed:
+    return Computed((key,), lambda row, _viewer: None if getattr(row, key) is None
+                    else to_global_id(type_name, getattr(row, key)))
+
+
+def _columns(*names: str) -> dict[str, Field]:
+    return {_camel(name): Column(name) for name in names}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+SHAPES: dict[str, Shape] = {
+    "Company": Shape(m.Company, {
+        "id": _global_id("Company"),
+        **_columns("database_name", "name", "tier", "created_at"),
+        "organisationNumber": Computed(("organisation_number", "id"), lambda row, viewer: row.organisation_number
+                                       if can_see_company_details(viewer, row.id) else None),
+    }),
+    "CoWorker": Shape(m.CoWorker, {
+        "id": _global_id("CoWorker"),
+        **_columns("role", "active", "title", "created_at"),
+        "name": Column("user_name"),
+        "email": Column("user_email"),
+        "isExternal": Computed(("home_company_id", "company_id"),
+                               lambda row, _viewer: row.home_company_id != row.company_id),
+        "hourlyRate": _rate("hourly_rate"),
+        "hourlyCost": _rate("hourly_cost"),
+        "company": ToOne("company_id", "Company"),
+        "homeCompany": ToOne("home_company_id", "Company"),
+        "timeRecords": Children("time_records_by_co_worker", "TimeRecord", dated=True),
+    }, joined={"user_name": m.User.name.label("user_name"), "user_email": m.User.email.label("user_email")}),
+    "Customer": Shape(m.Customer, {
+        "id": _global_id("Customer"),
+        **_columns("number", "name", "organisation_number", "status", "storage_location", "created_at"),
+        "company": ToOne("company_id", "Company"),
+    }),
+    "Project": Shape(m.Project, {
+        "id": _global_id("Project"),
+        **_columns("number", "name", "start_date", "end_date", "status", "price_model", "storage",
+                   "price_model_from_main", "share_expenses", "created_at"),
+        "hourlyRate": _rate("hourly_rate"),
+        "fixedPrice": _rate("fixed_price"),
+        "isSecondary": Computed(("main_project_id",), lambda row, _viewer: row.main_project_id is not None),
+        "company": ToOne("company_id", "Company"),
+        "customer": ToOne("customer_id", "Customer"),
+        "leader": ToOne("leader_id", "CoWorker"),
+        "mainProject": ToOne("main_project_id", "Project"),
+        "mainProjectLink": LinkedMain("main_project_id"),
+        "members": Children("members_by_project", "ProjectMember"),
+        "activities": Children("activities_by_project", "Activity"),
+        "milestones": Children("milestones_by_project", "Milestone"),
+        "timeRecords": Children("time_records_by_project", "TimeRecord", dated=True),
+    }),
+    # A membership has no id of its own in the schema; its hourlyRate depends on its project's company, which
+    # its row does not hold: not covered.
+    "ProjectMember": Shape(m.ProjectMember, {
+        **_columns("created_at"),
+        "coWorker": ToOne("co_worker_id", "CoWorker"),
+        "project": ToOne("project_id", "Project"),
+    }),
+    "Activity": Shape(m.Activity, {
+        "id": _global_id("Activity"),
+        **_columns("number", "name", "active", "created_at"),
+        "project": ToOne("project_id", "Project"),
+        "copiedFrom": ToOne("source_activity_id", "Activity"),
+        "copiedFromId": _copied_from_id("Activity", "source_activity_id"),
+    }),
+    "Milestone": Shape(m.Milestone, {
+        "id": _global_id("Milestone"),
+        **_columns("name", "due_date", "completed", "shown_in_plan", "created_at"),
+        "project": ToOne("project_id", "Project"),
+        "copiedFrom": ToOne("source_milestone_id", "Milestone"),
+        "copiedFromId": _copied_from_id("Milestone", "source_milestone_id"),
+    }),
+    "TimeRecord": Shape(m.TimeRecord, {
+        "id": _global_id("TimeRecord"),
+        **_columns("date", "hours", "description", "status", "created_at", "updated_at"),
+        "isMirror": Computed(("source_record_id",), lambda row, _viewer: row.source_record_id is not None),
+        "company": ToOne("company_id", "Company"),
+        "coWorker": ToOne("co_worker_id", "CoWorker"),
+        "project": ToOne("project_id", "Project"),
+        "activity": ToOne("activity_id", "Activity"),
+    }),
+}
+
+# What a LinkedProject (a main project as its secondaries' companies see it) shows: gql.schema.projects.shared.
+LINKED_PROJECT = {"number", "name", "status", "company"}
