@@ -24,7 +24,7 @@ from gql.protection.validation import CACHE_SIZE
 
 # Root fields covered, and the arguments each may take (any other argument: not planned).
 NODE_ARGS = {"id"}
-PROJECTS_ARGS = {"first", "after", "companyId", "customerId", "leaderId", "memberId", "search"}
+NODES_ARGS = {"ids"}
 CONNECTION_ARGS = {"first", "after"}
 DATED_ARGS = {"first", "after", "dateFrom", "dateTo"}
 PAGE_INFO = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
@@ -53,7 +53,7 @@ class Relation:
 @dataclass
 class ConnectionPlan:
     key: str
-    spec: Any  # shapes.Children, or None for the root `projects` list
+    spec: Any  # shapes.Children, or shapes.RootList for a top-level list
     field_def: GraphQLField
     node: FieldNode  # for the arguments, read per request
     type_name: str
@@ -93,6 +93,7 @@ class NodeRoot:
     field_node: FieldNode
     field_def: GraphQLField
     by_type: dict[str, ObjectPlan]  # the plan for each covered runtime type
+    many: bool = False  # `nodes(ids)` rather than `node(id)`
 
 
 @dataclass
@@ -178,6 +179,8 @@ class _Compiler:
                     else:
                         raise Unplanned(f"Edge.{edge_name}")
                 parts.append(("edges", part_key, edge_parts))
+            elif name == "totalCount":
+                parts.append(("totalCount", part_key, None))
             elif name == "pageInfo":
                 info_type = get_named_type(connection_type.fields["pageInfo"].type)
                 info_parts = []
@@ -187,12 +190,10 @@ class _Compiler:
                         raise Unplanned(f"PageInfo.{info_name}")
                     info_parts.append((info_key, info_name, info_type.name))
                 parts.append(("pageInfo", part_key, info_parts))
-            else:  # totalCount, and anything else
+            else:
                 raise Unplanned(f"{connection_type.name}.{name}")
-        if spec is not None:
-            target = shapes.SHAPES.get(spec.target)
-            if target is None:
-                raise Unplanned(spec.target)
+        if spec.target not in shapes.SHAPES:
+            raise Unplanned(spec.target)
         return ConnectionPlan(key, spec, field_def, details[0].node, connection_type.name, parts)
 
     def root(self) -> Plan:
@@ -206,12 +207,13 @@ class _Compiler:
                 raise Unplanned(f"{key} merged from fields with different arguments")
             arguments = {argument.name.value for argument in node.arguments or ()}
             field_def = query_type.fields.get(name)
-            if name == "node" and arguments <= NODE_ARGS:
+            if (name == "node" and arguments <= NODE_ARGS) or (name == "nodes" and arguments <= NODES_ARGS):
                 by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.SHAPES
                            if type_name != "ProjectMember"}
-                roots.append(NodeRoot(key, node, field_def, by_type))
-            elif name == "projects" and arguments <= PROJECTS_ARGS:
-                roots.append(self.connection(key, None, field_def, details, PROJECTS_ARGS))
+                roots.append(NodeRoot(key, node, field_def, by_type, many=name == "nodes"))
+            elif name in shapes.ROOT_LISTS:
+                spec = shapes.ROOT_LISTS[name]
+                roots.append(self.connection(key, spec, field_def, details, {"first", "after", *spec.arguments}))
             else:
                 raise Unplanned(f"Query.{name}")
         return Plan(roots)

@@ -18,8 +18,7 @@ from gql.compiled import shapes
 from gql.compiled.plan import ConnectionPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation
 from gql.ids import parse_global_id
 from gql.loaders import window
-from gql.pagination import Page, PageRequest, decode_cursor, paged, to_page
-from gql.resolvers import lists
+from gql.pagination import MAX_PAGE, Page, PageRequest, decode_cursor, paged, to_page
 
 
 class Fallback(Exception):
@@ -44,35 +43,49 @@ class Run:
             if isinstance(root, NodeRoot):
                 result[root.key] = await self.node(root)
             else:
-                result[root.key] = await self.projects(root)
+                result[root.key] = await self.root_list(root)
         return result
 
     # --- roots ---------------------------------------------------------------
 
     async def node(self, root: NodeRoot) -> Any:
         arguments = get_argument_values(root.field_def, root.field_node, self.variables)
-        parsed = parse_global_id(arguments["id"])
-        if parsed is None:
-            return None
-        type_name, pk = parsed
-        plan = root.by_type.get(type_name)
-        _require(plan is not None, f"node of type {type_name}")
-        rows = await self.rows_by_id(plan, {pk})
-        if not rows:
-            return None
-        return (await self.complete(plan, rows))[0]
+        if not root.many:
+            return (await self.nodes(root, [arguments["id"]]))[0]
+        ids = arguments["ids"]
+        _require(len(ids) <= MAX_PAGE, "too many ids")  # the resolver's error
+        return await self.nodes(root, ids)
 
-    async def projects(self, connection: ConnectionPlan) -> dict[str, Any]:
+    async def nodes(self, root: NodeRoot, ids: list) -> list:
+        """Each id's node or None, in order; one statement per type named."""
+        by_type: dict[str, set[int]] = defaultdict(set)
+        parsed = [parse_global_id(value) for value in ids]
+        for found in parsed:
+            if found is not None:
+                _require(found[0] in root.by_type, f"node of type {found[0]}")
+                by_type[found[0]].add(found[1])
+        answers: dict[tuple[str, int], dict] = {}
+        for type_name, keys in by_type.items():
+            plan = root.by_type[type_name]
+            rows = await self.rows_by_id(plan, keys)
+            for row, value in zip(rows, await self.complete(plan, rows)):
+                answers[(type_name, row.id)] = value
+        return [None if found is None else answers.get(found) for found in parsed]
+
+    async def root_list(self, connection: ConnectionPlan) -> dict[str, Any]:
+        spec = connection.spec
         arguments = get_argument_values(connection.field_def, connection.node, self.variables)
-        listing = lists.projects(self.viewer, company_id=arguments.get("companyId"),
-                                 customer_id=arguments.get("customerId"), leader_id=arguments.get("leaderId"),
-                                 member_id=arguments.get("memberId"), search=arguments.get("search"))
+        listing = spec.listing(self.viewer, **{keyword: arguments[name] for name, keyword in spec.arguments.items()
+                                               if name in arguments})
         request = PageRequest.of(arguments.get("first"), arguments.get("after"))
-        plans = connection.node_plans()
-        columns = self._columns(shapes.SHAPES["Project"], plans, [c.key for c, _ in listing.order.columns])
-        query = paged(select(*columns).where(*listing.conditions), listing.order, request)
+        shape = shapes.SHAPES[spec.target]
+        columns = self._columns(shape, connection.node_plans(), [c.key for c, _ in listing.order.columns])
+        query = paged(shape.from_clause(select(*columns)).where(*listing.conditions), listing.order, request)
         rows = list(await self.session.execute(query))
-        return await self.connection(connection, to_page(rows, listing.order, request))
+        counts = None
+        if any(kind == "totalCount" for kind, _key, _value in connection.parts):
+            counts = [await self.session.scalar(listing.count()) or 0]
+        return (await self.connections(connection, [to_page(rows, listing.order, request)], counts))[0]
 
     # --- levels --------------------------------------------------------------
 
@@ -169,13 +182,19 @@ class Run:
         for row in await self.session.execute(query):
             grouped[relation.parent_of(row)].append(row)
         pages = [to_page(grouped[parent], relation.order, request) for parent in parents]
+        counts = None
+        if any(kind == "totalCount" for kind, _key, _value in connection.parts):
+            # As gql.loaders.counts: one grouped COUNT of every parent's rows the viewer may read (not only this page).
+            columns = relation.parent
+            query = select(*columns, func.count()).where(
+                *relation.conditions(self.viewer, set(parents), criteria)).group_by(*columns)
+            found = {tuple(parent): count for *parent, count in await self.session.execute(query)}
+            counts = [found.get(parent, 0) for parent in parents]
         # One completion for the rows of every page, so each relation below is one statement for all parents.
-        return await self.connections(connection, pages)
+        return await self.connections(connection, pages, counts)
 
-    async def connection(self, connection: ConnectionPlan, page: Page) -> dict[str, Any]:
-        return (await self.connections(connection, [page]))[0]
-
-    async def connections(self, connection: ConnectionPlan, pages: list[Page]) -> list[dict[str, Any]]:
+    async def connections(self, connection: ConnectionPlan, pages: list[Page],
+                          counts: list[int] | None) -> list[dict[str, Any]]:
         every_row = [row for page in pages for row in page.rows]
         completed: dict[int, list] = {}
         for kind, _key, value in connection.parts:
@@ -186,13 +205,15 @@ class Run:
                     completed[id(plan)] = await self.complete(plan, every_row)
         results = []
         start = 0
-        for page in pages:
+        for index, page in enumerate(pages):
             count = len(page.rows)
             cursors = [page.cursor(row) for row in page.rows]
             result: dict[str, Any] = {}
             for kind, key, value in connection.parts:
                 if kind == "typename":
                     result[key] = value
+                elif kind == "totalCount":
+                    result[key] = counts[index]
                 elif kind == "nodes":
                     result[key] = completed[id(value)][start:start + count]
                 elif kind == "edges":

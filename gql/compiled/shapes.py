@@ -15,6 +15,7 @@ from domain import model as m
 from domain.access.policy import can_see_company_details, can_see_rates
 from domain.access.viewer import Viewer
 from gql.ids import to_global_id
+from gql.resolvers import lists
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,25 @@ SHAPES: dict[str, Shape] = {
 
 # What a LinkedProject (a main project as its secondaries' companies see it) shows: gql.schema.projects.shared.
 LINKED_PROJECT = {"number", "name", "status", "company"}
+
+
+@dataclass(frozen=True)
+class RootList:
+    target: str
+    listing: Callable[..., Any]  # gql.resolvers.lists: the same Listing (filters, policy, order) the resolver uses
+    arguments: dict[str, str]  # GraphQL argument -> the listing's keyword (first and after are the page's)
+
+
+# Top-level lists; an enum filter (status, role) is not covered.
+ROOT_LISTS = {
+    "projects": RootList("Project", lists.projects, {"companyId": "company_id", "customerId": "customer_id",
+                                                    "leaderId": "leader_id", "memberId": "member_id",
+                                                    "search": "search"}),
+    "timeRecords": RootList("TimeRecord", lists.time_records, {
+        "companyId": "company_id", "projectId": "project_id", "activityId": "activity_id",
+        "coWorkerId": "co_worker_id", "dateFrom": "date_from", "dateTo": "date_to"}),
+    "customers": RootList("Customer", lists.customers, {"companyId": "company_id", "search": "search"}),
+    "coWorkers": RootList("CoWorker", lists.co_workers, {"companyId": "company_id", "active": "active",
+                                                         "external": "external", "search": "search"}),
+    "companies": RootList("Company", lists.companies, {}),
+}
