@@ -81,13 +81,12 @@ async def create_secondary_project(session: AsyncSession, main: Project, company
     await project_names.refuse_duplicate_name(
         session, customer_id=customer_id, name=main.name, storage=ProjectStorage.INHERIT, field="coWorkerId",
         owner=f"{company.name}'s customer for this company (where the co-worker's secondary project would go)")
-    # A new secondary's price model is based on the main project's (SPEC §3: the reference page's default), so
-    # partner hours have a rate from the first day; its company turns priceModelFromMain off to set its own.
+    # Its price model and rates are its own (HOURLY, none set): internal rates are the partner company's to set,
+    # and the main project's customer prices are not copied to it unless it chooses priceModelFromMain (README).
     secondary = Project(
         company_id=company_id, customer_id=customer_id, main_project_id=main.id,
         number=await allocate_number(session, company_id, SeriesKind.PROJECT),
-        price_model_from_main=True,
-        **{key: getattr(main, key) for key in project_cascade.INHERITED_FIELDS + project_cascade.PRICE_FIELDS},
+        **{key: getattr(main, key) for key in project_cascade.INHERITED_FIELDS},
     )
     session.add(secondary)
     await session.flush()

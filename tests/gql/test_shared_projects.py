@@ -205,33 +205,32 @@ async def test_inherited_fields_cannot_be_edited_on_the_secondary(db, client, sh
     data = await graphql(client, UPDATE_PROJECT, {"input": {"id": gid("Project", secondary.id), "name": "Mine"}},
                          token=shared.partner["admin"].token)
     assert errors(data, "projectUpdate") == [("name", "INHERITED_FROM_MAIN")]
-    # its own rates are its own once it no longer follows the main project's price model
+    # its own rates are its own, until it follows the main project's price model
     data = await graphql(client, UPDATE_PROJECT, {"input": {"id": gid("Project", secondary.id), "hourlyRate": "900"}},
                          token=shared.partner["admin"].token)
-    assert errors(data, "projectUpdate") == [("hourlyRate", "INHERITED_FROM_MAIN")]
-    data = await graphql(client, UPDATE_PROJECT, {"input": {
-        "id": gid("Project", secondary.id), "priceModelFromMain": False, "hourlyRate": "900"}},
-        token=shared.partner["admin"].token)
     assert errors(data, "projectUpdate") == []
     assert data["projectUpdate"]["project"]["hourlyRate"] == "900.00"
 
 
-async def test_a_new_secondary_starts_with_the_main_projects_price_model_and_rates(db, client, shared):
+async def test_a_new_secondary_starts_hourly_with_no_rate_of_its_own_and_may_follow_the_main_price_model(
+        db, client, shared):
     await graphql(client, UPDATE_PROJECT, {"input": {"id": shared.main_gid, "priceModel": "FIXED",
                                                      "fixedPrice": "250000"}}, token=shared.main["admin"].token)
     await add_member(client, shared, shared.guest)
     [secondary] = await secondaries(db, shared.main_project_id)
-    assert (secondary.price_model_from_main, secondary.price_model, str(secondary.hourly_rate),
-            str(secondary.fixed_price)) == (True, m.PriceModel.FIXED, "1500.00", "250000.00")
-    # turned off, it keeps those values as its own starting point
-    data = await graphql(client, UPDATE_PROJECT, {"input": {"id": gid("Project", secondary.id),
-                                                            "priceModelFromMain": False}},
-                         token=shared.partner["admin"].token)
-    assert data["projectUpdate"]["project"]["priceModel"] == "FIXED"
-    await graphql(client, UPDATE_PROJECT, {"input": {"id": shared.main_gid, "hourlyRate": "1700"}},
-                  token=shared.main["admin"].token)
-    [secondary] = await secondaries(db, shared.main_project_id)
-    assert str(secondary.hourly_rate) == "1500.00"
+    assert (secondary.price_model_from_main, secondary.price_model, secondary.hourly_rate, secondary.fixed_price) == (
+        False, m.PriceModel.HOURLY, None, None)
+    secondary_gid = gid("Project", secondary.id)
+    followed = await graphql(client, UPDATE_PROJECT, {"input": {"id": secondary_gid, "priceModelFromMain": True}},
+                             token=shared.partner["admin"].token)
+    assert followed["projectUpdate"]["project"]["priceModel"] == "FIXED"
+    # turned off again in the same edit that sets its own rate
+    own = await graphql(client, UPDATE_PROJECT, {"input": {
+        "id": secondary_gid, "priceModelFromMain": False, "priceModel": "HOURLY", "hourlyRate": "900"}},
+        token=shared.partner["admin"].token)
+    assert errors(own, "projectUpdate") == []
+    assert (own["projectUpdate"]["project"]["priceModel"], own["projectUpdate"]["project"]["hourlyRate"]) == (
+        "HOURLY", "900.00")
 
 
 async def test_a_secondary_following_the_main_price_model_takes_its_rates_and_their_changes(db, client, shared):
