@@ -12,7 +12,7 @@ from domain.sharepoint.folder_renames import rename_job_kind
 from domain.sharepoint.sync import settle_job_kind, sync_job_kind
 from domain.sharepoint.sync_runs import queue_daily_syncs
 from domain.sharepoint.transfer import transfer_job_kind
-from domain.webhooks.delivery import deliver_job_kind, dispatch as dispatch_webhooks
+from domain.webhooks.delivery import deliver_job_kind, dispatch as dispatch_webhooks, purge_log as purge_webhook_log
 from domain.task_series.daily import make_tasks_job_kind, queue_daily_task_series
 from gql import app
 from gql.webhooks import WebhookRenderer
@@ -35,6 +35,7 @@ def registry(settings: Settings | None = None) -> jobs.Registry:
     # Webhooks: each endpoint's events, rendered by gql as the schema shows them to the endpoint's creator.
     kinds.register(deliver_job_kind(WebhookRenderer()))
     kinds.every("webhooks.dispatch", (settings or get_settings()).webhook_dispatch_seconds, dispatch_webhooks)
+    kinds.every("webhooks.purge_log", 3600, purge_webhook_log)
     # Each worker looks every minute whether a company's recurring tasks of the day are queued (once per day).
     kinds.every("task_series.daily", 60, queue_daily_task_series)
     kinds.register(make_tasks_job_kind())

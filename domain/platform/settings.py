@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     webhook_dispatch_seconds: float = Field(1.0, gt=0, le=60)
     # After a secret rotation the previous secret signs too for this long, unless the rotation says otherwise.
     webhook_secret_overlap_seconds: int = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
+    # Lines of the delivery log older than this are deleted (hourly).
+    webhook_log_retention_days: float = Field(30, gt=0)
     # Benchmarks (bench/api.py): each HTTP answer of /graphql says how many SQL statements it ran, in an
     # `X-SQL-Statements` header. Off in production: it is for measuring, not for clients.
     report_sql_statements: bool = False

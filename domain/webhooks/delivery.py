@@ -17,7 +17,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access.tokens import viewer_for_user
@@ -61,6 +61,13 @@ async def dispatch(db: Database) -> int:
                 jobs.enqueue(session, DELIVER, {"endpoint": endpoint_id})
                 queued += 1
     return queued
+
+
+async def purge_log(db: Database) -> int:
+    """Deletes the delivery log's lines older than PARTNERGRAPH_WEBHOOK_LOG_RETENTION_DAYS; how many."""
+    cutoff = utcnow() - dt.timedelta(days=db.settings.webhook_log_retention_days)
+    async with db.transaction() as session:
+        return (await session.execute(delete(WebhookAttempt).where(WebhookAttempt.attempted_at < cutoff))).rowcount or 0
 
 
 def body_of(event: Event, rendered: dict[str, Any]) -> str:
@@ -210,4 +217,4 @@ def deliver_job_kind(renderer: Renderer) -> jobs.JobKind:
     return jobs.JobKind(DELIVER, run, on_dead)
 
 
-__all__ = ["BATCH", "Renderer", "deliver_job_kind", "dispatch", "schedule"]
+__all__ = ["BATCH", "Renderer", "deliver_job_kind", "dispatch", "purge_log", "schedule"]

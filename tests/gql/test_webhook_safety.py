@@ -1,12 +1,16 @@
 """Webhook safety (issue 20, item 4): no private addresses, admins only, bounded input, a slow receiver cut off,
 a failing endpoint disabled with its backlog kept."""
 import asyncio
+import base64
+import datetime as dt
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from domain import model as m
+from domain.platform.db import Database
+from domain.webhooks.delivery import purge_log
 from domain.webhooks.addresses import clean_url, refused_address
 from tests.factories import company_with_staff, graphql
 from tests.gql.test_webhooks import (ENDPOINTS, acme, create_endpoint, hooks, rename)  # noqa: F401 (fixture)
@@ -137,3 +141,21 @@ async def test_an_endpoint_failing_too_long_is_disabled_and_keeps_its_backlog(db
                       token=acme["admin"].token)
         accepted = await receiver.wait_for(2)
     assert len({d.webhook_id for d in accepted}) == 2
+
+
+async def test_delivery_log_lines_older_than_the_retention_are_purged(db, acme):  # noqa: F811
+    async with hooks(db) as client:
+        created = await create_endpoint(client, acme, "http://127.0.0.1:9/x")
+    endpoint_id = int(base64.b64decode(created["webhookEndpoint"]["id"]).decode().split(":")[1])
+    now = dt.datetime.now(dt.UTC)
+    async with db.transaction() as session:
+        session.add_all(m.WebhookAttempt(endpoint_id=endpoint_id, event_id=n, message_id=f"msg_{endpoint_id}_{n}",
+                                         attempted_at=now - dt.timedelta(days=days), succeeded=True, status_code=200,
+                                         duration_ms=1) for n, days in enumerate([31, 29, 0]))
+    purging = Database(db.settings.model_copy(update={"webhook_log_retention_days": 30}))
+    try:
+        assert await purge_log(purging) == 1
+    finally:
+        await purging.dispose()
+    async with db.read() as session:
+        assert sorted(await session.scalars(select(m.WebhookAttempt.event_id))) == [1, 2]

@@ -300,3 +300,43 @@ async def test_customer_and_expense_events_are_sent_to_endpoints_of_those_kinds(
     assert deliveries[1].body["data"]["nodeId"] == expense_id
     assert deliveries[1].body["data"]["node"]["amount"] == "120.50"  # sent before the delete
     assert deliveries[2].body["data"]["node"] is None and deliveries[2].body["data"]["nodeId"] == expense_id
+
+
+UPDATE = """
+mutation U($input: WebhookEndpointUpdateInput!) {
+  webhookEndpointUpdate(input: $input) { webhookEndpoint { id url eventKinds description project { id } }
+                                         userErrors { field code } }
+}
+"""
+DELETE = """
+mutation D($input: WebhookEndpointIdInput!) { webhookEndpointDelete(input: $input) { deletedId userErrors { code } } }
+"""
+
+
+async def test_an_update_narrows_the_endpoint_to_one_project_and_a_deleted_endpoint_gets_nothing(db, acme):
+    async with receiver_server(Receiver()) as receiver, hooks(db) as client:
+        created = await create_endpoint(client, acme, receiver.url, kinds=("FILE",))
+        endpoint_id = created["webhookEndpoint"]["id"]
+        receiver.secrets = [created["secret"]]
+        updated = await graphql(client, UPDATE, {"input": {
+            "id": endpoint_id, "eventKinds": ["PROJECT"], "projectId": gid("Project", acme.intranet_id),
+            "description": "Intranet only"}}, token=acme["admin"].token)
+        assert updated["webhookEndpointUpdate"] == {"userErrors": [], "webhookEndpoint": {
+            "id": endpoint_id, "url": receiver.url, "eventKinds": ["PROJECT"], "description": "Intranet only",
+            "project": {"id": gid("Project", acme.intranet_id)}}}
+        refused = await graphql(client, UPDATE, {"input": {"id": endpoint_id, "projectId": gid("Project", 999)}},
+                                token=acme["admin"].token)
+        assert refused["webhookEndpointUpdate"]["userErrors"] == [{"field": "projectId", "code": "NOT_FOUND"}]
+        await rename(client, acme, acme.website_id, "Website: not sent")
+        await rename(client, acme, acme.intranet_id, "Intranet: sent")
+        [delivery] = await receiver.wait_for(1)
+        deleted = await graphql(client, DELETE, {"input": {"id": endpoint_id}}, token=acme["admin"].token)
+        assert deleted["webhookEndpointDelete"] == {"deletedId": endpoint_id, "userErrors": []}
+        await rename(client, acme, acme.intranet_id, "Intranet: after the delete")
+        await asyncio.sleep(0.5)
+        listed = await graphql(client, ENDPOINTS, {"companyId": acme.gid}, token=acme["admin"].token)
+
+    assert delivery.body["data"]["nodeId"] == gid("Project", acme.intranet_id) and delivery.verified
+    assert len(receiver.received) == 1 and listed["webhookEndpoints"] == []
+    async with db.read() as session:
+        assert list(await session.scalars(select(m.WebhookAttempt))) == []
