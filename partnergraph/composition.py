@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from domain.platform import jobs
 from domain.platform.db import Database
 from domain.platform.settings import Settings, get_settings
+from domain.sharepoint.file_changes import file_change_job_kind, item_delete_job_kind
 from domain.sharepoint.folder_renames import rename_job_kind
 from domain.sharepoint.sync import settle_job_kind, sync_job_kind
 from domain.sharepoint.sync_runs import queue_daily_syncs
@@ -39,6 +40,9 @@ def registry(settings: Settings | None = None) -> jobs.Registry:
     # Each worker looks every minute whether a company's recurring tasks of the day are queued (once per day).
     kinds.every("task_series.daily", 60, queue_daily_task_series)
     kinds.register(make_tasks_job_kind())
+    # Renames, retags, moves and deletions made here to files already in SharePoint (issue 18 item 1).
+    kinds.register(file_change_job_kind(sharepoint))
+    kinds.register(item_delete_job_kind(sharepoint))
     return kinds
 
 

@@ -26,7 +26,7 @@ from domain.files.rules import (
     EntityKind, clean_file_name, clean_tags, content_type_of, owner_columns, owner_of, upload_file_name,
 )
 from domain.files.placement import ENTITY_MODELS, owners_of, storage_locations
-from domain.model import File, FileTransferState, Project, StorageLocation, Tag, file_tags
+from domain.model import File, FileTransferState, Project, StorageLocation, Tag, file_tags, utcnow
 from domain.access.policy import require_file_adder, require_file_changer, visible
 from domain.access.viewer import Viewer
 from domain.access.lookup import load_visible
@@ -197,10 +197,12 @@ async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mappi
     tags = clean_tags(changes["tags"]) if changes.get("tags") is not None else None
     async with db.transaction() as session:
         file, _ = await load_file_to_change(session, viewer, file_id)
+        changed = tags is not None or (name is not None and name != file.name)
         if name is not None:
             file.name = name
         entity: EntityRef | None = changes.get("entity")
         if entity is not None and entity != EntityRef(*owner_of(file)):
+            changed = True
             target = await _placement(session, viewer, entity, field="entityId")
             if target.company_id != file.company_id:
                 raise InvalidInput("A file can only move to a customer, project, activity or task of its own company.",
@@ -211,11 +213,27 @@ async def update_file(db: Database, viewer: Viewer, file_id: int, changes: Mappi
         if tags is not None:
             await set_tags(session, file, tags)
         await session.flush()
-        if entity is not None:
+        if entity is not None and transfers.in_sharepoint(file):
+            await _stays_in_sharepoint(session, file)
+        elif entity is not None:
             await transfers.schedule_transfer(session, file)
-            await session.flush()
+        if changed:
+            file.changed_at = utcnow()
+            if transfers.in_sharepoint(file):
+                # Carried to SharePoint by item id; until then a sync leaves the file as it is here (SPEC §6).
+                transfers.schedule_change(session, file)
+        await session.flush()
         events.record(session, events.FileAction.UPDATED, file)
     return SavedFile(file, given.warnings if given is not None else ())
+
+
+async def _stays_in_sharepoint(session: AsyncSession, file: File) -> None:
+    """A file already in SharePoint moves only where files are kept in SharePoint: its contents are there, not
+    here, and it is not brought back into cloud storage by a move."""
+    location = (await storage_locations(session, [file.id])).get(file.id, StorageLocation.CLOUD)
+    if location is not StorageLocation.SHAREPOINT:
+        raise InvalidInput("This file is in SharePoint: it can only move to a customer, project, activity or task "
+                           "whose files are kept in SharePoint.", field="entityId")
 
 
 async def delete_file(db: Database, viewer: Viewer, store: ContentStore, file_id: int) -> int:
@@ -228,6 +246,12 @@ async def delete_file(db: Database, viewer: Viewer, store: ContentStore, file_id
             sha256 = file.sha256
             await transfers.lock_blob(session, sha256)
             events.record(session, events.FileAction.DELETED, file)
+            if transfers.in_sharepoint(file):
+                # Its item goes to SharePoint's recycle bin by a queued job; its tombstone keeps a sync from
+                # bringing the file back meanwhile or after.
+                await transfers.schedule_item_delete(session, company_id=file.company_id,
+                                                     drive_id=file.sharepoint_drive_id,
+                                                     item_id=file.sharepoint_item_id)
             await session.delete(file)
             await session.flush()
             if not await session.scalar(select(func.count(File.id)).where(File.sha256 == sha256)):

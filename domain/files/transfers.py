@@ -20,13 +20,17 @@ from domain.platform.db import Database
 from domain.platform.errors import DomainError
 from domain.files.placement import owner_joins, storage_locations
 from domain.model import (
-    Activity, Customer, File, FileTransferState, Project, ProjectStorage, RecurringTaskSeries, StorageLocation, Task,
-    utcnow,
+    Activity, Customer, File, FileTransferState, Project, ProjectStorage, RecurringTaskSeries, SharePointDeletedItem,
+    StorageLocation, Task, utcnow,
 )
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 
 TRANSFER_JOB = "sharepoint.transfer"
+# A change made here to a file already in SharePoint (rename, retag, move), carried there by item id, and the
+# deletion of a file's item (into SharePoint's recycle bin): domain.sharepoint.file_changes runs them.
+CHANGE_JOB = "sharepoint.file_change"
+ITEM_DELETE_JOB = "sharepoint.item_delete"
 
 
 class TransferNotFailed(DomainError):
@@ -68,6 +72,37 @@ async def file_to_transfer(session: AsyncSession, file_id: int) -> File | None:
     return file if location is StorageLocation.SHAREPOINT else None
 
 
+def in_sharepoint(file: File) -> bool:
+    """Whether the file is an item in SharePoint (transferred, or found there by a sync)."""
+    return file.transfer_state is FileTransferState.TRANSFERRED and bool(file.sharepoint_item_id)
+
+
+def schedule_change(session: AsyncSession, file: File) -> None:
+    """In the use case's transaction that renamed, retagged or moved a file already in SharePoint: the change is
+    carried there by a queued job, and the file counts it as pending until the job is done (or dead)."""
+    file.sharepoint_changes_queued = (file.sharepoint_changes_queued or 0) + 1
+    jobs.enqueue(session, CHANGE_JOB, {"file_id": file.id})
+
+
+async def change_settled(session: AsyncSession, file_id: int) -> File | None:
+    """A change job is over (done or dead): one less pending on its file (which may be gone meanwhile)."""
+    file = await session.get(File, file_id)
+    if file is not None and file.sharepoint_changes_queued:
+        file.sharepoint_changes_queued -= 1
+    return file
+
+
+async def schedule_item_delete(session: AsyncSession, *, company_id: int, drive_id: str, item_id: str) -> None:
+    """A file's SharePoint item must go (the file was deleted here, or its contents moved to another library):
+    its tombstone, which keeps a sync from bringing the file back, and the job that sends the item to the
+    recycle bin, both in the caller's transaction."""
+    known = await session.scalar(select(SharePointDeletedItem).where(
+        SharePointDeletedItem.drive_id == drive_id, SharePointDeletedItem.item_id == item_id))
+    if known is None:
+        session.add(SharePointDeletedItem(company_id=company_id, drive_id=drive_id, item_id=item_id))
+    jobs.enqueue(session, ITEM_DELETE_JOB, {"company_id": company_id, "drive_id": drive_id, "item_id": item_id})
+
+
 FOLDER_MODELS = {"project": Project, "activity": Activity, "task": Task, "series": RecurringTaskSeries}
 
 
@@ -87,6 +122,17 @@ async def complete_transfer(
     if file is None or file.transfer_state is not FileTransferState.PENDING:
         await jobs.finish_in(session, job)
         return False
+    await remember_ids(session, customer_id=customer_id, library_id=library_id, drive_id=drive_id,
+                       folder_ids=folder_ids)
+    mark_transferred(session, file, drive_id=drive_id, item_id=item_id, web_url=web_url, name=name)
+    await session.flush()
+    await jobs.finish_in(session, job)
+    return True
+
+
+async def remember_ids(session: AsyncSession, *, customer_id: int, library_id: str, drive_id: str,
+                       folder_ids: Mapping[tuple[str, int], str]) -> None:
+    """The Graph ids of a customer's library and of its entities' folders, as a transfer or a move found them."""
     customer = await session.get(Customer, customer_id)
     # Only when they changed: these rows are versioned, and a needless write would clash with a user's edit.
     if customer is not None and (customer.sharepoint_library_id, customer.sharepoint_drive_id) != (library_id, drive_id):
@@ -95,10 +141,6 @@ async def complete_transfer(
         row = await session.get(FOLDER_MODELS[kind], pk)
         if row is not None and row.sharepoint_folder_id != folder_id:
             row.sharepoint_folder_id = folder_id
-    mark_transferred(session, file, drive_id=drive_id, item_id=item_id, web_url=web_url, name=name)
-    await session.flush()
-    await jobs.finish_in(session, job)
-    return True
 
 
 async def lock_blob(session: AsyncSession, sha256: str) -> None:

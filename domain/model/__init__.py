@@ -28,7 +28,7 @@ from domain.model.jobs import Job, JobState
 from domain.model.persisted_queries import PersistedQuery
 from domain.model.sharepoint import SharePointConfiguration
 from domain.model.sharepoint_sync import (
-    SharePointDailySync, SharePointFolder, SharePointLibrarySync, SharePointSyncRun, SyncDirection, SyncStatus, SyncTrigger,
+    SharePointDailySync, SharePointDeletedItem, SharePointFolder, SharePointLibrarySync, SharePointSyncRun, SyncDirection, SyncStatus, SyncTrigger,
 )
 from domain.model.projects import Activity, Milestone, Project, ProjectMember
 from domain.model.tasks import RecurringTaskSeries, Task, TaskSeriesDailyRun
@@ -43,7 +43,7 @@ __all__ = [
     "Event", "EventKind", "EventLog",
     "PersistedQuery",
     "Job", "JobState", "SharePointConfiguration", "FileTransferState",
-    "SharePointDailySync", "SharePointFolder", "SharePointLibrarySync", "SharePointSyncRun", "SyncDirection",
+    "SharePointDailySync", "SharePointDeletedItem", "SharePointFolder", "SharePointLibrarySync", "SharePointSyncRun", "SyncDirection",
     "SyncStatus", "SyncTrigger",
     "WebhookAttempt", "WebhookEndpoint", "WebhookState",
     "InternalInvoice", "InternalInvoiceItem", "InternalInvoiceLine", "InternalInvoiceStatus", "InvoiceLineKind",

@@ -63,3 +63,10 @@ class File(Versioned, Base):
     # Its folder's Graph id as the last sync saw it: a folder renamed or moved in SharePoint changes the webUrl
     # of the files below it, which the delta does not list.
     sharepoint_parent_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Changes made here to a transferred file (rename, retag, move) not yet carried to SharePoint: each queued
+    # `sharepoint.file_change` job counts one until it is done or dead (domain.files.transfers). While any is
+    # queued, a sync from SharePoint leaves the file as it is here (SPEC §6).
+    sharepoint_changes_queued: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the file was last renamed, retagged or moved here: a sync from SharePoint applies an item's state only
+    # when its lastModifiedDateTime is later (the later change wins).
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

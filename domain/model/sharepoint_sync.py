@@ -3,7 +3,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import NEVER_REUSED_IDS, Base, Created, UtcDateTime, str_enum
@@ -92,3 +92,20 @@ class SharePointSyncRun(Base):
     @property
     def scope(self) -> dict[str, Any]:
         return {"customer_id": self.customer_id, "project_id": self.project_id}
+
+
+class SharePointDeletedItem(Base):
+    """A tombstone: the Graph item of a file deleted here (SPEC §6). The `sharepoint.item_delete` job sends the
+    item to SharePoint's recycle bin; until then, and after, a sync from SharePoint ignores the item, so an edit
+    made there meanwhile never brings the file back. A cross-library move leaves one for the item it left."""
+
+    __tablename__ = "sharepoint_deleted_items"
+    __table_args__ = (UniqueConstraint("drive_id", "item_id"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    drive_id: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[Created]
+    # When the item reached the recycle bin (or was found gone); None while the job is queued.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

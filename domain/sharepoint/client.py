@@ -57,6 +57,7 @@ class TransferResult:
     folder_ids: dict[tuple[str, int], str]
     # True when the item was an earlier run's upload (found, not uploaded again).
     found_existing: bool = False
+    parent_id: str | None = None  # the Graph id of the folder it is in
 
 
 @dataclass
@@ -76,6 +77,16 @@ class SharePoint(Protocol):
 
     async def rename_item(self, drive_id: str, item_id: str, name: str) -> str | None:
         """Renames an item by id, with a numbered suffix when the name is taken: the name it got (None: gone)."""
+
+    async def move_file(self, drive_id: str, item_id: str, target: TransferTarget) -> TransferResult | None:
+        """Puts a file's item where `target` says (its folders made when missing), under the target's name (with a
+        numbered suffix on a clash), and fills its list item: in the same library by a PATCH of its name and
+        parentReference, keeping its id; into another library, where Graph moves nothing, by copying its contents
+        there (found again, not copied twice, when run again); the item left behind is the caller's to delete.
+        None when the item is gone."""
+
+    async def delete_item(self, drive_id: str, item_id: str) -> bool:
+        """Deletes an item by id, which sends it to the site's recycle bin; False when it was gone already."""
 
     async def web_url(self, drive_id: str, item_id: str) -> str | None:
         """An item's webUrl (None: gone)."""

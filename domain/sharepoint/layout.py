@@ -64,8 +64,11 @@ class ContentTypeValues:
     period: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
-    def as_fields(self) -> dict[str, object]:
+    def as_fields(self, *, clear_missing: bool = False) -> dict[str, object]:
+        """The columns with a value; with `clear_missing` the others too, as null (emptied)."""
         values: dict[str, object] = {"momentTags": "; ".join(self.tags)}
+        if clear_missing:
+            values.update(momentActivity=None, momentYear=None, momentPeriod=None)
         if self.activity is not None:
             values["momentActivity"] = self.activity
         if self.year is not None:

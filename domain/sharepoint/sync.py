@@ -11,6 +11,10 @@ left unapplied would be lost. Only changes are read: an unchanged library costs 
 list-item fields (momentTags) are read only when its eTag differs from the one stored at its last sync, and only
 when the library has a momentTags column (its column definitions, read once per sync that needs them: Graph
 leaves an emptied column out of an item's fields, so only the library can say whether the column exists).
+A file changed on both sides between two syncs follows one rule (sync_rules.sharepoint_wins): a change made here
+and still queued for SharePoint is never overwritten by a sync; otherwise the later change wins (the item's
+lastModifiedDateTime against the file's last change here). An item whose file was deleted here (its tombstone,
+domain.files.transfers.schedule_item_delete) is never brought back.
 TO_SHAREPOINT hands the scope's files to the transfer queue (domain.sharepoint.sync_runs). A transient Graph
 failure is retried by the queue from the stored delta link; a job that finally fails leaves its run FAILED.
 """
@@ -137,13 +141,16 @@ async def _apply(db: Database, state: store.LibraryState, root_id: str | None, p
         row_tags = await store.tags_of(session, [row.id for row in rows.values()])
         waiting = await store.waiting_uploads(session, state.company_id,
                                               [c.name for c in changes if c.item_id not in rows and c.name])
+        tombstones = await store.deleted_here(session, state.drive_id,
+                                              [c.item_id for c in changes if c.item_id not in rows])
         for change in changes:
             row = rows.get(change.item_id)
             owner = owner_of_folder(change.parent_id, parents=parents, entity_folders=entities, root_id=root_id,
                                     customer_id=state.customer_id) if change.is_file else None
             ours = owner is not None and (owner, change.name, change.size) in waiting
             decision = decide(change, store.as_known(row, row_tags.get(row.id, ())) if row is not None else None,
-                              owner=owner, tags=tags.get(change.item_id), ours_on_the_way=ours)
+                              owner=owner, tags=tags.get(change.item_id), ours_on_the_way=ours,
+                              deleted_here=change.item_id in tombstones)
             if decision.outcome in (Outcome.UNCHANGED, Outcome.SKIPPED):
                 continue
             try:

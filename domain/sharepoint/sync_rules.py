@@ -29,6 +29,7 @@ class DriveChange:
     web_url: str | None = None
     mime_type: str | None = None
     created_at: dt.datetime | None = None
+    modified_at: dt.datetime | None = None  # lastModifiedDateTime: when it last changed in SharePoint
 
     @property
     def is_file(self) -> bool:
@@ -46,6 +47,10 @@ class KnownFile:
     etag: str | None
     web_url: str | None
     parent_id: str | None = None
+    # A change made here still queued for SharePoint (domain.files.transfers.schedule_change), and when the file
+    # last changed here: the two halves of the rule for a file changed on both sides between syncs.
+    change_queued: bool = False
+    changed_at: dt.datetime | None = None
 
 
 class Outcome(enum.StrEnum):
@@ -116,20 +121,37 @@ def content_type(change: DriveChange) -> str:
     return content_type_of(change.mime_type, file_name(change.name))
 
 
+def sharepoint_wins(change: DriveChange, known: KnownFile) -> bool:
+    """The rule for a file changed on both sides between two syncs (SPEC §6), deterministic whatever the order:
+    a change made here and still queued for SharePoint is never overwritten by a sync (its job carries it there,
+    over what was edited in SharePoint); otherwise the later change wins: the item's state is taken only when its
+    lastModifiedDateTime is after the file's last change here (a delta read before that change, say, is older).
+    Without one of the two times, SharePoint's state is taken, as before this rule. A deletion in SharePoint is
+    not subject to it: an item gone there cannot be changed, so the file goes here too."""
+    if known.change_queued:
+        return False
+    if change.modified_at is None or known.changed_at is None:
+        return True
+    return change.modified_at > known.changed_at
+
+
 def decide(change: DriveChange, known: KnownFile | None, *, owner: Owner | None,
-           tags: tuple[str, ...] | None, ours_on_the_way: bool = False) -> FileDecision:
+           tags: tuple[str, ...] | None, ours_on_the_way: bool = False, deleted_here: bool = False) -> FileDecision:
     """What one change of a file item means. `owner` is the entity of its folder (None: outside every known
     folder), `tags` its momentTags when they were read, `ours_on_the_way` whether a file of ours with that name
-    and size waits to be transferred there (its upload, seen before the transfer recorded it)."""
+    and size waits to be transferred there (its upload, seen before the transfer recorded it), `deleted_here`
+    whether the item is a tombstone's: its file was deleted here, and an edit in SharePoint never brings it back."""
     if change.deleted:
         return FileDecision(Outcome.DELETED) if known is not None else FileDecision(Outcome.UNCHANGED)
     if not change.is_file:
         return FileDecision(Outcome.UNCHANGED)
     name = file_name(change.name)
     if known is None:
-        if owner is None or ours_on_the_way:
+        if owner is None or ours_on_the_way or deleted_here:
             return FileDecision(Outcome.SKIPPED)
         return FileDecision(Outcome.CREATED, name=name, owner=owner, tags=tags or ())
+    if not sharepoint_wins(change, known):
+        return FileDecision(Outcome.SKIPPED)
     new_owner = owner if owner is not None else known.owner
     new_tags = tags if tags is not None and tuple(t.casefold() for t in tags) != tuple(
         t.casefold() for t in sorted(known.tags, key=str.casefold)) else None

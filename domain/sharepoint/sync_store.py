@@ -15,8 +15,8 @@ from domain.events import log as events
 from domain.files.rules import EntityKind, owner_columns, owner_of
 from domain.files.service import set_tags
 from domain.model import (
-    Activity, Customer, File, FileTransferState, Project, RecurringTaskSeries, SharePointFolder, SharePointLibrarySync,
-    Tag, Task, file_tags, utcnow,
+    Activity, Customer, File, FileTransferState, Project, RecurringTaskSeries, SharePointDeletedItem, SharePointFolder,
+    SharePointLibrarySync, Tag, Task, file_tags, utcnow,
 )
 from domain.sharepoint.sync_rules import DriveChange, FileDecision, KnownFile, Outcome, Owner, content_type
 
@@ -158,7 +158,17 @@ async def tags_of(session: AsyncSession, file_ids: list[int]) -> dict[int, tuple
 
 def as_known(row: File, tags: tuple[str, ...]) -> KnownFile:
     return KnownFile(row.id, row.name, owner_of(row), tags, row.sharepoint_etag, row.sharepoint_web_url,
-                     row.sharepoint_parent_id)
+                     row.sharepoint_parent_id, change_queued=bool(row.sharepoint_changes_queued),
+                     changed_at=row.changed_at)
+
+
+async def deleted_here(session: AsyncSession, drive_id: str, item_ids: list[str]) -> set[str]:
+    """Of these items, those whose files were deleted here (their tombstones): never brought back by a sync."""
+    found: set[str] = set()
+    for part in chunks(item_ids):
+        found.update(await session.scalars(select(SharePointDeletedItem.item_id).where(
+            SharePointDeletedItem.drive_id == drive_id, SharePointDeletedItem.item_id.in_(part))))
+    return found
 
 
 async def folder_tree(session: AsyncSession, drive_id: str) -> dict[str, tuple[str | None, str]]:
@@ -187,11 +197,13 @@ async def refresh_web_urls(session: AsyncSession, urls: dict[int, str]) -> None:
 
 async def waiting_uploads(session: AsyncSession, company_id: int, names: list[str]) -> set[tuple[Owner, str, int]]:
     """(owner, name, size) of files of ours waiting to go to SharePoint under one of these names: an item with
-    that name and size in that entity's folder is their upload, seen before its transfer recorded it."""
+    that name and size in that entity's folder is their upload, seen before its transfer recorded it (or their
+    copy into another library by a move still queued)."""
     waiting: set[tuple[Owner, str, int]] = set()
     for part in chunks(sorted(set(names))):
         for row in await session.scalars(select(File).where(
-                File.company_id == company_id, File.transfer_state == FileTransferState.PENDING, File.name.in_(part))):
+                File.company_id == company_id, File.name.in_(part),
+                or_(File.transfer_state == FileTransferState.PENDING, File.sharepoint_changes_queued > 0))):
             waiting.add((owner_of(row), row.name, row.size))
     return waiting
 

@@ -40,7 +40,7 @@ class Whereabouts:
     other_customers: list[tuple[int, str, str | None]]
 
 
-async def _whereabouts(session, file: File) -> Whereabouts:
+async def whereabouts(session, file: File) -> Whereabouts:
     kind, pk = owner_of(file)
     owners = await owners_of(session, kind, await session.get(ENTITY_MODELS[kind], pk))
     project, activity, task = owners.project, owners.activity, owners.task
@@ -62,7 +62,9 @@ async def other_customers(session, customer: Customer) -> list[tuple[int, str, s
         .where(Customer.company_id == customer.company_id, Customer.id != customer.id))]
 
 
-def _target(where: Whereabouts) -> TransferTarget:
+def target_of(where: Whereabouts, *, clear_missing: bool = False) -> TransferTarget:
+    """Where the file goes and its columns; `clear_missing` empties the columns it has no value for (a file moved
+    away from an activity or a recurring task loses momentActivity, momentYear and momentPeriod)."""
     activity = (ActivityRef(where.activity.id, where.activity.name, where.activity.number)
                 if where.activity is not None else None)
     task = None
@@ -84,7 +86,8 @@ def _target(where: Whereabouts) -> TransferTarget:
     taken = frozenset(library_id for _, _, library_id in where.other_customers if library_id)
     return TransferTarget(spot, where.file.size, library_id=where.customer.sharepoint_library_id,
                           drive_id=where.customer.sharepoint_drive_id,
-                          fields=content_type_values(activity=activity, task=task, tags=where.tags).as_fields(),
+                          fields=content_type_values(activity=activity, task=task, tags=where.tags).as_fields(
+                              clear_missing=clear_missing),
                           taken_library_ids=taken)
 
 
@@ -94,8 +97,8 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, open_sharepoint: Open
         file = await transfers.file_to_transfer(session, file_id)
         if file is None:
             return  # deleted, moved back to cloud storage, or transferred already
-        where = await _whereabouts(session, file)
-        target = _target(where)
+        where = await whereabouts(session, file)
+        target = target_of(where)
     site = site_of(db.settings, where.configuration)
     store = ContentStore.from_settings(db.settings)
     local = store.path_of(file.sha256)

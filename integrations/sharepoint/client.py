@@ -36,6 +36,19 @@ class GraphSharePoint:
     async def rename_item(self, drive_id: str, item_id: str, name: str) -> str | None:
         return await transfer.rename_item(self.session, drive_id, item_id, name)
 
+    async def move_file(self, drive_id: str, item_id: str, target: TransferTarget) -> TransferResult | None:
+        """As transfer_file: a 404 while the session trusted what it had learnt runs it once more afresh."""
+        try:
+            return await transfer.move_file(self.session, drive_id, item_id, target)
+        except SharePointError as error:
+            if error.status not in (400, 404) or not self.session.learnt:
+                raise
+        self.session.forget()
+        return await transfer.move_file(self.session, drive_id, item_id, target)
+
+    async def delete_item(self, drive_id: str, item_id: str) -> bool:
+        return await self.session.delete_item(drive_id, item_id)
+
     async def web_url(self, drive_id: str, item_id: str) -> str | None:
         item = await self.session.item(drive_id, item_id)
         return item.web_url if item is not None else None

@@ -5,6 +5,7 @@ Retry-After), then by the job queue: the SDK's own retry middleware is left out 
 (connection.graph_http_client), so an outage is not retried three times inside each of our attempts.
 """
 import asyncio
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -290,6 +291,50 @@ class GraphSession:
 
         body = DriveItem(name=name, parent_reference=ItemReference(id=parent_id) if parent_id else None)
         return await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).patch(body))
+
+    async def delete_item(self, drive_id: str, item_id: str) -> bool:
+        """DELETE of a driveItem: into the site's recycle bin. False when it was gone already (404)."""
+        try:
+            await self.call(lambda: self._items(drive_id).by_drive_item_id(item_id).delete())
+        except SharePointError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    async def download(self, drive_id: str, item_id: str, path: str | os.PathLike) -> int:
+        """Streams an item's contents into a local file (GET .../content answers 302 to a pre-authenticated
+        download URL, which httpx follows without our token when it is elsewhere); returns the bytes written.
+        Transient failures are retried as `call` retries them."""
+        url = f"{self.connection.graph_url}/drives/{drive_id}/items/{item_id}/content"
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self.http.stream("GET", url, follow_redirects=True,
+                                            headers={"Authorization": f"Bearer {await self.token()}"}) as response:
+                    if response.status_code == 200:
+                        written = 0
+                        with open(path, "wb") as out:
+                            async for piece in response.aiter_bytes(64 * 1024):
+                                out.write(piece)
+                                written += len(piece)
+                        return written
+                    await response.aread()
+                    try:
+                        body = response.json().get("error") or {}
+                    except ValueError:
+                        body = {}
+                    failure = SharePointError.from_status(
+                        response.status_code, body.get("code"), body.get("message") or "",
+                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            except httpx.TransportError as error:
+                failure = SharePointError(f"Graph unreachable: {error!r}", transient=True)
+            if not failure.transient or attempt == ATTEMPTS:
+                raise failure
+            wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
+            if wait > MAX_WAIT:
+                raise failure
+            await self.sleep(wait)
+        raise AssertionError("unreachable")
 
     async def fill_list_item(self, drive_id: str, item_id: str, fields: dict[str, object], *,
                              content_type_id: str | None = None, new: bool = False) -> None:

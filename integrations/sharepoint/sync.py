@@ -17,18 +17,22 @@ from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
 log = logging.getLogger("partnergraph.sharepoint.sync")
 
 
+def _timestamp(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def drive_change(item: dict) -> DriveChange:
     """One driveItem of a delta page (JSON) as plain values."""
-    created = item.get("createdDateTime")
-    try:
-        created_at = dt.datetime.fromisoformat(created) if created else None
-    except ValueError:
-        created_at = None
+    created_at = _timestamp(item.get("createdDateTime"))
     return DriveChange(
         item_id=item["id"], deleted="deleted" in item, name=item.get("name"),
         parent_id=(item.get("parentReference") or {}).get("id"), is_folder="folder" in item, is_root="root" in item,
         size=int(item.get("size") or 0), etag=item.get("eTag"), web_url=item.get("webUrl"),
         mime_type=(item.get("file") or {}).get("mimeType"), created_at=created_at,
+        modified_at=_timestamp(item.get("lastModifiedDateTime")),
     )
 
 

@@ -9,7 +9,10 @@ to use (and its numbered variants) and takes an item with the same contents (siz
 earlier run's upload; another file that only shares the name gets a numbered name next to it.
 """
 import contextlib
+import dataclasses
 import os
+import tempfile
+from pathlib import Path
 
 from domain.sharepoint.client import TransferResult, TransferTarget
 from domain.sharepoint.layout import FolderStep
@@ -133,7 +136,7 @@ async def transfer_file(graph: GraphSession, target: TransferTarget, local_path:
         await graph.fill_list_item(drive_id, uploaded["id"], target.fields, content_type_id=content_type_id,
                                    new=not found_existing)
     return TransferResult(library_id, drive_id, uploaded["id"], uploaded["webUrl"], uploaded["name"], folder_ids,
-                          found_existing)
+                          found_existing, parent_id=parent_id)
 
 
 async def rename_item(graph: GraphSession, drive_id: str, item_id: str, name: str) -> str | None:
@@ -162,3 +165,53 @@ async def move_item(graph: GraphSession, drive_id: str, item_id: str, parent_id:
             return None
         raise
     return item.name
+
+
+async def move_file(graph: GraphSession, drive_id: str, item_id: str, target: TransferTarget) -> TransferResult | None:
+    """A file's item to where `target` says (domain.sharepoint.client.SharePoint.move_file): by id, PATCHing its
+    name and parentReference within its library; copied into another library (Graph moves nothing across
+    drives), the old item left for the caller. None when the item is gone."""
+    placement = target.placement
+    library_id, content_type_id = await ensure_library(graph, placement.library, target.library_id,
+                                                       target.taken_library_ids)
+    new_drive = target.drive_id if target.library_id == library_id and target.drive_id else None
+    new_drive = new_drive or await graph.library_drive(library_id)
+    item = await graph.item(drive_id, item_id)
+    if item is None:
+        return None
+    if new_drive != drive_id:
+        return await _copy_across(graph, drive_id, item, target)
+    parent_id = await graph.root_id(drive_id)
+    folder_ids: dict[tuple[str, int], str] = {}
+    for step in placement.folders:
+        parent_id = await ensure_folder(graph, drive_id, parent_id, step)
+        folder_ids[(step.kind, step.entity_id)] = parent_id
+    here = item.parent_reference.id if item.parent_reference is not None else None
+    if (here, item.name) != (parent_id, placement.file_name):
+        for number in range(0, MAX_SUFFIX + 1):
+            try:
+                item = await graph.update_item(drive_id, item_id, name=numbered(placement.file_name, number),
+                                               parent_id=parent_id)
+            except SharePointError as error:
+                if error.status == 404:
+                    return None
+                if error.code != "nameAlreadyExists":
+                    raise
+                continue
+            break
+        else:
+            raise SharePointError(f"more than {MAX_SUFFIX} files named like {placement.file_name!r} in the folder",
+                                  code="tooManyClashes")
+    if content_type_id is not None:
+        # Its columns follow the new place (emptied where it has none) and the tags; set again, nothing changes.
+        await graph.fill_list_item(drive_id, item_id, target.fields, content_type_id=content_type_id)
+    return TransferResult(library_id, drive_id, item.id, item.web_url, item.name, folder_ids, parent_id=parent_id)
+
+
+async def _copy_across(graph: GraphSession, drive_id: str, item, target: TransferTarget) -> TransferResult:
+    """The item's contents, streamed to a scratch file, transferred into the other library as a new file would
+    be (so a rerun finds its earlier copy by contents instead of making another)."""
+    with tempfile.TemporaryDirectory(prefix="partnergraph-move-") as scratch:
+        local = Path(scratch) / "contents"
+        size = await graph.download(drive_id, item.id, local)
+        return await transfer_file(graph, dataclasses.replace(target, size=size), local)

@@ -78,6 +78,7 @@ def _snapshot(state: GraphState, drive_id: str) -> str:
 def item_json(state: GraphState, item: Item) -> dict:
     body = {"id": item.id, "name": item.name if item.parent_id else "root", "eTag": etag(item),
             "cTag": f'"c:{{{item.id}}},{item.size}"', "createdDateTime": item.created, "size": item.size,
+            "lastModifiedDateTime": item.modified,
             "webUrl": state.web_url(item) if item.parent_id else None,
             # No `path` in delta answers: clients must follow items by id.
             "parentReference": {"driveId": item.drive_id, "driveType": "documentLibrary"}}
@@ -217,6 +218,7 @@ class SharePointUser:
     def rename(self, item: Item, name: str) -> None:
         with self.state.lock:
             item.name = name
+            item.touch()
 
     def move(self, item: Item, parent: Item, name: str | None = None) -> None:
         with self.state.lock:
@@ -224,6 +226,7 @@ class SharePointUser:
             item.parent_id = parent.id
             if name is not None:
                 item.name = name
+            item.touch()
 
     def set_fields(self, item: Item, **fields) -> None:
         with self.state.lock:
@@ -232,4 +235,4 @@ class SharePointUser:
     def delete(self, item: Item) -> None:
         with self.state.lock:
             for item_id in [i for i in list(self.state.items) if self.state.is_descendant(i, item.id)]:
-                self.state.items.pop(item_id)
+                self.state.recycle_bin.append(self.state.items.pop(item_id))

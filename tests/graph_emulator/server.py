@@ -7,12 +7,14 @@ mid-chunk needs the raw socket, which ASGI does not give.
 import datetime as dt
 import ipaddress
 import json
+import os
 import re
 import shutil
 import socket
 import ssl
 import threading
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -34,6 +36,13 @@ class GraphError(Exception):
 
 class Dropped(Exception):
     """The connection was closed on purpose (fault "drop")."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A body sent as a file's bytes, streamed from disk (a download), not as JSON."""
+
+    path: str
 
 
 def _not_found(what: str) -> GraphError:
@@ -152,6 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/upload/"):
                 op, handler, args = self._route_upload(path)
+            elif path.startswith("/download/") and self.command == "GET":
+                # A pre-authenticated download URL (where GET .../content redirects): no Authorization needed.
+                op, handler, args = "download", self._download, (path[len("/download/"):],)
             elif re.fullmatch(r"/[^/]+/oauth2/v2\.0/token", path):
                 op, handler, args = "token", self._token, ()
             elif path.startswith("/v1.0/"):
@@ -262,6 +274,15 @@ class _Handler(BaseHTTPRequestHandler):
         raise Dropped()
 
     def _send(self, status: int, body, headers: dict[str, str] | None = None) -> None:
+        if isinstance(body, RawFile):
+            self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(os.path.getsize(body.path)))
+            self.end_headers()
+            with open(body.path, "rb") as source:
+                shutil.copyfileobj(source, self.wfile, _PIECE)
+            return
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         for key, value in (headers or {}).items():
@@ -373,6 +394,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ("GET", "", "item", self._item),
                 ("PATCH", "", "patch_item", self._patch_item),
                 ("DELETE", "", "delete_item", self._delete_item),
+                ("GET", "/content", "content", self._content),
                 ("GET", "/children", "children", self._children),
                 ("POST", "/children", "create_folder", self._create_folder),
                 ("GET", "/listItem", "list_item", self._list_item),
@@ -591,7 +613,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _item_json(self, item: Item) -> dict:
         state = self.graph.state
         body = {"id": item.id, "name": item.name, "webUrl": state.web_url(item) if item.parent_id else None,
-                "createdDateTime": item.created, "size": item.size,
+                "createdDateTime": item.created, "lastModifiedDateTime": item.modified, "size": item.size,
                 "parentReference": {"driveId": item.drive_id, "driveType": "documentLibrary", "id": item.parent_id}}
         if item.is_folder:
             body["folder"] = {"childCount": len(state.children(item.id))}
@@ -658,6 +680,7 @@ class _Handler(BaseHTTPRequestHandler):
             if replaced is not None:
                 shutil.move(target, replaced.content_path)
                 replaced.size, replaced.quick_xor_hash = size, None
+                replaced.touch()
                 return 200, self._item_json(replaced), {}
             item = self._new_item(drive_id, parent_id, name, folder=False, size=size, content_path=target)
         return 201, self._item_json(item), {}
@@ -729,6 +752,7 @@ class _Handler(BaseHTTPRequestHandler):
             if replaced is not None:
                 shutil.move(session.content_path, replaced.content_path)
                 replaced.size, replaced.quick_xor_hash = total, None
+                replaced.touch()
                 return 200, self._item_json(replaced), {}
             item = self._new_item(session.drive_id, session.parent_id, name, folder=False, size=total,
                                   content_path=session.content_path)
@@ -771,7 +795,9 @@ class _Handler(BaseHTTPRequestHandler):
             clash = state.child_named(parent_id, name)
             if clash is not None and clash.id != item.id:
                 raise GraphError(409, "nameAlreadyExists", "The specified item name already exists.")
-            item.name, item.parent_id = name, parent_id
+            if (item.name, item.parent_id) != (name, parent_id):
+                item.name, item.parent_id = name, parent_id
+                item.touch()
         return 200, self._item_json(item), {}
 
     def _delete_item(self, drive_id: str, item_id: str):
@@ -779,8 +805,22 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             doomed = [i for i in list(state.items) if state.is_descendant(i, item_id)]
             for i in doomed:
-                state.items.pop(i)
+                # Into the recycle bin, as SharePoint does (restorable there by a person), not gone for good.
+                state.recycle_bin.append(state.items.pop(i))
         return 204, None, {}
+
+    def _content(self, drive_id: str, item_id: str):
+        """GET .../content: 302 to a pre-authenticated download URL, as Graph answers."""
+        item = self.graph.state.items[item_id]
+        if item.is_folder:
+            raise GraphError(400, "invalidRequest", "A folder has no content")
+        return 302, None, {"Location": f"{self.graph.origin}/download/{item_id}"}
+
+    def _download(self, item_id: str):
+        item = self.graph.state.items.get(item_id)
+        if item is None or item.is_folder or not item.content_path:
+            raise _not_found("item")
+        return 200, RawFile(item.content_path), {"Content-Type": "application/octet-stream"}
 
     def _delta(self, drive_id: str, item_id: str):
         from tests.graph_emulator import delta  # the drive delta lives in its own module

@@ -74,10 +74,22 @@ class Item:
     # file.hashes.quickXorHash, computed from the contents when first asked (None again when they change).
     quick_xor_hash: str | None = None
     content_type_id: str | None = None  # None: the library's default (Document)
+    # lastModifiedDateTime: every change of the item's name, place, contents or columns sets it (touch).
+    modified: str = ""
+
+    def __post_init__(self) -> None:
+        self.modified = self.modified or self.created
+
+    def touch(self) -> None:
+        now = dt.datetime.now(dt.UTC)
+        # Strictly later than the last change even within one clock tick, so "the later change" is well defined.
+        last = dt.datetime.fromisoformat(self.modified)
+        self.modified = max(now, last + dt.timedelta(microseconds=1)).isoformat()
 
     def set_fields(self, values: dict[str, object]) -> None:
         """Column values as SharePoint keeps them: a column emptied (null or "") has no value, and Graph leaves it
         out of the list item's `fields`."""
+        self.touch()
         for name, value in values.items():
             if value is None or value == "":
                 self.fields.pop(name, None)
@@ -149,6 +161,8 @@ class GraphState:
         self.site_columns: dict[str, set[str]] = {}
         self.libraries: dict[str, Library] = {}
         self.items: dict[str, Item] = {}
+        # DELETE of a driveItem sends it (and what is below it) to the site's recycle bin, as SharePoint does.
+        self.recycle_bin: list[Item] = []
         self.sessions: dict[str, UploadSession] = {}
         self.faults: list[Fault] = []
         self.holds: list[Hold] = []

@@ -38,6 +38,14 @@ class File(RowNode):
     )
     transfer_error: str | None = strawberry.field(description="Why the last transfer failed (FAILED only).")
     sharepoint_web_url: strawberry.Private[str | None]
+    sharepoint_changes_queued: strawberry.Private[int]
+
+    @strawberry.field(
+        name="sharePointChangePending",
+        description="True while a rename, retag or move made here to a file already in SharePoint waits to be "
+                    "carried there by the job queue; until then a sync from SharePoint does not overwrite it.")
+    def sharepoint_change_pending(self) -> bool:
+        return bool(self.sharepoint_changes_queued)
 
     @strawberry.field(description="The global id of what the file belongs to: a Customer, Project, Activity or Task.")
     def entity_id(self) -> strawberry.ID:

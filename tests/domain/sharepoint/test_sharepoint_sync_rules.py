@@ -1,8 +1,11 @@
 """The pure decisions of a sync from SharePoint: whose a folder is, and what one delta change means for a file."""
+import dataclasses
+import datetime as dt
+
 from domain.files.rules import EntityKind
 from domain.sharepoint.sync_rules import (
-    DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, tags_from_fields,
-    tree_after, vanished,
+    DriveChange, KnownFile, Outcome, below, decide, latest, moved_folders, owner_of_folder, sharepoint_wins,
+    tags_from_fields, tree_after, vanished,
 )
 
 PROJECT = (EntityKind.PROJECT, 7)
@@ -100,3 +103,29 @@ def test_the_folder_tree_after_a_change_set_and_after_a_full_enumeration():
                DriveChange("ROOT", is_root=True, is_folder=True), DriveChange("F", name="f.txt", parent_id="A")]
     assert tree_after({"B": "ROOT", "C": "B"}, changes, full=False) == {"A": "ROOT", "C": "B"}
     assert tree_after({"B": "ROOT", "C": "B"}, changes, full=True) == {"A": "ROOT"}
+
+
+def test_a_file_changed_on_both_sides_keeps_the_later_change_whichever_came_first():
+    here_at = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    known = dataclasses.replace(KNOWN, changed_at=here_at)
+    edited_after = change(name="theirs.pdf", modified_at=here_at + dt.timedelta(seconds=1))
+    edited_before = change(name="theirs.pdf", modified_at=here_at - dt.timedelta(seconds=1))
+    # SharePoint's edit is the later one: it is taken
+    assert sharepoint_wins(edited_after, known)
+    assert decide(edited_after, known, owner=PROJECT, tags=None).outcome is Outcome.UPDATED
+    # the change made here is the later one: the older state read from SharePoint is left
+    assert not sharepoint_wins(edited_before, known)
+    assert decide(edited_before, known, owner=PROJECT, tags=None).outcome is Outcome.SKIPPED
+    # without the times, SharePoint's state is taken, as it always was
+    assert sharepoint_wins(change(name="theirs.pdf"), known) and sharepoint_wins(edited_before, KNOWN)
+
+
+def test_a_change_still_queued_here_is_never_overwritten_by_a_sync_but_a_deletion_there_goes_through():
+    queued = dataclasses.replace(KNOWN, change_queued=True, changed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    later = change(name="theirs.pdf", modified_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    assert decide(later, queued, owner=ACTIVITY, tags=("Theirs",)).outcome is Outcome.SKIPPED
+    assert decide(DriveChange("I", deleted=True), queued, owner=None, tags=None).outcome is Outcome.DELETED
+
+
+def test_an_item_whose_file_was_deleted_here_is_never_created_again():
+    assert decide(change(), None, owner=PROJECT, tags=None, deleted_here=True).outcome is Outcome.SKIPPED
