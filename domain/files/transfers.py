@@ -8,6 +8,7 @@ finally fails makes the file FAILED through `transfer_failed`, from where `retry
 sends it again.
 """
 import asyncio
+import datetime as dt
 from collections.abc import Mapping
 
 from sqlalchemy import func, or_, select
@@ -109,6 +110,7 @@ FOLDER_MODELS = {"project": Project, "activity": Activity, "task": Task, "series
 async def complete_transfer(
     session: AsyncSession, job: jobs.ClaimedJob, *, file_id: int, customer_id: int, library_id: str, drive_id: str,
     item_id: str, web_url: str, name: str | None = None, folder_ids: Mapping[tuple[str, int], str] = {},
+    read_at: dt.datetime | None = None,
 ) -> bool:
     """What a transfer handler commits once the file is in SharePoint, all in the caller's one transaction:
     the Graph ids of the library and of each folder on their rows, the file TRANSFERRED with its event, and
@@ -124,7 +126,13 @@ async def complete_transfer(
         return False
     await remember_ids(session, customer_id=customer_id, library_id=library_id, drive_id=drive_id,
                        folder_ids=folder_ids)
-    mark_transferred(session, file, drive_id=drive_id, item_id=item_id, web_url=web_url, name=name)
+    # Renamed, retagged or moved after the handler read where it goes (`read_at`): the item is where the file
+    # was, so the change follows it by a change job, and the name a clash gave the old one is not kept.
+    changed_meanwhile = read_at is not None and file.changed_at is not None and file.changed_at >= read_at
+    mark_transferred(session, file, drive_id=drive_id, item_id=item_id, web_url=web_url,
+                     name=None if changed_meanwhile else name)
+    if changed_meanwhile:
+        schedule_change(session, file)
     await session.flush()
     await jobs.finish_in(session, job)
     return True

@@ -15,7 +15,7 @@ from domain.files.content_store import ContentStore
 from domain.files.placement import ENTITY_MODELS, owners_of
 from domain.files.rules import owner_of
 from domain.model import (
-    Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags,
+    Activity, Customer, File, Project, RecurringTaskSeries, SharePointConfiguration, Tag, Task, file_tags, utcnow,
 )
 from domain.platform import jobs
 from domain.platform.db import Database
@@ -93,6 +93,7 @@ def target_of(where: Whereabouts, *, clear_missing: bool = False) -> TransferTar
 
 async def run_transfer(db: Database, job: jobs.ClaimedJob, open_sharepoint: OpenSharePoint) -> None:
     file_id = job.payload.get("file_id")
+    read_at = utcnow()
     async with db.read() as session:
         file = await transfers.file_to_transfer(session, file_id)
         if file is None:
@@ -115,6 +116,7 @@ async def run_transfer(db: Database, job: jobs.ClaimedJob, open_sharepoint: Open
             session, job, file_id=file_id, customer_id=where.customer.id, library_id=result.library_id,
             drive_id=result.drive_id, item_id=result.item_id, web_url=result.web_url,
             name=result.name if result.name != where.file.name else None, folder_ids=result.folder_ids,
+            read_at=read_at,
         )
     if not done:
         # Changed while we were away (deleted, or its entity now stores in the cloud). The item stays in

@@ -14,6 +14,7 @@ from domain.sharepoint import file_changes
 from domain.sharepoint.file_changes import file_change_job_kind, item_delete_job_kind
 from domain.sharepoint.sync import settle_job_kind, sync_job_kind
 from domain.sharepoint.transfer import transfer_job_kind
+from integrations.sharepoint import transfer as transfer_module
 from integrations.sharepoint.client import graph_opener
 from tests.factories import add_customer, add_project, gid
 from tests.graph_emulator.delta import etag
@@ -335,3 +336,26 @@ async def test_a_delta_read_before_a_later_change_here_does_not_undo_it(sharepoi
     monkeypatch.setattr(sync_module, "_apply", real_apply)
 
     assert (await row(db, library.offer_id)).name == "offer (ours).pdf" and item.name == "offer (ours).pdf"
+
+
+async def test_a_change_made_while_the_file_was_on_its_way_follows_it_into_sharepoint(
+    sharepoint_db, graph_emulator, monkeypatch
+):
+    """Renamed and moved after its transfer read where it goes: the transfer lands at the old place, and a change
+    job then carries the change there."""
+    db = sharepoint_db
+    library = await a_library(db, graph_emulator)
+    real = transfer_module.transfer_file
+
+    async def changed_on_the_way(*args, **kwargs):
+        await change(db, library, memo_id, name="memo v2.pdf", entityId=gid("Activity", library.activity_id))
+        return await real(*args, **kwargs)
+
+    memo_id = await upload_to(db, library.acme, gid("Project", library.project_id), b"memo", "memo.pdf")
+    monkeypatch.setattr(transfer_module, "transfer_file", changed_on_the_way)
+    await run_jobs(db)
+
+    item = library.folder("Harbour", "10 Design", "memo v2.pdf")
+    file = await row(db, memo_id)
+    assert (file.name, file.activity_id, file.sharepoint_item_id) == ("memo v2.pdf", library.activity_id, item.id)
+    assert file.sharepoint_changes_queued == 0
