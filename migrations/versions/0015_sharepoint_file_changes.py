@@ -1,16 +1,16 @@
 """Changes made here to transferred files reach SharePoint (issue 18 items 1 and 2): the count of changes a file
 still has queued, when it last changed here, and tombstones of the Graph items of files deleted here.
 
-Revision ID: 0014_sharepoint_file_changes
-Revises: 0013_task_series
+Revision ID: 0015_sharepoint_file_changes
+Revises: 0014_internal_invoicing
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_sharepoint_file_changes"
-down_revision: str | Sequence[str] | None = "0013_task_series"
+revision: str = "0015_sharepoint_file_changes"
+down_revision: str | Sequence[str] | None = "0014_internal_invoicing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
