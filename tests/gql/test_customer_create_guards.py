@@ -1,5 +1,7 @@
 """customerCreate lists the group's matching customers when sharing is on (customerMatches' rule), and one company
 never has two customers with one organisation number (DUPLICATE on organisationNumber); issue 19 item 5d."""
+import asyncio
+
 from sqlalchemy import func, select
 
 from domain import model as m
@@ -90,3 +92,18 @@ async def test_copying_a_match_whose_organisation_number_the_company_already_has
                          token=acme["admin"].token)
     assert [(e["field"], e["code"]) for e in data["customerCreate"]["userErrors"]] == [
         ("organisationNumber", "DUPLICATE")]
+
+
+async def test_two_creates_with_one_organisation_number_at_once_keep_one(db, client):
+    acme = await company_with_staff(db)
+
+    async def create(name):
+        return await graphql(client, CREATE, {"input": {"companyId": acme.gid, "name": name,
+                                                        "organisationNumber": "944496394"}}, token=acme["admin"].token)
+
+    results = await asyncio.gather(*(create(f"Fjordbyen {n}") for n in range(4)))
+    codes = sorted(tuple(e["code"] for e in r["customerCreate"]["userErrors"]) for r in results)
+    assert codes == [(), ("DUPLICATE",), ("DUPLICATE",), ("DUPLICATE",)]
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(m.Customer).where(
+            m.Customer.company_id == acme.id)) == 1
