@@ -9,7 +9,6 @@ from sqlalchemy import insert, select, update
 from domain import model as m
 from tests.factories import gid, graphql
 from tests.partner_hours_seeds import ProjectFamily, insert_mirror, insert_source, project_family
-from tests.partner_seeds import set_series_policy
 
 BASIS = """
 query Basis($projectId: ID!, $partner: ID, $from: Date!, $to: Date!, $statuses: [HourStatus!]) {
@@ -308,8 +307,22 @@ async def test_the_lines_download_as_csv_for_both_admins_and_404_for_others(db, 
     assert anonymous.status_code == 401
 
 
+SETTINGS = """
+mutation Settings($input: CompanySettingsUpdateInput!) {
+  companySettingsUpdate(input: $input) {
+    company { settings { numberSeries { kind policy } } } userErrors { field code }
+  }
+}
+"""
+
+
 async def test_the_invoice_number_comes_from_the_group_series_under_group(db, client, family, hours):
-    await set_series_policy(db, family.partners[0], m.SeriesKind.INVOICE, m.SeriesPolicy.GROUP)
+    partner = family.partners[0]
+    changed = (await graphql(client, SETTINGS, {"input": {"companyId": gid("Company", partner.id),
+                                                          "invoiceNumberSeries": "GROUP"}},
+                             token=partner_admin(family)))["companySettingsUpdate"]
+    assert changed["userErrors"] == []
+    assert {"kind": "INVOICE", "policy": "GROUP"} in changed["company"]["settings"]["numberSeries"]
     async with db.transaction() as session:
         await session.execute(update(m.NumberSeries).where(
             m.NumberSeries.company_id == family.main.id, m.NumberSeries.kind == m.SeriesKind.INVOICE)
@@ -375,3 +388,14 @@ async def test_the_partner_gets_no_margin_of_the_main_project(db, client, family
     body = await graphql(client, MARGIN, {"projectId": family.main_gid, **SPRING}, token=partner_admin(family),
                          expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_group_invoice_series_needs_partner_companies_on(db, client, family):
+    """The INVOICE series follows the other series' rules: GROUP while partner companies are off is refused."""
+    async with db.transaction() as session:
+        await session.execute(update(m.Company).where(m.Company.id == family.partners[0].id)
+                              .values(partner_companies_enabled=False))
+    refused = (await graphql(client, SETTINGS, {"input": {"companyId": gid("Company", family.partners[0].id),
+                                                          "invoiceNumberSeries": "GROUP"}},
+                             token=partner_admin(family)))["companySettingsUpdate"]
+    assert refused["userErrors"] == [{"field": "invoiceNumberSeries", "code": "PARTNER_COMPANIES_DISABLED"}]
