@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.events import log as events
 from domain.platform.db import Database
 from domain.platform.errors import DomainError, DomainErrors, Forbidden, InvalidInput, Locked, NotFound
-from domain.model import Expense, HourStatus, Project, Role, TimeRecord
+from domain.model import Expense, HourStatus, InternalInvoiceItem, Project, Role, TimeRecord
 from domain.access.policy import require_approver, visible
 from domain.access.viewer import Viewer
 
@@ -62,6 +62,13 @@ def approval_refusal(current: HourStatus, *, field: str) -> DomainError | None:
 
 # Which rows are copies of another company's row, and of which one (a mirror of hours, a clone of an expense).
 COPY_OF = {TimeRecord: TimeRecord.source_record_id, Expense: Expense.source_expense_id}
+# A partner's hours and expenses on a live internal invoice (domain.invoicing) by the invoice's item.
+ON_INTERNAL_INVOICE = {TimeRecord: InternalInvoiceItem.time_record_id, Expense: InternalInvoiceItem.expense_id}
+
+
+async def _on_internal_invoices(session: AsyncSession, model: type, ids: Iterable[int]) -> set[int]:
+    column = ON_INTERNAL_INVOICE[model]
+    return set(await session.scalars(select(column).where(column.in_(list(ids)))))
 
 
 async def _lock_rows(session: AsyncSession, viewer: Viewer, model: type, ids: list[int], *, lock_sources: bool) -> dict:
@@ -120,6 +127,8 @@ async def set_statuses_in(session: AsyncSession, viewer: Viewer, model: type, id
     found = await _lock_rows(session, viewer, model, sorted(set(ids)), lock_sources=not sqlite)
     project_ids = {row.project_id for row in found.values()}
     projects = {p.id: p for p in await session.scalars(select(Project).where(Project.id.in_(project_ids)))}
+    # Hours on a live internal invoice stay INVOICED until the invoice's draft is cancelled (internalInvoiceCancel).
+    invoiced_internally = set() if status == HourStatus.INVOICED else await _on_internal_invoices(session, model, found)
     errors: list[DomainError] = []
     for index, pk in enumerate(ids):
         field = f"ids.{index}"
@@ -133,7 +142,10 @@ async def set_statuses_in(session: AsyncSession, viewer: Viewer, model: type, id
             errors.append(refused)
             continue
         is_admin = viewer.role_in(row.company_id) == Role.ADMIN
-        if (why := rule(row.status, is_admin=is_admin, field=field)) is not None:
+        if pk in invoiced_internally and row.status == HourStatus.INVOICED:
+            errors.append(Locked(f"The {noun} is on an internal invoice: cancel that invoice's draft instead.",
+                                 field=field))
+        elif (why := rule(row.status, is_admin=is_admin, field=field)) is not None:
             errors.append(why)
     if errors:
         raise DomainErrors(errors)

@@ -399,3 +399,19 @@ async def test_a_group_invoice_series_needs_partner_companies_on(db, client, fam
                                                           "invoiceNumberSeries": "GROUP"}},
                              token=partner_admin(family)))["companySettingsUpdate"]
     assert refused["userErrors"] == [{"field": "invoiceNumberSeries", "code": "PARTNER_COMPANIES_DISABLED"}]
+
+
+SET_STATUS = """
+mutation SetStatus($input: TimeRecordsSetStatusInput!) {
+  timeRecordsSetStatus(input: $input) { userErrors { field code } }
+}
+"""
+
+
+async def test_hours_on_an_internal_invoice_are_not_taken_back_by_hand(db, client, family, hours):
+    await create(client, family)
+    refused = (await graphql(client, SET_STATUS, {"input": {"ids": [gid("TimeRecord", hours["march"][0])],
+                                                             "status": "APPROVED"}},
+                             token=partner_admin(family)))["timeRecordsSetStatus"]
+    assert refused["userErrors"] == [{"field": "ids.0", "code": "LOCKED"}]
+    assert await statuses(db, hours["march"][0]) == ["INVOICED"]
