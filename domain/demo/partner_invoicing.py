@@ -1,5 +1,5 @@
 """The demo's internal invoicing (SPEC §4): each partner company prices its secondary project with its own hourly
-rate and its admin invoices Nordlys for the approved partner hours of the first week, through the invoicing
+rate (priceModelFromMain off) and its admin invoices Nordlys for the approved partner hours of the first week, through the invoicing
 service (domain/invoicing/invoices.py); Fjellvik's invoice is final, Havbris's stays a draft. Inside the demo's
 one transaction."""
 import datetime as dt
@@ -24,7 +24,8 @@ async def load(session: AsyncSession, main_project_id: int, *, first_monday: dt.
         company = await session.get(m.Company, secondary.company_id)
         rate, final = PARTNER_RATES[company.database_name]
         admin = await admin_of(session, company)
-        await update_project_in(session, admin, secondary.id, {"hourly_rate": rate})
+        # A new secondary follows the main project's price model; these partners agreed internal rates of their own.
+        await update_project_in(session, admin, secondary.id, {"price_model_from_main": False, "hourly_rate": rate})
         invoice = await create_internal_invoice_in(session, admin, secondary.id, first_monday + dt.timedelta(days=6))
         if final:
             await finalise_internal_invoice_in(session, admin, invoice.invoice.id)

@@ -70,13 +70,13 @@ SPRING = {"from": "2026-03-01", "to": "2026-04-30"}
 
 @pytest.fixture
 async def family(db) -> ProjectFamily:
-    """nordlys' main project shared with fjellvik; fjellvik's secondary has its own rates: 900 on the project, 1000
-    on the copy of the main project's second activity (the activity's rate comes first)."""
+    """nordlys' main project shared with fjellvik; fjellvik's secondary has its own rates (priceModelFromMain off):
+    900 on the project, 1000 on the copy of the main project's second activity (the activity's rate comes first)."""
     family = await project_family(db, ("fjellvik",))
     guest = family.guests[0]
     async with db.transaction() as session:
         await session.execute(update(m.Project).where(m.Project.id == family.secondary_of(guest))
-                              .values(hourly_rate=Decimal("900.00")))
+                              .values(price_model_from_main=False, hourly_rate=Decimal("900.00")))
         await session.execute(update(m.Activity).where(
             m.Activity.id == family.copy_of(guest, family.main_activity_ids[1])).values(hourly_rate=Decimal("1000.00")))
     return family

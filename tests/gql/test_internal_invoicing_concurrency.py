@@ -32,7 +32,7 @@ async def test_admins_invoicing_at_once_through_two_processes_put_every_hour_on_
     family = await project_family(db, ("fjellvik",), guests_per_partner=2)
     async with db.transaction() as session:
         project = await session.get(m.Project, family.secondary_of(family.guests[0]))
-        project.hourly_rate = Decimal("1000.00")
+        project.price_model_from_main, project.hourly_rate = False, Decimal("1000.00")
     sources = []
     for n in range(RECORDS):
         guest = family.guests[n % 2]
