@@ -24,7 +24,7 @@ async def load(session: AsyncSession, main_project_id: int, *, first_monday: dt.
         company = await session.get(m.Company, secondary.company_id)
         rate, final = PARTNER_RATES[company.database_name]
         admin = await admin_of(session, company)
-        # A new secondary follows the main project's price model; these partners agreed internal rates of their own.
+        # Internal rates of their own (priceModelFromMain stays off, as a new secondary starts).
         await update_project_in(session, admin, secondary.id, {"price_model_from_main": False, "hourly_rate": rate})
         invoice = await create_internal_invoice_in(session, admin, secondary.id, first_monday + dt.timedelta(days=6))
         if final:
