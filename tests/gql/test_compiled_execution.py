@@ -12,8 +12,9 @@ from domain.access.tokens import create_token
 from domain.demo import companies as demo
 from gql.compiled import shapes
 from gql.compiled.execution import RUNS
+from gql.compiled.run import Run
 from gql.schema import schema
-from tests.factories import company_with_staff, gid
+from tests.factories import add_customer, add_project, company_with_staff, gid
 from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
@@ -158,3 +159,39 @@ async def test_random_selections_answer_the_same_compiled_and_on_the_general_exe
           "(anonymous callers run on the general executor)")
     # The generator is not vacuous: many answers are compiled, and many find something.
     assert runs["compiled"] > len(queries) and found > len(queries)
+
+
+async def _a_project(db) -> tuple[str, str]:
+    acme = await company_with_staff(db)
+    project_id = await add_project(db, acme, await add_customer(db, acme))
+    return acme["admin"].token, gid("Project", project_id)
+
+
+PROJECT_NAME = "query ProjectName($id: ID!) { node(id: $id) { ... on Project { name } } }"
+
+
+async def test_a_compiled_answer_that_differs_from_the_general_executors_is_a_logged_500_under_the_check(
+        db, client, monkeypatch, caplog):
+    # given a project, and a compiled execution that answers wrongly (the suite runs with the check on)
+    token, project = await _a_project(db)
+
+    async def wrong(_run, _plan):
+        return {"node": {"name": "not the project's name"}}
+
+    monkeypatch.setattr(Run, "data", wrong)
+    # when a covered query is asked
+    status, body = await _answer(client, PROJECT_NAME, {"id": project}, token)
+    # then the answer is refused as an internal error, and the difference is logged
+    assert status == 500, body
+    assert json.loads(body)["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert any("ExecutionMismatch" in record.getMessage() or (record.exc_info and "compiled" in str(record.exc_info[1]))
+               for record in caplog.records)
+
+
+async def test_with_the_check_off_the_compiled_answer_is_given_without_the_general_executor(db, monkeypatch):
+    token, project = await _a_project(db)
+    async with client_for(db, execution_check=False) as client:
+        before = RUNS["compiled"]
+        status, body = await _answer(client, PROJECT_NAME, {"id": project}, token)
+    assert status == 200 and json.loads(body)["data"]["node"]["name"]
+    assert RUNS["compiled"] == before + 1
