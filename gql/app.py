@@ -51,17 +51,25 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         if scope["type"] == "http":
             if self.settings.report_sql_statements:
                 send = counting_request(send)
-            viewer = await sign_in(self.db, Request(scope).headers)
-            if not isinstance(viewer, Viewer):
-                await viewer(scope, receive, send)  # the 401 of a refused token
-                return
-            scope.setdefault("state", {})["viewer"] = viewer
+            # The request's reads, sign-in first, share one connection, given back when the answer is sent.
+            reads = self.db.shared_reads()
+            try:
+                viewer = await sign_in(self.db, Request(scope).headers, reads=reads)
+                if not isinstance(viewer, Viewer):
+                    await viewer(scope, receive, send)  # the 401 of a refused token
+                    return
+                scope.setdefault("state", {}).update(viewer=viewer, reads=reads)
+                await super().__call__(scope, receive, send)
+            finally:
+                await reads.close()
+            return
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         if request.scope["type"] == "websocket":
             return self.connection_context(request)
-        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer, files=self.files)
+        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer, files=self.files,
+                       reads=request.state.reads)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *,

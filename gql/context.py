@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from strawberry.types import Info as StrawberryInfo
 
 from domain.files.content_store import ContentStore
-from domain.platform.db import Database
+from domain.platform.db import Database, Reads
 from domain.access.viewer import Viewer
 from domain.platform.settings import Settings
 from gql.loaders import Loaders
@@ -20,15 +20,18 @@ class Context:
     loaders: Loaders = field(init=False)
     # Whose rate-limit bucket this request's query cost is drawn from (set by the HTTP view; None: no limit).
     throttle: Throttle | None = None
+    # Where this request's loaders and lists read: its one shared connection (gql.app), or the db itself.
+    reads: Reads | None = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders.for_request(self.db, self.viewer)
+        self.reads = self.reads or self.db
+        self.loaders = Loaders.for_request(self.reads, self.viewer)
 
     def viewer_changed(self, viewer: Viewer) -> None:
         """The caller's memberships changed in this request (an accepted invitation): the rest of the answer,
         and the loaders' caches, follow the new ones."""
         self.viewer = viewer
-        self.loaders = Loaders.for_request(self.db, viewer)
+        self.loaders = Loaders.for_request(self.reads, viewer)
 
 
 Info = StrawberryInfo[Context, None]

@@ -2,11 +2,17 @@
 
 A database outage (domain.platform.errors.is_outage) leaves every session as DatabaseUnavailable, and the
 connection it happened on, with every other one the pool held, is replaced by a new one at its next use.
+
+A request's reads (SharedReads) share one connection, taken at the first read and given back when the request
+ends, and run as autocommit reads: no BEGIN, no ROLLBACK, no ping, only the SELECTs themselves reach the
+database. Each statement sees what was committed when it runs, as each loader batch's own transaction saw before.
 """
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -58,9 +64,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
     def _sqlite_begin(conn) -> None:
         # A write transaction takes SQLite's single write lock at BEGIN, so two
         # writers queue on the busy timeout instead of failing with "database is
-        # locked" when a read lock cannot be upgraded.
+        # locked" when a read lock cannot be upgraded. Autocommit reads
+        # (sqlite_begin None) BEGIN nothing: each SELECT is its own transaction.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     _invalidate_on_outage(engine)
     return engine
@@ -89,20 +97,38 @@ def outage_as_unavailable() -> Iterator[None]:
         raise
 
 
+class Reads(Protocol):
+    """Where reads get a session: the Database (a session per block) or one request's SharedReads."""
+
+    def read(self) -> "contextlib.AbstractAsyncContextManager[AsyncSession]": ...
+
+
 class Database:
-    """The engine and the two kinds of session the app uses."""
+    """The engine and the kinds of session the app uses."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
         self.sqlite = is_sqlite(settings.database_url)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
         self._write_sessions = async_sessionmaker(write_engine, expire_on_commit=False)
+        # Autocommit reads: SQLite's connections already run without pysqlite's own transactions (isolation_level
+        # None), so not BEGINning is enough; asyncpg needs AUTOCOMMIT, or it opens a transaction per connection.
+        autocommit = self.engine.execution_options(sqlite_begin=None) if self.sqlite else \
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_sessions = async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)
+        # A read session's transaction gives nothing on PostgreSQL that autocommit does not (READ COMMITTED takes a
+        # snapshot per statement either way) but a BEGIN and a ROLLBACK; on SQLite it keeps one snapshot.
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False) if self.sqlite else \
+            self._autocommit_sessions
+
+    def shared_reads(self) -> "SharedReads":
+        """One request's reads: one connection, taken at the first read, given back by SharedReads.close()."""
+        return SharedReads(self._autocommit_sessions)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short-lived read session; loaders each take their own (sessions are not shareable)."""
+        """A short-lived read session of its own (a request's loaders share one: shared_reads)."""
         with outage_as_unavailable():
             async with self._sessions() as session:
                 yield session
@@ -129,3 +155,50 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class SharedReads:
+    """The reads of one request on one connection, one at a time.
+
+    A connection runs one statement at a time (asyncpg refuses a second), and a request's loaders run their
+    batches concurrently: the lock takes them in turn (the batches of one tick are already one statement each).
+    The session is emptied after each block, so a row is read afresh by the next statement (a mutation earlier
+    in the request may have changed it) and what a block returns is detached, as from a session of its own.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._session is None:
+                self._session = self._sessions()
+            session = self._session
+            try:
+                with outage_as_unavailable():
+                    yield session
+            except (asyncio.CancelledError, DatabaseUnavailable):
+                # After an outage or a statement cancelled half-way the connection may be unusable: the next read
+                # takes a new one. invalidate() discards it without a ROLLBACK or any other statement.
+                self._session = None
+                with contextlib.suppress(Exception):
+                    await session.invalidate()
+                raise
+            finally:
+                session.expunge_all()
+
+    async def close(self) -> None:
+        """Gives the connection back to the pool (the request has ended)."""
+        async with self._lock:
+            session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.close()
+        except Exception:
+            # The answer is already sent: a connection that cannot be given back cleanly is discarded instead.
+            with contextlib.suppress(Exception):
+                await session.invalidate()

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain import model as m
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.access.viewer import Viewer
 from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
@@ -94,7 +94,7 @@ class Loaders:
     sharepoint_sync_runs_by_project: Children
 
     @classmethod
-    def for_request(cls, db: Database, viewer: Viewer) -> "Loaders":
+    def for_request(cls, db: Reads, viewer: Viewer) -> "Loaders":
         def by_id(model) -> RowByIdLoader:
             return RowByIdLoader(db, viewer, model)
 

@@ -3,7 +3,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 from gql.loaders.base import Loader
@@ -17,7 +17,7 @@ Result = object | None
 
 
 class RowByIdLoader(Loader[Key, Result]):
-    def __init__(self, db: Database, viewer: Viewer, model: type) -> None:
+    def __init__(self, db: Reads, viewer: Viewer, model: type) -> None:
         self._futures: dict[Key, asyncio.Future[Result]] = {}  # the loader's cache, handed to it below
         super().__init__(max_batch_size=MAX_BATCH, cache_map=self._futures)
         self.db, self.viewer, self.model = db, viewer, model
@@ -31,7 +31,6 @@ class RowByIdLoader(Loader[Key, Result]):
         return True, future.result()
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
-        # Each batch has its own session: sibling fields resolve concurrently.
         async with self.db.read() as session:
             rows = await session.scalars(
                 select(self.model).where(self.model.id.in_(set(keys)), visible(self.viewer, self.model))

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.access.viewer import Viewer
 from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
@@ -14,7 +14,7 @@ Result = int
 
 
 class CountByParentLoader(Loader[Key, Result]):
-    def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
+    def __init__(self, db: Reads, viewer: Viewer, relation: Relation) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.relation = db, viewer, relation
 

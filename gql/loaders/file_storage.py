@@ -1,5 +1,5 @@
 """StorageLocationByFileLoader: each file's effective storage location (customer, project override), batched."""
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.files.placement import storage_locations
 from domain.model import StorageLocation
 from gql.loaders.base import Loader
@@ -10,7 +10,7 @@ Result = StorageLocation
 
 
 class StorageLocationByFileLoader(Loader[Key, Result]):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
 

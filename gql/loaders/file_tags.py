@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.model import Tag, file_tags
 from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
@@ -13,7 +13,7 @@ Result = list[str]
 
 
 class TagNamesByFileLoader(Loader[Key, Result]):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.platform.errors import DomainError
 from domain.access.viewer import Viewer
 from gql.loaders.base import Loader
@@ -19,7 +19,7 @@ Result = Page
 class PageByParentLoader(Loader[Key, Result]):
     """Parents asking for the same page (first, after, criteria) share one statement."""
 
-    def __init__(self, db: Database, viewer: Viewer, relation: Relation) -> None:
+    def __init__(self, db: Reads, viewer: Viewer, relation: Relation) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.relation = db, viewer, relation
 
@@ -28,7 +28,6 @@ class PageByParentLoader(Loader[Key, Result]):
         for parent, request, criteria in keys:
             by_request[(request, criteria)].add(parent)
         pages: dict[Key, Page | Exception] = {}
-        # Its own session: sibling fields resolve concurrently and a session is not shareable.
         async with self.db.read() as session:
             for (request, criteria), parents in by_request.items():
                 try:

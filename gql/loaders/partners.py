@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from domain import model as m
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 from domain.partners.links import PartnerPair, read_partner_pairs
@@ -24,7 +24,7 @@ class MembersByGroupLoader(Loader[tuple[GroupId, bool], list[tuple[m.PartnerGrou
     Seeing a group means seeing who is in it: the member companies' names and settings come with the
     membership, also for an operator, who sees no company as a node."""
 
-    def __init__(self, db: Database, viewer: Viewer) -> None:
+    def __init__(self, db: Reads, viewer: Viewer) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer = db, viewer
 
@@ -51,7 +51,7 @@ class MembersByGroupLoader(Loader[tuple[GroupId, bool], list[tuple[m.PartnerGrou
 class GroupByCompanyLoader(Loader[CompanyId, m.PartnerGroup | None]):
     """The group a company is in now, when the viewer may see it."""
 
-    def __init__(self, db: Database, viewer: Viewer) -> None:
+    def __init__(self, db: Reads, viewer: Viewer) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer = db, viewer
 
@@ -70,7 +70,7 @@ class GroupByCompanyLoader(Loader[CompanyId, m.PartnerGroup | None]):
 
 
 class NumberSeriesByCompanyLoader(Loader[CompanyId, list[m.NumberSeries]]):
-    def __init__(self, db: Database, viewer: Viewer) -> None:
+    def __init__(self, db: Reads, viewer: Viewer) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer = db, viewer
 
@@ -93,7 +93,7 @@ class NumberSeriesByCompanyLoader(Loader[CompanyId, list[m.NumberSeries]]):
 class PartnerPairsByCompanyLoader(Loader[CompanyId, list[PartnerPair]]):
     """Every partner of a company with the state of both links; for the company's admins only."""
 
-    def __init__(self, db: Database, viewer: Viewer) -> None:
+    def __init__(self, db: Reads, viewer: Viewer) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer = db, viewer
 
@@ -117,7 +117,7 @@ class PartnerLoaders:
     main_project_summary: MainProjectSummaryLoader
 
     @classmethod
-    def for_request(cls, db: Database, viewer: Viewer) -> "PartnerLoaders":
+    def for_request(cls, db: Reads, viewer: Viewer) -> "PartnerLoaders":
         return cls(
             MembersByGroupLoader(db, viewer), GroupByCompanyLoader(db, viewer),
             NumberSeriesByCompanyLoader(db, viewer), PartnerPairsByCompanyLoader(db, viewer),

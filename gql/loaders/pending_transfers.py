@@ -1,7 +1,7 @@
 """PendingTransferCountLoader: per customer or project, its files still to go to SharePoint, in one grouped COUNT."""
 from typing import Literal
 
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from domain.access.viewer import Viewer
 from domain.files.transfers import pending_transfer_counts
 from gql.loaders.base import Loader
@@ -12,7 +12,7 @@ Result = int
 
 
 class PendingTransferCountLoader(Loader[Key, Result]):
-    def __init__(self, db: Database, viewer: Viewer, level: Literal["customer", "project"]) -> None:
+    def __init__(self, db: Reads, viewer: Viewer, level: Literal["customer", "project"]) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db, self.viewer, self.level = db, viewer, level
 

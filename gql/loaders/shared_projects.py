@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from domain import model as m
-from domain.platform.db import Database
+from domain.platform.db import Reads
 from gql.loaders.base import Loader
 from gql.loaders.by_id import MAX_BATCH
 
@@ -37,7 +37,7 @@ class SecondaryProjectsByMainLoader(Loader[ProjectId, list[ProjectSummary]]):
     """A main project's secondaries, each with the main company's external co-workers from that company who
     are members of the main project. Two statements for any number of main projects."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
 
@@ -65,7 +65,7 @@ class SecondaryProjectsByMainLoader(Loader[ProjectId, list[ProjectSummary]]):
 class MainProjectSummaryLoader(Loader[ProjectId, ProjectSummary | None]):
     """A main project by id, as its secondary projects' companies see it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
 

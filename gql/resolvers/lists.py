@@ -40,13 +40,13 @@ class Listing:
 async def page_of(info: Info, listing: Listing, first: int | None, after: str | None) -> Page:
     request = PageRequest.of(first, after)
     query = paged(listing.rows(), listing.order, request)
-    async with info.context.db.read() as session:
+    async with info.context.reads.read() as session:
         rows = list(await session.scalars(query))
     return to_page(rows, listing.order, request)
 
 
 async def count_of(info: Info, listing: Listing) -> int:
-    async with info.context.db.read() as session:
+    async with info.context.reads.read() as session:
         return await session.scalar(listing.count()) or 0
 
 

@@ -1,0 +1,171 @@
+"""A read sends the database only the SELECTs it needs: the request's reads share one connection, with no BEGIN,
+ROLLBACK or ping around them. On PostgreSQL this is counted from PostgreSQL's own statement log."""
+import contextlib
+import os
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+
+from domain.platform.db import Database
+from gql.app import create_app
+
+from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid, graphql
+
+# bench/operations.py's project page and timesheet.
+PROJECT_PAGE = """
+query ProjectPage($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      number name status startDate endDate
+      customer { name }
+      leader { name }
+      members(first: 100) { nodes { coWorker { name email } } }
+      timeRecords(first: 100) {
+        nodes { id date hours description status coWorker { name } activity { number name } }
+      }
+    }
+  }
+}
+"""
+
+TIMESHEET = """
+query Timesheet($id: ID!, $from: Date!, $to: Date!) {
+  node(id: $id) {
+    ... on CoWorker {
+      name
+      timeRecords(first: 100, dateFrom: $from, dateTo: $to) {
+        nodes {
+          id date hours description status
+          project { number name mainProjectLink { number name company { name } } }
+          activity { number name }
+        }
+      }
+    }
+  }
+}
+"""
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@pytest.fixture
+async def logged_db(db):
+    """A Database of its own on the test database, whose PostgreSQL sessions log every statement they run."""
+    settings = db.settings
+    logged = Database(settings)
+    if not db.sqlite:
+        @event.listens_for(logged.engine.sync_engine, "connect")
+        def _log_statements(dbapi_connection, _record) -> None:
+            # On asyncpg itself: the adapter's cursor would run it in a transaction that the pool rolls back.
+            dbapi_connection.run_async(lambda connection: connection.execute("SET log_statement = 'all'"))
+    yield logged
+    await logged.dispose()
+
+
+@contextlib.asynccontextmanager
+async def statements_reaching(db: Database, logged: Database):
+    """The statements that reach the database in the block: read from PostgreSQL's server log (its cluster's `log`
+    file beside the data directory); on SQLite, what the engine hands to sqlite3."""
+    seen: list[str] = []
+    if logged.sqlite:
+        def count(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        event.listen(logged.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            event.remove(logged.engine.sync_engine, "before_cursor_execute", count)
+        return
+    async with db.engine.connect() as connection:
+        data = await connection.scalar(text("SHOW data_directory"))
+    log = os.path.join(os.path.dirname(data), "log")
+    if not os.path.exists(log):
+        pytest.skip("this PostgreSQL's server log is not readable here (an external PARTNERGRAPH_TEST_POSTGRES_URL)")
+    start = os.path.getsize(log)
+    yield seen
+    with open(log, encoding="utf-8", errors="replace") as file:
+        file.seek(start)
+        lines = file.read().splitlines()
+    # "LOG:  statement: …" (simple protocol) and "LOG:  execute <name>: …" (asyncpg's prepared statements)
+    for line in lines:
+        for marker in ("LOG:  statement: ", "LOG:  execute "):
+            if marker in line:
+                statement = line.split(marker, 1)[1]
+                seen.append(statement.split(": ", 1)[1] if marker.endswith("execute ") else statement)
+
+
+async def seeded(db):
+    acme = await company_with_staff(db)
+    customer_id = await add_customer(db, acme)
+    project_id = await add_project(db, acme, customer_id, leader=acme["leader"],
+                                   members=[acme["employee"], acme["colleague"]])
+    await add_time_records(db, acme, project_id, acme["employee"], count=5)
+    await add_time_records(db, acme, project_id, acme["colleague"], count=3)
+    return acme, project_id
+
+
+def selects(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+async def read_twice(logged, db, query, variables, token):
+    app = create_app(logged.settings, logged)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        first = await graphql(client, query, variables, token=token)  # warm: connections made, statements prepared
+        async with statements_reaching(db, logged) as statements:
+            again = await graphql(client, query, variables, token=token)
+    assert again == first
+    return again, statements
+
+
+async def test_a_project_page_sends_only_its_selects(db, logged_db):
+    # given a project with a leader, two members and eight time records
+    acme, project_id = await seeded(db)
+
+    # when its admin reads the project page (a second time, warm)
+    data, statements = await read_twice(logged_db, db, PROJECT_PAGE, {"id": gid("Project", project_id)},
+                                        acme["admin"].token)
+
+    # then the page is whole, and only SELECTs reached the database: no BEGIN, ROLLBACK or ping between them
+    assert len(data["node"]["timeRecords"]["nodes"]) == 8
+    assert len(data["node"]["members"]["nodes"]) == 2
+    assert not [s for s in statements if s.lstrip().upper().startswith(TRANSACTION_CONTROL)], statements
+    assert statements == selects(statements), statements
+    assert not [s for s in statements if s.strip().upper() == "SELECT 1"], statements
+    # sign-in, project, customer, leader, members, their co-workers, records, their co-workers, activities
+    print(len(statements), "statements for a project page")
+    assert 6 <= len(statements) <= 9, statements
+
+
+async def test_a_timesheet_sends_only_its_selects(db, logged_db):
+    # given a co-worker with five time records in a week
+    acme, _project_id = await seeded(db)
+    employee = acme["employee"]
+
+    # when they read their week
+    data, statements = await read_twice(
+        logged_db, db, TIMESHEET,
+        {"id": gid("CoWorker", employee.co_worker_id), "from": "2026-03-02", "to": "2026-03-08"}, employee.token)
+
+    # then the week is whole, and only SELECTs reached the database
+    assert len(data["node"]["timeRecords"]["nodes"]) == 5
+    assert not [s for s in statements if s.lstrip().upper().startswith(TRANSACTION_CONTROL)], statements
+    assert statements == selects(statements), statements
+    print(len(statements), "statements for a timesheet")
+    # sign-in, co-worker, records, projects, main project links, activities
+    assert 4 <= len(statements) <= 7, statements
+
+
+async def test_a_request_takes_one_connection_for_all_its_reads(db, logged_db):
+    # given a project page to read
+    acme, project_id = await seeded(db)
+    checkouts: list[object] = []
+    event.listen(logged_db.engine.sync_engine, "checkout", lambda *args: checkouts.append(args[0]))
+
+    # when it is read
+    await read_twice(logged_db, db, PROJECT_PAGE, {"id": gid("Project", project_id)}, acme["admin"].token)
+
+    # then each request (two) checked out one connection, for its sign-in and all its loaders
+    assert len(checkouts) == 2, checkouts
