@@ -4,10 +4,10 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.platform.db import Database
+from domain.platform.db import Database, Reads
 from domain.platform.errors import InvalidInput, NotFound
 from domain.model import ApiToken, CoWorker, Company, User, utcnow
 from domain.access.oidc import TokenRefused, looks_like_jwt, viewer_for_jwt
@@ -84,10 +84,31 @@ async def list_tokens(db: Database) -> list[tuple[ApiToken, str]]:
         return [(token, email) for token, email in rows]
 
 
-async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
+def _token_sign_in(token_hash: str) -> Select:
+    """The token with its user and the user's active co-worker records (only the token's company's, for a token
+    limited to one): one row per membership, one with NULL co-worker columns for a user with none."""
+    return (
+        select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.company_id, User.id, User.email, User.name,
+               User.is_operator, CoWorker.company_id, CoWorker.id, CoWorker.role)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(CoWorker, and_(
+            CoWorker.user_id == User.id, CoWorker.active.is_(True),
+            or_(ApiToken.company_id.is_(None), CoWorker.company_id == ApiToken.company_id),
+        ))
+        .where(ApiToken.token_hash == token_hash)
+        .order_by(CoWorker.id)
+    )
+
+
+async def viewer_for_token(db: Database, plain: str | None, *, reads: Reads | None = None) -> Viewer | None:
     """The viewer a bearer token stands for; None for an unknown, expired or revoked token.
     With an OIDC issuer configured, a JWT is checked against it (domain.access.oidc; IssuerUnreachable when it
-    cannot be reached)."""
+    cannot be reached).
+
+    One statement reads the token, its user and their memberships as they are now, on `reads` (the request's
+    connection) when given. It is not kept between requests: a revocation, an expiry or a change of membership
+    counts from the next request in every process, and a cache checked as freshly would cost this same one
+    statement."""
     if not plain:
         return ANONYMOUS
     if db.settings.oidc_issuer and looks_like_jwt(plain):
@@ -96,11 +117,16 @@ async def viewer_for_token(db: Database, plain: str | None) -> Viewer | None:
         except TokenRefused as refusal:
             log.info("bearer JWT refused: %s", refusal)
             return None
-    async with db.read() as session:
-        token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
-        if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
-            return None
-        return await viewer_for_user(session, token.user_id, company_id=token.company_id)
+    async with (reads or db).read() as session:
+        rows = (await session.execute(_token_sign_in(hash_token(plain)))).all()
+    if not rows:
+        return None
+    revoked_at, expires_at, company_id, user_id, email, name, is_operator = rows[0][:7]
+    if revoked_at is not None or expires_at <= utcnow():
+        return None
+    memberships = tuple(Membership(c, w, r) for *_, c, w, r in rows if w is not None)
+    return Viewer(user_id=user_id, email=email, name=name, is_operator=is_operator, memberships=memberships,
+                  limited_to_company_id=company_id)
 
 
 async def viewer_for_user(session: AsyncSession, user_id: int, *, company_id: int | None = None) -> Viewer | None:

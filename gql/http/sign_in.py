@@ -2,7 +2,7 @@
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-from domain.platform.db import Database
+from domain.platform.db import Database, Reads
 from domain.access.viewer import Viewer
 from domain.access.tokens import viewer_for_token
 
@@ -29,10 +29,11 @@ def sign_in_required(what: str) -> JSONResponse:
     return unauthenticated(f"Not signed in: {what} needs a sign-in; {HOW_TO_SIGN_IN}.")
 
 
-async def sign_in(db: Database, headers: Headers) -> Viewer | JSONResponse:
-    """The viewer of a request (anonymous without an Authorization header), or the 401 to answer with."""
+async def sign_in(db: Database, headers: Headers, *, reads: Reads | None = None) -> Viewer | JSONResponse:
+    """The viewer of a request (anonymous without an Authorization header), or the 401 to answer with; read on
+    the request's connection `reads` when given."""
     token = bearer_token(headers.get("authorization"))
-    viewer = None if token == "" else await viewer_for_token(db, token)
+    viewer = None if token == "" else await viewer_for_token(db, token, reads=reads)
     if viewer is None:
         message = "The bearer token is unknown, expired or revoked." if token else \
             "Send `Authorization: Bearer <token>`; credentials of another kind are refused."
