@@ -16,7 +16,7 @@ from strawberry.printer import print_schema
 
 from domain.demo import companies as demo
 from domain.platform import migrations
-from domain.platform.db import Database
+from domain.platform.db import Database, is_sqlite
 from domain.platform.errors import DomainError
 from domain.model import Company, User
 from domain.platform.settings import Settings
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: PARTNERGRAPH_PORT)")
     serve.add_argument("--demo", action="store_true",
                        help="migrate, load demo data into an empty database and print a demo token first")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port (default 1; more than 1 on PostgreSQL only)")
 
     commands.add_parser("migrate", help="apply the database migrations")
 
@@ -159,6 +161,13 @@ def export_schema(output: Path | None) -> int:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     host, port = args.host or settings.host, args.port or settings.port
+    if args.workers < 1:
+        return fail("--workers: at least 1 server process.")
+    if args.workers > 1 and is_sqlite(settings.database_url):
+        # SQLite has one writer at a time, and the subscriptions of one process would not hear of the events
+        # another process writes until their next poll: one process is what SQLite is served with.
+        return fail(f"--workers {args.workers}: several server processes need PostgreSQL; "
+                    f"{display_url(settings)} is SQLite, which is served by one process (--workers 1).")
     if args.demo:
         try:
             token = asyncio.run(prepare_demo(settings))
@@ -167,7 +176,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         except (DBAPIError, OSError) as error:
             return fail(f"database {display_url(settings)}: {str(error).splitlines()[0]}", code=1)
         print_demo_banner(token, host, port)
-    uvicorn.run("partnergraph.composition:create_app", factory=True, host=host, port=port)
+    # Each worker process builds its own app (engine, pool, event delivery, in-process job worker).
+    uvicorn.run("partnergraph.composition:create_app", factory=True, host=host, port=port, workers=args.workers)
     return 0
 
 
