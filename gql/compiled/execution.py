@@ -49,7 +49,8 @@ class CompiledExecution(EventExecution):
 
     async def _compiled(self, plan, serially, *, check: bool) -> ExecutionResult:
         try:
-            async with self.context_value.db.read() as session:
+            # On the request's one read connection (gql.context.Context.reads) when it has one.
+            async with (getattr(self.context_value, "reads", None) or self.context_value.db).read() as session:
                 data = await Run(self.context_value, self.variable_values, session).data(plan)
         except Fallback:
             RUNS["handed back"] += 1
