@@ -1,12 +1,14 @@
 """The compiled execution gives byte for byte the general executor's answers: random valid selections over the
-types it covers (hypothesis), on the demo, as every kind of caller, through real HTTP on both databases. How many
-of them were compiled and how many fell back to the general executor is printed."""
+types it covers (hypothesis), on the demo and on a small benchmark data set, as every kind of caller, through
+real HTTP on both databases. How many of them were compiled and how many fell back is printed."""
 import json
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
+from bench.dataset import generate
 from domain import model as m
 from domain.access.tokens import create_token
 from domain.demo import companies as demo
@@ -23,7 +25,7 @@ NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Mile
 UNCOVERED = {"Project": ["pendingTransferCount", "effectiveStorageLocation"], "Customer": ["pendingTransferCount"],
              "Company": ["settings { shareTasks }"], "CoWorker": [], "TimeRecord": [], "Activity": [], "Milestone": [],
              "ProjectMember": ["hourlyRate"]}
-EXAMPLES = 30
+EXAMPLES = 80
 
 
 def _fields(type_name: str, depth: int):
@@ -99,9 +101,8 @@ def generated_queries() -> list[tuple[str, str]]:
     return found
 
 
-async def _tokens(db) -> dict[str, str | None]:
-    """A token per kind of caller of the demo's main company, and of a company outside the group."""
-    main = demo.COMPANIES[0].database_name
+async def _tokens(db, main: str = demo.COMPANIES[0].database_name) -> dict[str, str | None]:
+    """A token per kind of caller of the data set's main company, and of a company outside the group."""
     async with db.read() as session:
         company_id = await session.scalar(select(m.Company.id).where(m.Company.database_name == main))
         rows = (await session.execute(select(m.CoWorker.role, m.User.email).join(m.User)
@@ -135,9 +136,18 @@ async def _answer(client, query: str, variables: dict, token: str | None) -> tup
     return response.status_code, response.content
 
 
-async def test_random_selections_answer_the_same_compiled_and_on_the_general_executor_for_every_caller(db):
-    await demo.load(db)
-    tokens, ids = await _tokens(db), await _ids(db)
+async def _data_set(db, name: str) -> str:
+    """Loads the demo, or the API benchmark's data set at a hundredth of its scale; the main company's name."""
+    if name == "demo":
+        await demo.load(db)
+        return demo.COMPANIES[0].database_name
+    return (await generate(db, factor=0.01, seed=9, write_targets=1)).main_company
+
+
+@pytest.mark.parametrize("data_set", ["demo", "bench"])
+async def test_random_selections_answer_the_same_compiled_and_on_the_general_executor_for_every_caller(db, data_set):
+    main = await _data_set(db, data_set)
+    tokens, ids = await _tokens(db, main), await _ids(db)
     rng = random.Random(17)
     queries = generated_queries()
     before = RUNS.copy()
@@ -154,7 +164,7 @@ async def test_random_selections_answer_the_same_compiled_and_on_the_general_exe
                 compared += 1
                 found += any(value is not None for value in (json.loads(expected[1]).get("data") or {}).values())
     runs = {way: RUNS[way] - before[way] for way in ("compiled", "handed back", "unplanned")}
-    print(f"\n{compared} answers compared over {len(queries)} generated selections x {len(tokens)} callers: "
+    print(f"\n{data_set}: {compared} answers compared over {len(queries)} generated selections x {len(tokens)} callers: "
           f"{found} with something found; {runs['compiled']} compiled, {runs['handed back']} handed back, {runs['unplanned']} not planned "
           "(anonymous callers run on the general executor)")
     # The generator is not vacuous: many answers are compiled, and many find something.
