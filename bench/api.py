@@ -61,6 +61,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results-dir", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--readme", default=str(ROOT / "bench" / "README.md"),
                         help="whose results table to rebuild ('' for none)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (uvicorn --workers; PostgreSQL)")
     parser.add_argument("--profile", help="run the server under cProfile, writing the profile here")
     args = parser.parse_args(argv)
     if args.concurrency < 1 or min(args.sequential, args.requests, args.write_requests) < 1 or args.warmup < 0:
@@ -141,7 +142,8 @@ async def run(args: argparse.Namespace) -> dict:
             if args.only:
                 chosen = {name: op for name, op in chosen.items() if name in args.only}
             port = common.free_port()
-            server = await common.start_server(url, port, env=SERVER_ENV, profile=args.profile)
+            server = await common.start_server(url, port, env=SERVER_ENV, profile=args.profile,
+                                               uvicorn_args=("--workers", str(args.workers)) if args.workers > 1 else ())
             results_by_operation: dict[str, dict] = {}
             comparisons: dict[str, dict] = {}
             try:
@@ -179,7 +181,8 @@ async def run(args: argparse.Namespace) -> dict:
         "load_average": {"start": [round(v, 2) for v in load_start], "end": [round(v, 2) for v in os.getloadavg()]},
         "settings": {"scale": args.scale, "seed": args.seed, "concurrency": args.concurrency, "warmup": args.warmup,
                      "sequential": args.sequential, "requests": args.requests, "write_requests": args.write_requests, "seconds": args.seconds,
-                     "server": "uvicorn partnergraph.composition:create_app --factory, one process", "server_env": SERVER_ENV},
+                     "server": "uvicorn partnergraph.composition:create_app --factory, "
+                     + ("one process" if args.workers == 1 else f"{args.workers} worker processes"), "server_env": SERVER_ENV},
         "dataset": {"rows": dataset.rows, "generated_seconds": round(generated_in, 1)},
         "server": {"peak_rss_mib": round(server_peak / 1024, 1) if server_peak else None},
         "operations": results_by_operation,

@@ -101,13 +101,15 @@ def rss_kib(pid: int) -> int | None:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user + system) the process has used: per request, a figure the machine's load bends less
-    than latency does."""
+    """The CPU time (user + system) the process and its child processes (uvicorn's workers) have used: per
+    request, a figure the machine's load bends less than latency does."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except (OSError, IndexError, ValueError):
         return None
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 def reset_peak_rss(pid: int) -> bool:
