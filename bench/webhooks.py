@@ -15,10 +15,8 @@ import asyncio
 import datetime as dt
 import os
 import platform
-import socket
 import statistics
 import sys
-import tempfile
 import time
 
 import httpx
@@ -62,34 +60,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=float, default=10, help="mutations per second")
-    parser.add_argument("--seconds", type=float, default=20, help="how long the load lasts")
-    parser.add_argument("--dispatch-seconds", type=float, default=1.0,
-                        help="PARTNERGRAPH_WEBHOOK_DISPATCH_SECONDS (and the worker's poll) for the server")
-    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite")
-    args = parser.parse_args()
-
-    cluster = None
-    if args.postgres:
-        from tests.pg_cluster import start_cluster
-
-        cluster = start_cluster()
-        if cluster is None:
-            raise SystemExit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
-        url = cluster.url
-    else:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
+async def measure(args: argparse.Namespace, url: str) -> tuple[int, float, dict[str, float], "TimedReceiver"]:
+    """Seeds the database at `url`, serves it, registers `args.rate` hours a second and waits for their webhooks:
+    how many were registered, in how long, when each committed, and the receiver (when each arrived)."""
     settings = Settings(database_url=url, _env_file=None)
     db = Database(settings)
     await upgrade(db.engine)
     seeded = await seed(db, settings, 2)
     await db.dispose()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = common.free_port()
     server = await common.start_server(settings.database_url, port, env={
         "PARTNERGRAPH_RATE_LIMIT": "false", "PARTNERGRAPH_SHAREPOINT_SECRET_KEY": Fernet.generate_key().decode(),
         "PARTNERGRAPH_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
@@ -127,9 +107,20 @@ async def main() -> None:
                 await asyncio.sleep(0.05)
     finally:
         await common.stop_server(server)
-        if cluster is not None:
-            cluster.stop()
+    return count, load_seconds, committed, receiver
 
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=10, help="mutations per second")
+    parser.add_argument("--seconds", type=float, default=20, help="how long the load lasts")
+    parser.add_argument("--dispatch-seconds", type=float, default=1.0,
+                        help="PARTNERGRAPH_WEBHOOK_DISPATCH_SECONDS (and the worker's poll) for the server")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite")
+    args = parser.parse_args()
+
+    async with common.throwaway_database("postgresql" if args.postgres else "sqlite") as url:
+        count, load_seconds, committed, receiver = await measure(args, url)
     latencies = [(receiver.arrived_at[node] - at) * 1000 for node, at in committed.items() if node in receiver.arrived_at]
     unverified = sum(not d.verified for d in receiver.received)
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, Python {sys.version.split()[0]}")

@@ -62,6 +62,16 @@ class Learnt:
             self.folders.popitem(last=False)
 
 
+def response_failure(response: httpx.Response) -> SharePointError:
+    """The SharePointError of a Graph answer read without the SDK (its status, error code and Retry-After)."""
+    try:
+        body = response.json().get("error") or {}
+    except ValueError:
+        body = {}
+    return SharePointError.from_status(response.status_code, body.get("code"), body.get("message") or "",
+                                       retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+
+
 class GraphSession:
     """One configuration's signed-in Graph: the SDK client for JSON calls and httpx for content, and what it has
     learnt of the site (`learnt`), which it trusts until `forget()`."""
@@ -94,6 +104,17 @@ class GraphSession:
     async def token(self) -> str:
         return (await self.credential.get_token(self.connection.scope)).token
 
+    async def pause_before_retry(self, failure: SharePointError, attempt: int) -> None:
+        """The one retry rule of every Graph request: raises `failure` when it is not transient, when `attempt` was
+        the last, or when the wait (Retry-After, else 0.5 s doubling) is longer than a worker should hold on;
+        otherwise waits before the next attempt."""
+        if not failure.transient or attempt == ATTEMPTS:
+            raise failure
+        wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
+        if wait > MAX_WAIT:
+            raise failure
+        await self.sleep(wait)
+
     async def call(self, make: Callable[[], Awaitable[T]], *, missing_ok: bool = False) -> T | None:
         """Runs one SDK call, retrying transient failures; None for a 404 when `missing_ok`."""
         from msgraph.generated.models.o_data_errors.o_data_error import ODataError
@@ -107,12 +128,7 @@ class GraphSession:
                     return None
             except httpx.TransportError as error:
                 failure = SharePointError(f"Graph unreachable: {error!r}", transient=True)
-            if not failure.transient or attempt == ATTEMPTS:
-                raise failure
-            wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
-            if wait > MAX_WAIT:
-                raise failure
-            await self.sleep(wait)
+            await self.pause_before_retry(failure, attempt)
         raise AssertionError("unreachable")
 
     # --- site, content type, libraries --------------------------------------
@@ -319,21 +335,10 @@ class GraphSession:
                                 written += len(piece)
                         return written
                     await response.aread()
-                    try:
-                        body = response.json().get("error") or {}
-                    except ValueError:
-                        body = {}
-                    failure = SharePointError.from_status(
-                        response.status_code, body.get("code"), body.get("message") or "",
-                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+                    failure = response_failure(response)
             except httpx.TransportError as error:
                 failure = SharePointError(f"Graph unreachable: {error!r}", transient=True)
-            if not failure.transient or attempt == ATTEMPTS:
-                raise failure
-            wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
-            if wait > MAX_WAIT:
-                raise failure
-            await self.sleep(wait)
+            await self.pause_before_retry(failure, attempt)
         raise AssertionError("unreachable")
 
     async def fill_list_item(self, drive_id: str, item_id: str, fields: dict[str, object], *,

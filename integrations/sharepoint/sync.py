@@ -11,8 +11,8 @@ import httpx
 
 from domain.sharepoint.client import DeltaRead, PageHook
 from domain.sharepoint.sync_rules import DriveChange, latest
-from domain.sharepoint.errors import SharePointError, retry_after_seconds
-from integrations.sharepoint.graph import ATTEMPTS, MAX_WAIT, GraphSession
+from domain.sharepoint.errors import SharePointError
+from integrations.sharepoint.graph import ATTEMPTS, GraphSession, response_failure
 
 log = logging.getLogger("partnergraph.sharepoint.sync")
 
@@ -49,18 +49,8 @@ async def _page(graph: GraphSession, url: str) -> dict:
         else:
             if response.status_code == 200:
                 return response.json()
-            try:
-                body = response.json().get("error") or {}
-            except ValueError:
-                body = {}
-            failure = SharePointError.from_status(response.status_code, body.get("code"), body.get("message") or "",
-                                                  retry_after=retry_after_seconds(response.headers.get("Retry-After")))
-        if not failure.transient or attempt == ATTEMPTS:
-            raise failure
-        wait = failure.retry_after if failure.retry_after is not None else 0.5 * 2 ** (attempt - 1)
-        if wait > MAX_WAIT:
-            raise failure
-        await graph.sleep(wait)
+            failure = response_failure(response)
+        await graph.pause_before_retry(failure, attempt)
     raise AssertionError("unreachable")
 
 

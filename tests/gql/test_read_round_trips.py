@@ -7,44 +7,11 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 
+from bench.operations import PROJECT_PAGE, TIMESHEET
 from domain.platform.db import Database
 from gql.app import create_app
 
 from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid, graphql
-
-# bench/operations.py's project page and timesheet.
-PROJECT_PAGE = """
-query ProjectPage($id: ID!) {
-  node(id: $id) {
-    ... on Project {
-      number name status startDate endDate
-      customer { name }
-      leader { name }
-      members(first: 100) { nodes { coWorker { name email } } }
-      timeRecords(first: 100) {
-        nodes { id date hours description status coWorker { name } activity { number name } }
-      }
-    }
-  }
-}
-"""
-
-TIMESHEET = """
-query Timesheet($id: ID!, $from: Date!, $to: Date!) {
-  node(id: $id) {
-    ... on CoWorker {
-      name
-      timeRecords(first: 100, dateFrom: $from, dateTo: $to) {
-        nodes {
-          id date hours description status
-          project { number name mainProjectLink { number name company { name } } }
-          activity { number name }
-        }
-      }
-    }
-  }
-}
-"""
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
