@@ -36,7 +36,8 @@ from gql.loaders import Loaders
 
 SHARE_SECONDS = 2.0
 LOADER_NAMES = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time_record_by_id",
-                EventKind.FILE: "file_by_id", EventKind.CUSTOMER: "customer_by_id", EventKind.EXPENSE: "expense_by_id"}
+                EventKind.FILE: "file_by_id", EventKind.CUSTOMER: "customer_by_id", EventKind.EXPENSE: "expense_by_id",
+                EventKind.INTERNAL_INVOICE: "internal_invoice_by_id"}
 
 Delivered = tuple[Loaders, list[tuple[Event, Any]]]
 

@@ -22,7 +22,8 @@ from gql.schema import schema
 from gql.schema.events.subscriptions import encode_cursor
 
 TYPE_NAMES = {EventKind.PROJECT: "Project", EventKind.TIME_RECORD: "TimeRecord", EventKind.FILE: "File",
-              EventKind.CUSTOMER: "Customer", EventKind.EXPENSE: "Expense"}
+              EventKind.CUSTOMER: "Customer", EventKind.EXPENSE: "Expense",
+              EventKind.INTERNAL_INVOICE: "InternalInvoice"}
 
 
 def selection_of(type_name: str) -> str:

@@ -39,8 +39,8 @@ from sqlalchemy.sql import visitors
 
 from domain.platform.db import Database
 from domain.platform.errors import DomainError, InvalidInput
-from domain.model import (Activity, Customer, Event, EventKind, EventLog, Expense, File, Project, Task, TimeRecord,
-                          utcnow)
+from domain.model import (Activity, Customer, Event, EventKind, EventLog, Expense, File, InternalInvoice, Project, Task,
+                          TimeRecord, utcnow)
 from domain.access.policy import visible
 from domain.access.viewer import Viewer
 
@@ -95,12 +95,19 @@ class ExpenseAction(enum.StrEnum):
     INVOICED = "INVOICED"
 
 
+class InternalInvoiceAction(enum.StrEnum):
+    CREATED = "CREATED"
+    FINALIZED = "FINALIZED"
+    CANCELLED = "CANCELLED"
+
+
 KINDS: dict[type, tuple[EventKind, type[enum.StrEnum]]] = {
     Project: (EventKind.PROJECT, ProjectAction),
     TimeRecord: (EventKind.TIME_RECORD, TimeRecordAction),
     File: (EventKind.FILE, FileAction),
     Customer: (EventKind.CUSTOMER, CustomerAction),
     Expense: (EventKind.EXPENSE, ExpenseAction),
+    InternalInvoice: (EventKind.INTERNAL_INVOICE, InternalInvoiceAction),
 }
 MODELS: dict[EventKind, type] = {kind: model for model, (kind, _) in KINDS.items()}
 
@@ -125,7 +132,8 @@ class _Staged:
 
 
 def record(session: AsyncSession, action: enum.StrEnum, node: Any, *, subject: Any | None = None) -> None:
-    """Records that `node` (a Project, TimeRecord, File, Customer or Expense row) changed; written when the transaction commits.
+    """Records that `node` (a Project, TimeRecord, File, Customer, Expense or InternalInvoice row) changed; written
+    when the transaction commits.
 
     `subject` says what a project change was about (an Activity, Milestone or CoWorker row). For a
     deleted node, call this before or after `session.delete(node)`: the row's values are kept.
@@ -164,6 +172,15 @@ def _project_of(session: Session, row: Any) -> int | None:
     return None
 
 
+def _audiences(session: Session, row: Any) -> list[tuple[int, int | None]]:
+    """The (company, project) each event of the row is recorded in: the row's own company and project; for an
+    internal invoice, both sides that may read it (domain.access.policy.internal_invoices_visible): the company
+    that invoices with its secondary project, and the company invoiced with its main project."""
+    if isinstance(row, InternalInvoice):
+        return [(row.company_id, row.secondary_project_id), (row.buyer_company_id, row.main_project_id)]
+    return [(row.company_id, _project_of(session, row))]
+
+
 def _take_ids(session: Session, count: int) -> int:
     """Takes `count` ids from the counter row and returns the first; the row stays locked until COMMIT."""
     table = EventLog.__table__
@@ -197,13 +214,14 @@ def write_staged(session: Session) -> int | None:
     rows = []
     for item in staged:
         kind, _ = KINDS[type(item.node)]
-        rows.append(dict(
-            kind=kind, action=item.action.value, company_id=item.node.company_id,
-            project_id=_project_of(session, item.node), node_id=item.node.id,
-            subject_type=type(item.subject).__name__ if item.subject is not None else None,
-            subject_id=item.subject.id if item.subject is not None else None,
-            snapshot=snapshot(item.node),
-        ))
+        for company_id, project_id in _audiences(session, item.node):
+            rows.append(dict(
+                kind=kind, action=item.action.value, company_id=company_id, project_id=project_id,
+                node_id=item.node.id,
+                subject_type=type(item.subject).__name__ if item.subject is not None else None,
+                subject_id=item.subject.id if item.subject is not None else None,
+                snapshot=snapshot(item.node),
+            ))
     first = _take_ids(session, len(rows))
     now = utcnow()
     session.execute(insert(Event.__table__), [dict(row, id=first + i, occurred_at=now) for i, row in enumerate(rows)])

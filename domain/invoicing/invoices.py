@@ -143,6 +143,8 @@ async def create_internal_invoice_in(session: AsyncSession, viewer: Viewer, proj
         if clone is not None:
             _mark(session, clone, HourStatus.INVOICED)
     await session.flush()
+    # In both companies (the seller's and the buyer's), as both sides' admins read it.
+    events.record(session, events.InternalInvoiceAction.CREATED, invoice)
     return Invoice(invoice, rows)
 
 
@@ -170,6 +172,7 @@ async def finalise_internal_invoice_in(session: AsyncSession, viewer: Viewer, in
     invoice.status = InternalInvoiceStatus.FINAL
     invoice.finalised_at = utcnow()
     await session.flush()
+    events.record(session, events.InternalInvoiceAction.FINALIZED, invoice)
     return Invoice(invoice, await _lines(session, invoice.id))
 
 
@@ -193,6 +196,7 @@ async def cancel_internal_invoice(db: Database, viewer: Viewer, invoice_id: int)
         invoice.status = InternalInvoiceStatus.CANCELLED
         invoice.cancelled_at = utcnow()
         await session.flush()
+        events.record(session, events.InternalInvoiceAction.CANCELLED, invoice)
         return Invoice(invoice, await _lines(session, invoice.id))
 
 

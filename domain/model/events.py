@@ -15,6 +15,7 @@ class EventKind(enum.StrEnum):
     FILE = "FILE"
     CUSTOMER = "CUSTOMER"
     EXPENSE = "EXPENSE"
+    INTERNAL_INVOICE = "INTERNAL_INVOICE"
 
 
 class Event(Base):

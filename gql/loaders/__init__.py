@@ -13,6 +13,7 @@ from gql.loaders.by_id import RowByIdLoader
 from gql.loaders.counts import CountByParentLoader
 from gql.loaders.file_storage import StorageLocationByFileLoader
 from gql.loaders.file_tags import TagNamesByFileLoader
+from gql.loaders.invoice_lines import LinesByInvoiceLoader
 from gql.loaders.pages import PageByParentLoader
 from gql.loaders.pending_transfers import PendingTransferCountLoader
 from gql.loaders.partners import PartnerLoaders
@@ -92,6 +93,8 @@ class Loaders:
     sharepoint_sync_run_by_id: RowByIdLoader
     sharepoint_sync_runs_by_customer: Children
     sharepoint_sync_runs_by_project: Children
+    internal_invoice_by_id: RowByIdLoader
+    lines_by_invoice: LinesByInvoiceLoader
 
     @classmethod
     def for_request(cls, db: Reads, viewer: Viewer) -> "Loaders":
@@ -145,4 +148,6 @@ class Loaders:
                                                       SYNC_RUNS_ORDER),
             sharepoint_sync_runs_by_project=children(m.SharePointSyncRun, [m.SharePointSyncRun.project_id],
                                                      SYNC_RUNS_ORDER),
+            internal_invoice_by_id=by_id(m.InternalInvoice),
+            lines_by_invoice=LinesByInvoiceLoader(db),
         )

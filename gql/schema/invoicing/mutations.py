@@ -34,8 +34,8 @@ class InternalInvoicePayload:
     internal_invoice: InternalInvoice | None = None
 
 
-def _payload(found: invoice_service.Invoice) -> dict:
-    return {"internal_invoice": InternalInvoice.of(found)}
+def _payload(info: Info, found: invoice_service.Invoice) -> dict:
+    return {"internal_invoice": InternalInvoice.of(info, found)}
 
 
 @strawberry.type
@@ -46,7 +46,7 @@ class InvoicingMutations:
     async def internal_invoice_create(self, info: Info, input: InternalInvoiceCreateInput) -> InternalInvoicePayload:
         async def call():
             project_id = decode_id(input.project_id, "Project", field="projectId")
-            return _payload(await invoice_service.create_internal_invoice(
+            return _payload(info, await invoice_service.create_internal_invoice(
                 info.context.db, info.context.viewer, project_id, input.up_to))
 
         return await payload(InternalInvoicePayload, call)
@@ -57,7 +57,7 @@ class InvoicingMutations:
                                         input: InternalInvoiceFinalizeInput) -> InternalInvoicePayload:
         async def call():
             invoice_id = decode_id(input.id, "InternalInvoice", field="id")
-            return _payload(await invoice_service.finalise_internal_invoice(
+            return _payload(info, await invoice_service.finalise_internal_invoice(
                 info.context.db, info.context.viewer, invoice_id))
 
         return await payload(InternalInvoicePayload, call)
@@ -67,7 +67,7 @@ class InvoicingMutations:
     async def internal_invoice_cancel(self, info: Info, input: InternalInvoiceCancelInput) -> InternalInvoicePayload:
         async def call():
             invoice_id = decode_id(input.id, "InternalInvoice", field="id")
-            return _payload(await invoice_service.cancel_internal_invoice(
+            return _payload(info, await invoice_service.cancel_internal_invoice(
                 info.context.db, info.context.viewer, invoice_id))
 
         return await payload(InternalInvoicePayload, call)

@@ -42,14 +42,14 @@ class InvoicingQueries:
         if parsed is None or parsed[0] != "InternalInvoice":
             return None
         found = await invoice_service.internal_invoice(info.context.db, info.context.viewer, parsed[1])
-        return None if found is None else InternalInvoice.of(found)
+        return None if found is None else InternalInvoice.of(info, found)
 
     @strawberry.field(description=f"The internal invoices of a secondary project, or of a main project (from every "
                       f"partner), newest first, at most {invoice_service.MAX_INVOICES}; as you may see them (admins).")
     async def internal_invoices(self, info: Info, project_id: strawberry.ID) -> list[InternalInvoice]:
         found = await invoice_service.internal_invoices_of_project(
             info.context.db, info.context.viewer, decode_id(project_id, "Project", field="projectId"))
-        return [InternalInvoice.of(i) for i in found]
+        return [InternalInvoice.of(info, i) for i in found]
 
     @strawberry.field(description="A main project's margin over a period (inclusive): its partners' hours at the "
                       "main project's rates against what the partners invoice for them. For the main company's admins "

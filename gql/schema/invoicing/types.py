@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import strawberry
+from strawberry import relay
 
 from domain import model as m
 from domain.invoicing import basis as basis_service
@@ -11,6 +12,7 @@ from domain.invoicing import margin as margin_service
 from domain.invoicing import rates
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.schema.common import RowNode
 from gql.schema.companies.types import Company
 from gql.schema.projects.types import Project
 
@@ -96,43 +98,43 @@ class InternalInvoicingBasis:
 
 @strawberry.type(description="An internal invoice from a partner company to the main company of a shared project; "
                  "its admins and the main company's admins read it.")
-class InternalInvoice:
-    id: strawberry.ID
+class InternalInvoice(RowNode):
+    loader = "internal_invoice_by_id"
+    id: relay.NodeID[int]
     number: int = strawberry.field(description="From the partner company's INVOICE series (OWN or GROUP).")
     status: InternalInvoiceStatus
     up_to: dt.date = strawberry.field(description="It holds the approved hours and expenses up to this day.")
     currency: str
     total: Decimal
-    lines: list[InternalInvoiceLine]
     created_at: dt.datetime
     finalised_at: dt.datetime | None
     cancelled_at: dt.datetime | None
-    seller_company_id: strawberry.Private[int]
+    company_id: strawberry.Private[int]  # the seller
     buyer_company_id: strawberry.Private[int]
     secondary_project_id: strawberry.Private[int]
     main_project_id: strawberry.Private[int]
 
     @classmethod
-    def of(cls, found: invoice_service.Invoice) -> "InternalInvoice":
-        i = found.invoice
-        return cls(id=strawberry.ID(to_global_id("InternalInvoice", i.id)), number=i.number, status=i.status,
-                   up_to=i.up_to, currency=i.currency, total=i.total,
-                   lines=[InternalInvoiceLine.of(line) for line in found.lines], created_at=i.created_at,
-                   finalised_at=i.finalised_at, cancelled_at=i.cancelled_at, seller_company_id=i.company_id,
-                   buyer_company_id=i.buyer_company_id, secondary_project_id=i.secondary_project_id,
-                   main_project_id=i.main_project_id)
+    def of(cls, info: Info, found: invoice_service.Invoice) -> "InternalInvoice":
+        """The invoice a service returned with its lines: they go to this request's loader, not read again."""
+        info.context.loaders.lines_by_invoice.prime(found.invoice.id, found.lines)
+        return cls.from_row(found.invoice)
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[InternalInvoiceLine]:
+        return [InternalInvoiceLine.of(line) for line in await info.context.loaders.lines_by_invoice.load(self.id)]
 
     @strawberry.field(description="Per kind of line.")
-    def totals(self) -> list[InternalInvoiceTotal]:
-        return [InternalInvoiceTotal(kind=t.kind, hours=t.hours, amount=t.amount) for t in _line_totals(self.lines)]
+    async def totals(self, info: Info) -> list[InternalInvoiceTotal]:
+        return _totals(await info.context.loaders.lines_by_invoice.load(self.id))
 
     @strawberry.field(description="Where its lines are downloaded as CSV (with the same bearer token).")
     def csv_url(self) -> str:
-        return f"/internal-invoices/{self.id}/lines.csv"
+        return f"/internal-invoices/{to_global_id('InternalInvoice', self.id)}/lines.csv"
 
     @strawberry.field(description="The partner company, which invoices.")
     async def seller_company(self, info: Info) -> Company | None:
-        return await Company.load(info, self.seller_company_id)
+        return await Company.load(info, self.company_id)
 
     @strawberry.field(description="The main company, which is invoiced.")
     async def buyer_company(self, info: Info) -> Company | None:
@@ -145,11 +147,6 @@ class InternalInvoice:
     @strawberry.field(description="The main project (null for the partner company, which does not see it).")
     async def main_project(self, info: Info) -> Project | None:
         return await Project.load(info, self.main_project_id)
-
-
-def _line_totals(lines: list[InternalInvoiceLine]) -> list[rates.KindTotal]:
-    return rates.totals(rates.BasisLine(line.kind, None, None, None, line.hours, line.rate, line.amount, 0)
-                        for line in lines)
 
 
 @strawberry.type(description="One partner company's part of a shared project's margin.")
