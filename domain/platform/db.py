@@ -4,7 +4,8 @@ A database outage (domain.platform.errors.is_outage) leaves every session as Dat
 connection it happened on, with every other one the pool held, is replaced by a new one at its next use.
 
 A request's reads (SharedReads) share one connection, taken at the first read and given back when the request
-ends, and run as autocommit reads: no BEGIN, no ROLLBACK, no ping, only the SELECTs themselves reach the
+ends (a mutation's as soon as no read waits for it, so that it never holds one while it waits for a write
+connection), and run as autocommit reads: no BEGIN, no ROLLBACK, no ping, only the SELECTs themselves reach the
 database. Each statement sees what was committed when it runs, as each loader batch's own transaction saw before.
 """
 import asyncio
@@ -170,10 +171,17 @@ class SharedReads:
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        self._waiting = 0
+        self._hold = True
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._lock:
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             if self._session is None:
                 self._session = self._sessions()
             session = self._session
@@ -189,16 +197,31 @@ class SharedReads:
                 raise
             finally:
                 session.expunge_all()
+            if not self._hold and not self._waiting:
+                await self._give_back()
+        finally:
+            self._lock.release()
+
+    async def writes_follow(self) -> None:
+        """The request writes (a mutation): from now on the connection goes back to the pool whenever no read is
+        waiting for it. A request holding a read connection while it waits for a write connection could otherwise
+        leave a busy pool with every connection held by requests that wait for one more."""
+        async with self._lock:
+            self._hold = False
+            await self._give_back()
 
     async def close(self) -> None:
         """Gives the connection back to the pool (the request has ended)."""
         async with self._lock:
-            session, self._session = self._session, None
+            await self._give_back()
+
+    async def _give_back(self) -> None:
+        session, self._session = self._session, None
         if session is None:
             return
         try:
             await session.close()
         except Exception:
-            # The answer is already sent: a connection that cannot be given back cleanly is discarded instead.
+            # A connection that cannot be given back cleanly is discarded instead.
             with contextlib.suppress(Exception):
                 await session.invalidate()

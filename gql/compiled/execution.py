@@ -10,6 +10,7 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationType
 
+from domain.platform.db import SharedReads
 from gql.compiled.plan import Plans, compile_plan
 from gql.compiled.run import Fallback, Run
 from gql.delivery import EventExecution
@@ -36,6 +37,9 @@ def _json(result: ExecutionResult) -> str:
 class CompiledExecution(EventExecution):
     def execute_operation(self, serially: bool | None = None) -> Any:
         context = self.context_value
+        if self.operation.operation == OperationType.MUTATION and isinstance(getattr(context, "reads", None),
+                                                                             SharedReads):
+            return self._mutation(serially)
         settings = getattr(context, "settings", None)
         if (self.operation.operation != OperationType.QUERY or settings is None or not settings.compiled_execution
                 or (self.middleware_manager is not None and self.middleware_manager.middlewares) or not getattr(context.viewer, "authenticated", False)):
@@ -72,6 +76,11 @@ class CompiledExecution(EventExecution):
                 error = ExecutionMismatch(f"compiled {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
                 return ExecutionResult(None, [fault(error, where="compiled execution")])
         return compiled
+
+    async def _mutation(self, serially) -> ExecutionResult:
+        # The request's read connection goes back to the pool before the mutation takes a write connection.
+        await self.context_value.reads.writes_follow()
+        return await self._reference(serially)
 
     async def _reference(self, serially) -> ExecutionResult:
         result = super().execute_operation(serially)
