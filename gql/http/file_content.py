@@ -20,8 +20,7 @@ from domain.files.content_store import ContentStore
 from domain.platform.db import Database
 from domain.files.rules import sharepoint_url
 from domain.files.service import file_to_download, sweep_storage
-from gql.ids import parse_global_id
-from gql.http.sign_in import sign_in, sign_in_required
+from gql.http.sign_in import not_found, signed_in_node
 
 log = logging.getLogger("partnergraph.files")
 
@@ -37,24 +36,16 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(cleaned or fallback, safe='')}"
 
 
-def not_found() -> JSONResponse:
-    return JSONResponse({"errors": [{"message": "No such file.", "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
-
-
 def file_content_endpoint(db: Database, store: ContentStore) -> Callable[[Request], Awaitable[Response]]:
 
     async def file_content(request: Request) -> Response:
-        viewer = await sign_in(db, request.headers)
-        if isinstance(viewer, Response):
-            return viewer
-        if not viewer.authenticated:
-            return sign_in_required("downloading a file")
-        parsed = parse_global_id(request.path_params["file_id"])
-        if parsed is None or parsed[0] != "File":
-            return not_found()
-        file = await file_to_download(db, viewer, parsed[1])
+        found = await signed_in_node(db, request, param="file_id", type_name="File", thing="file",
+                                     doing="downloading a file")
+        if isinstance(found, Response):
+            return found
+        file = await file_to_download(db, *found)
         if file is None:
-            return not_found()
+            return not_found("file")
         if web_url := sharepoint_url(file):
             return RedirectResponse(web_url, status_code=302)
         path = store.path_of(file.sha256)

@@ -3,33 +3,23 @@ the invoice (the admins of both companies, domain.access.policy); anyone else ge
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from domain.invoicing.invoices import invoice_lines_csv
 from domain.platform.db import Database
-from gql.ids import parse_global_id
-from gql.http.sign_in import sign_in, sign_in_required
-
-
-def not_found() -> JSONResponse:
-    return JSONResponse({"errors": [{"message": "No such internal invoice.", "extensions": {"code": "NOT_FOUND"}}]},
-                        status_code=404)
+from gql.http.sign_in import not_found, signed_in_node
 
 
 def internal_invoice_csv_endpoint(db: Database) -> Callable[[Request], Awaitable[Response]]:
 
     async def internal_invoice_csv(request: Request) -> Response:
-        viewer = await sign_in(db, request.headers)
-        if isinstance(viewer, Response):
-            return viewer
-        if not viewer.authenticated:
-            return sign_in_required("downloading an internal invoice")
-        parsed = parse_global_id(request.path_params["invoice_id"])
-        if parsed is None or parsed[0] != "InternalInvoice":
-            return not_found()
-        found = await invoice_lines_csv(db, viewer, parsed[1])
+        signed_in = await signed_in_node(db, request, param="invoice_id", type_name="InternalInvoice",
+                                         thing="internal invoice", doing="downloading an internal invoice")
+        if isinstance(signed_in, Response):
+            return signed_in
+        found = await invoice_lines_csv(db, *signed_in)
         if found is None:
-            return not_found()
+            return not_found("internal invoice")
         number, text = found
         return Response(text, media_type="text/csv; charset=utf-8", headers={
             "content-disposition": f'attachment; filename="internal-invoice-{number}.csv"',
