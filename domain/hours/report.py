@@ -143,10 +143,19 @@ def _grouped(conditions: Sequence[ColumnElement[bool]], *keys) -> Select:
     return select(*keys, *_sums()).where(*conditions).group_by(*keys).order_by(*keys)
 
 
+def total_query(viewer: Viewer, hours_filter: HoursFilter) -> Select:
+    """The grand total's statement; its one row is read by total_of."""
+    return select(*_sums()).where(*report_conditions(viewer, hours_filter))
+
+
+def total_of(row) -> HoursTotal:
+    return HoursTotal(_hours(row[0]), row[1])
+
+
 async def total(db: Database, viewer: Viewer, hours_filter: HoursFilter) -> HoursTotal:
     async with db.read() as session:
-        row = (await session.execute(select(*_sums()).where(*report_conditions(viewer, hours_filter)))).one()
-    return HoursTotal(_hours(row[0]), row[1])
+        row = (await session.execute(total_query(viewer, hours_filter))).one()
+    return total_of(row)
 
 
 GROUP_KEYS = {
@@ -156,18 +165,35 @@ GROUP_KEYS = {
 }
 
 
+def totals_by_query(viewer: Viewer, hours_filter: HoursFilter, group: str) -> Select:
+    """Totals per co-worker, activity or project (`group`, a GROUP_KEYS key), ordered by its id; read by groups_of."""
+    return _grouped(report_conditions(viewer, hours_filter), GROUP_KEYS[group])
+
+
+def groups_of(rows) -> list[GroupTotal]:
+    return [GroupTotal(key, _hours(hours), count) for key, hours, count in rows]
+
+
 async def totals_by(db: Database, viewer: Viewer, hours_filter: HoursFilter, group: str) -> list[GroupTotal]:
     """Totals per co-worker, activity or project (`group`, a GROUP_KEYS key), ordered by its id."""
-    query = _grouped(report_conditions(viewer, hours_filter), GROUP_KEYS[group])
     async with db.read() as session:
-        rows = list(await session.execute(query))
-    return [GroupTotal(key, _hours(hours), count) for key, hours, count in rows]
+        rows = list(await session.execute(totals_by_query(viewer, hours_filter, group)))
+    return groups_of(rows)
+
+
+def totals_by_month_query(viewer: Viewer, hours_filter: HoursFilter) -> Select:
+    """Totals per calendar month, oldest first; read by months_of."""
+    year, month = extract("year", TimeRecord.date), extract("month", TimeRecord.date)
+    return _grouped(report_conditions(viewer, hours_filter), year, month)
+
+
+def months_of(rows) -> list[GroupTotal]:
+    """`key` is the month's first day."""
+    return [GroupTotal(dt.date(int(y), int(mo), 1), _hours(hours), count) for y, mo, hours, count in rows]
 
 
 async def totals_by_month(db: Database, viewer: Viewer, hours_filter: HoursFilter) -> list[GroupTotal]:
     """Totals per calendar month, oldest first; `key` is the month's first day."""
-    year, month = extract("year", TimeRecord.date), extract("month", TimeRecord.date)
-    query = _grouped(report_conditions(viewer, hours_filter), year, month)
     async with db.read() as session:
-        rows = list(await session.execute(query))
-    return [GroupTotal(dt.date(int(y), int(mo), 1), _hours(hours), count) for y, mo, hours, count in rows]
+        rows = list(await session.execute(totals_by_month_query(viewer, hours_filter)))
+    return months_of(rows)

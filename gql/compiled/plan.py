@@ -25,6 +25,7 @@ from gql.protection.validation import CACHE_SIZE
 # Root fields covered, and the arguments each may take (any other argument: not planned).
 NODE_ARGS = {"id"}
 NODES_ARGS = {"ids"}
+REPORT_ARGS = {"filter"}
 CONNECTION_ARGS = {"first", "after"}
 DATED_ARGS = {"first", "after", "dateFrom", "dateTo"}
 PAGE_INFO = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
@@ -88,6 +89,23 @@ class ObjectPlan:
 
 
 @dataclass
+class TotalsPlan:
+    key: str
+    spec: Any  # shapes.Totals
+    target: "ObjectPlan"  # of each total
+
+
+@dataclass
+class ReportRoot:
+    """`hoursReport(filter)`: the field's own resolver (gql.schema.hours.report) reads the filter."""
+    key: str
+    field_node: FieldNode
+    field_def: GraphQLField
+    report: ObjectPlan  # of the HoursReport
+    strawberry_schema: Any  # converts the arguments as the resolver gets them
+
+
+@dataclass
 class NodeRoot:
     key: str
     field_node: FieldNode
@@ -98,7 +116,7 @@ class NodeRoot:
 
 @dataclass
 class Plan:
-    roots: list  # NodeRoot | ConnectionPlan (the `projects` list)
+    roots: list  # NodeRoot | ReportRoot | ConnectionPlan (a top-level list)
 
 
 class _Compiler:
@@ -133,6 +151,8 @@ class _Compiler:
         if isinstance(spec, shapes.Children):
             allowed = DATED_ARGS if spec.dated else CONNECTION_ARGS
             return self.connection(key, spec, field_def, details, allowed)
+        if isinstance(spec, shapes.ReportRecords):
+            return self.connection(key, spec, field_def, details, CONNECTION_ARGS)
         _no_arguments(details)
         if isinstance(spec, (shapes.Column, shapes.Computed)):
             if not is_leaf_type(named):
@@ -142,6 +162,8 @@ class _Compiler:
             return Relation(key, spec, self.object_plan(named.name, details), non_null)
         if isinstance(spec, shapes.LinkedMain):
             return Relation(key, spec, self.object_plan("LinkedProject", details), non_null)
+        if isinstance(spec, shapes.Totals):
+            return TotalsPlan(key, spec, self.object_plan(spec.target, details))
         raise Unplanned(f"{parent.name}.{name}")
 
     def linked_field(self, named, key, name, details, non_null, field_def):
@@ -208,9 +230,11 @@ class _Compiler:
             arguments = {argument.name.value for argument in node.arguments or ()}
             field_def = query_type.fields.get(name)
             if (name == "node" and arguments <= NODE_ARGS) or (name == "nodes" and arguments <= NODES_ARGS):
-                by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.SHAPES
-                           if type_name != "ProjectMember"}
+                by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.NODE_TYPES}
                 roots.append(NodeRoot(key, node, field_def, by_type, many=name == "nodes"))
+            elif name == "hoursReport" and arguments <= REPORT_ARGS:
+                roots.append(ReportRoot(key, node, field_def, self.object_plan("HoursReport", details),
+                                        self.schema._strawberry_schema))
             elif name in shapes.ROOT_LISTS:
                 spec = shapes.ROOT_LISTS[name]
                 roots.append(self.connection(key, spec, field_def, details, {"first", "after", *spec.arguments}))

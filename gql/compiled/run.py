@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from domain import model as m
 from domain.access.policy import visible
 from gql.compiled import shapes
-from gql.compiled.plan import ConnectionPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation
+from gql.compiled import report
+from gql.compiled.plan import ConnectionPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot
 from gql.ids import parse_global_id
 from gql.loaders import window
 from gql.pagination import MAX_PAGE, Page, PageRequest, decode_cursor, paged, to_page
@@ -42,6 +43,8 @@ class Run:
         for root in plan.roots:
             if isinstance(root, NodeRoot):
                 result[root.key] = await self.node(root)
+            elif isinstance(root, ReportRoot):
+                result[root.key] = await report.answer(self, root)
             else:
                 result[root.key] = await self.root_list(root)
         return result
@@ -77,8 +80,12 @@ class Run:
         arguments = get_argument_values(connection.field_def, connection.node, self.variables)
         listing = spec.listing(self.viewer, **{keyword: arguments[name] for name, keyword in spec.arguments.items()
                                                if name in arguments})
+        return await self.listed(connection, listing, arguments)
+
+    async def listed(self, connection: ConnectionPlan, listing: Any, arguments: dict) -> dict[str, Any]:
+        """A page of a gql.resolvers.lists.Listing (filters and policy included), as the connection asks."""
         request = PageRequest.of(arguments.get("first"), arguments.get("after"))
-        shape = shapes.SHAPES[spec.target]
+        shape = shapes.SHAPES[connection.spec.target]
         columns = self._columns(shape, connection.node_plans(), [c.key for c, _ in listing.order.columns])
         query = paged(shape.from_clause(select(*columns)).where(*listing.conditions), listing.order, request)
         rows = list(await self.session.execute(query))

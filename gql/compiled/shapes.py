@@ -15,7 +15,7 @@ from domain import model as m
 from domain.access.policy import can_see_company_details, can_see_rates
 from domain.access.viewer import Viewer
 from gql.ids import to_global_id
-from gql.resolvers import lists
+from gql.resolvers import hours_report, lists
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,26 @@ class LinkedMain:
     key: str  # the main project's id on this row
 
 
-Field = Column | Computed | ToOne | Children | LinkedMain
+@dataclass(frozen=True)
+class Totals:
+    """An hours report's totals (domain.hours.report): the grand total (`group` None), or one per co-worker,
+    activity, project ("co_worker", "activity", "project": a GROUP_KEYS key) or month ("month")."""
+    group: str | None
+    target: str  # the GraphQL type of each total
+
+
+@dataclass(frozen=True)
+class ReportRecords:
+    """An hours report's records: a page of gql.resolvers.hours_report.records."""
+    target: str = "TimeRecord"
+
+
+Field = Column | Computed | ToOne | Children | LinkedMain | Totals | ReportRecords
 
 
 @dataclass(frozen=True)
 class Shape:
-    model: type
+    model: type | None  # None: not a table's row (an hours report's totals, domain.hours.report.GroupTotal)
     fields: dict[str, Field]
     # Columns of another table joined one-to-one, by the label the row carries them under.
     joined: dict[str, Any] = field(default_factory=dict)
@@ -163,6 +177,27 @@ SHAPES: dict[str, Shape] = {
         "activity": ToOne("activity_id", "Activity"),
     }),
 }
+
+# The hours report (gql.schema.hours.report): a total is a domain.hours.report.HoursTotal or GroupTotal, whose
+# `key` names the co-worker, activity or project (read with the target's access clause, null when hidden).
+_TOTAL = _columns("hours", "record_count")
+SHAPES.update({
+    "HoursReport": Shape(None, {
+        "total": Totals(None, "HoursTotal"),
+        "byCoWorker": Totals("co_worker", "CoWorkerHours"),
+        "byActivity": Totals("activity", "ActivityHours"),
+        "byProject": Totals("project", "ProjectHours"),
+        "byMonth": Totals("month", "MonthHours"),
+        "records": ReportRecords(),
+    }),
+    "HoursTotal": Shape(None, _TOTAL),
+    "CoWorkerHours": Shape(None, {**_TOTAL, "coWorker": ToOne("key", "CoWorker")}),
+    "ActivityHours": Shape(None, {**_TOTAL, "activity": ToOne("key", "Activity")}),
+    "ProjectHours": Shape(None, {**_TOTAL, "project": ToOne("key", "Project")}),
+    "MonthHours": Shape(None, {**_TOTAL, "month": Computed(("key",), lambda row, _viewer: hours_report.month(row))}),
+})
+# Types that are nodes: `node`/`nodes` may name them.
+NODE_TYPES = [name for name, shape in SHAPES.items() if shape.model is not None and "id" in shape.fields]
 
 # What a LinkedProject (a main project as its secondaries' companies see it) shows: gql.schema.projects.shared.
 LINKED_PROJECT = {"number", "name", "status", "company"}

@@ -4,12 +4,10 @@ from decimal import Decimal
 
 import strawberry
 
-from domain import model as m
 from domain.hours import report as service
 from gql.context import Info
 from gql.ids import decode_id
-from gql.loaders import TIME_RECORDS_ORDER
-from gql.resolvers import lists
+from gql.resolvers import hours_report as shared, lists
 from gql.schema.common import Connection
 from gql.schema.hours.types import HourStatus, TimeRecord
 from gql.schema.companies.types import CoWorker
@@ -119,12 +117,11 @@ class HoursReport:
     @strawberry.field(description="Oldest month first.")
     async def by_month(self, info: Info) -> list[MonthHours]:
         found = await service.totals_by_month(info.context.db, info.context.viewer, self.filter)
-        return [MonthHours(month=g.key.strftime("%Y-%m"), hours=g.hours, record_count=g.record_count) for g in found]
+        return [MonthHours(month=shared.month(g), hours=g.hours, record_count=g.record_count) for g in found]
 
     @strawberry.field(description="The time records counted, newest first.")
     async def records(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[TimeRecord]:
-        listing = lists.Listing(m.TimeRecord, service.report_conditions(info.context.viewer, self.filter),
-                                TIME_RECORDS_ORDER)
+        listing = shared.records(info.context.viewer, self.filter)
         page = await lists.page_of(info, listing, first, after)
         return Connection.of(page, TimeRecord.from_row, count=lambda: lists.count_of(info, listing))
 
