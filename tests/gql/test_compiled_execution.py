@@ -24,7 +24,16 @@ NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Mile
 # Now and then a field the planner does not cover, so the fallback is exercised too.
 UNCOVERED = {"Project": ["pendingTransferCount", "effectiveStorageLocation"], "Customer": ["pendingTransferCount"],
              "Company": ["settings { shareTasks }"], "CoWorker": [], "TimeRecord": [], "Activity": [], "Milestone": [],
-             "ProjectMember": ["hourlyRate"]}
+             "ProjectMember": ["hourlyRate"], "HoursTotal": [], "CoWorkerHours": [], "ActivityHours": [],
+             "ProjectHours": [], "MonthHours": []}
+# An hours report's filters (as variables, made per request from the data set's ids).
+REPORT_FILTERS = {
+    "none": lambda ids, rng: None,
+    "project": lambda ids, rng: {"projectId": rng.choice(ids["Project"])},
+    "coWorker": lambda ids, rng: {"coWorkerId": rng.choice(ids["CoWorker"])},
+    "period": lambda ids, rng: {"from": "2026-01-01", "to": "2026-06-30", "invoiced": False},
+    "companies": lambda ids, rng: {"companyIds": ids["Company"][:2], "external": rng.choice([True, False])},
+}
 EXAMPLES = 80
 
 
@@ -75,9 +84,28 @@ def _connection(data, name: str, spec: shapes.Children, depth: int) -> str:
 
 
 @st.composite
+def _report(data) -> tuple[str, str]:
+    """An hoursReport with some of its totals and records, and which filter it takes."""
+    parts = []
+    report = shapes.SHAPES["HoursReport"].fields
+    for name in data(st.lists(st.sampled_from(sorted(report)), min_size=1, max_size=4, unique=True)):
+        if name == "records":
+            parts.append(data(_connection(name, shapes.Children("", report[name].target), 1)))
+        else:
+            parts.append(f"{name} {{ {data(_fields(report[name].target, 1))} }}")
+    if data(st.booleans()):
+        parts.append("__typename")
+    return ("query R($filter: HoursReportFilter) { hoursReport(filter: $filter) { " + " ".join(parts) + " } }",
+            "report:" + data(st.sampled_from(sorted(REPORT_FILTERS))))
+
+
+@st.composite
 def _query(data) -> tuple[str, str]:
     type_name = data(st.sampled_from(NODE_TYPES))
-    if data(st.integers(0, 4)) == 0:
+    kind = data(st.integers(0, 5))
+    if kind == 1:
+        return data(_report())
+    if kind == 0:
         spec = data(st.sampled_from(["projects", "timeRecords", "coWorkers"]))
         target = shapes.ROOT_LISTS[spec].target
         return f"query {{ {data(_connection(spec, shapes.Children('', target), 2))} }}", ""
@@ -130,6 +158,14 @@ async def _ids(db) -> dict[str, list[str]]:
     return found
 
 
+def _variables(kind: str, ids: dict[str, list[str]], rng: random.Random) -> dict:
+    if not kind:
+        return {}
+    if kind.startswith("report:"):
+        return {"filter": REPORT_FILTERS[kind.removeprefix("report:")](ids, rng)}
+    return {"id": rng.choice(ids[kind])}
+
+
 async def _answer(client, query: str, variables: dict, token: str | None) -> tuple[int, bytes]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
@@ -156,7 +192,7 @@ async def test_random_selections_answer_the_same_compiled_and_on_the_general_exe
     async with client_for(db, compiled_execution=True, **limits) as compiled, \
             client_for(db, compiled_execution=False, **limits) as reference:
         for query, type_name in queries:
-            variables = {"id": rng.choice(ids[type_name])} if type_name else {}
+            variables = _variables(type_name, ids, rng)
             for caller, token in tokens.items():
                 got = await _answer(compiled, query, variables, token)
                 expected = await _answer(reference, query, variables, token)
