@@ -34,7 +34,7 @@ REPORT_FILTERS = {
     "period": lambda ids, rng: {"from": "2026-01-01", "to": "2026-06-30", "invoiced": False},
     "companies": lambda ids, rng: {"companyIds": ids["Company"][:2], "external": rng.choice([True, False])},
 }
-EXAMPLES = 80
+EXAMPLES, REPORTS = 72, 12
 
 
 def _fields(type_name: str, depth: int):
@@ -102,10 +102,7 @@ def _report(data) -> tuple[str, str]:
 @st.composite
 def _query(data) -> tuple[str, str]:
     type_name = data(st.sampled_from(NODE_TYPES))
-    kind = data(st.integers(0, 5))
-    if kind == 1:
-        return data(_report())
-    if kind == 0:
+    if data(st.integers(0, 4)) == 0:
         spec = data(st.sampled_from(["projects", "timeRecords", "coWorkers"]))
         target = shapes.ROOT_LISTS[spec].target
         return f"query {{ {data(_connection(spec, shapes.Children('', target), 2))} }}", ""
@@ -126,6 +123,14 @@ def generated_queries() -> list[tuple[str, str]]:
         found.append(query)
 
     collect()
+
+    @settings(max_examples=REPORTS, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_report())
+    def collect_reports(query):
+        found.append(query)
+
+    collect_reports()
     return found
 
 
