@@ -7,9 +7,12 @@ A request's reads (SharedReads) share one connection, taken at the first read an
 ends (a mutation's as soon as no read waits for it, so that it never holds one while it waits for a write
 connection), and run as autocommit reads: no BEGIN, no ROLLBACK, no ping, only the SELECTs themselves reach the
 database. Each statement sees what was committed when it runs, as each loader batch's own transaction saw before.
+So a SELECT that finds its connection dead (no ping found it out beforehand) is run once more on a fresh one
+(ReadSession); a second failure is the outage.
 """
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -17,10 +20,14 @@ from typing import Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from domain.platform.errors import DatabaseUnavailable, is_outage
 from domain.platform.settings import Settings
+
+log = logging.getLogger("partnergraph.db")
 
 # How long a new PostgreSQL connection may take before the database counts as unreachable (asyncpg's own is 60 s).
 CONNECT_TIMEOUT_SECONDS = 5
@@ -46,7 +53,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
     if (path := sqlite_file(url)) is not None:
         # The default ./var/partnergraph.db on a fresh checkout: SQLite makes the file, not its folder.
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+    # The most recently used connection first: a quiet server reuses one, whose `PRAGMA data_version` the sign-in
+    # cache (domain.access.viewer_cache) has already seen.
+    engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+                                 pool_use_lifo=True)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -85,6 +95,35 @@ def _invalidate_on_outage(engine: AsyncEngine) -> None:
             context.is_disconnect = True
 
 
+def connection_died(error: BaseException) -> bool:
+    """Whether a statement failed because its connection is gone (closed, reset, its server process ended), not
+    because a live connection or the database took too long: SQLAlchemy then marks it `connection_invalidated`."""
+    if not isinstance(error, DBAPIError) or not error.connection_invalidated:
+        return False
+    orig = error.orig
+    return not any(isinstance(candidate, TimeoutError)
+                   for candidate in (error, orig, orig.__cause__ if orig is not None else None))
+
+
+class ReadSession(Session):
+    """The session of autocommit reads (each statement its own transaction, nothing to lose): a SELECT whose
+    connection turns out dead, as a pooled connection whose server process ended while it was idle, is run once
+    more on a fresh connection; a second failure is the outage it is. Write sessions never retry: whether a
+    write that lost its connection was committed cannot be known here."""
+
+    def _execute_internal(self, statement, params=None, **kwargs):  # type: ignore[override]
+        try:
+            return super()._execute_internal(statement, params, **kwargs)
+        except DBAPIError as error:
+            if not connection_died(error) or not getattr(statement, "is_select", False):
+                raise
+            log.warning("a read's connection was dead (%s); reading again on a fresh one",
+                        str(error.orig).splitlines()[0] if str(error.orig) else type(error.orig).__name__)
+        # The invalidated connection goes (the pool drops every one older with it); the next statement takes a new one.
+        self.rollback()
+        return super()._execute_internal(statement, params, **kwargs)
+
+
 @contextmanager
 def outage_as_unavailable() -> Iterator[None]:
     """An outage raised in the block leaves it as DatabaseUnavailable; any other error as it is."""
@@ -117,7 +156,8 @@ class Database:
         # None), so not BEGINning is enough; asyncpg needs AUTOCOMMIT, or it opens a transaction per connection.
         autocommit = self.engine.execution_options(sqlite_begin=None) if self.sqlite else \
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._autocommit_sessions = async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)
+        self._autocommit_sessions = async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False,
+                                                       sync_session_class=ReadSession)
         # A read session's transaction gives nothing on PostgreSQL that autocommit does not (READ COMMITTED takes a
         # snapshot per statement either way) but a BEGIN and a ROLLBACK; on SQLite it keeps one snapshot.
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False) if self.sqlite else \
