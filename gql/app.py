@@ -15,6 +15,7 @@ from domain.platform.errors import DatabaseUnavailable
 from domain.platform.jobs import Registry
 from domain.access.oidc import IssuerUnreachable
 from domain.access.viewer import Viewer
+from domain.access.viewer_cache import ViewerCache
 from domain.platform.settings import Settings, get_settings
 from gql.http.websocket import WebSocketSubscriptions
 from gql.context import Context
@@ -43,6 +44,8 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True)
         self.db, self.settings = db, settings
         self.files = ContentStore.from_settings(settings)
+        # The process's signed-in viewers by token hash; kept exact while `viewers.running()` (the app's lifespan).
+        self.viewers = ViewerCache(db, settings.viewer_cache_size)
         self.setup_subscriptions(db, settings)
         if settings.report_sql_statements:
             count_statements_of(db.engine)
@@ -54,7 +57,7 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
             # The request's reads, sign-in first, share one connection, given back when the answer is sent.
             reads = self.db.shared_reads()
             try:
-                viewer = await sign_in(self.db, Request(scope).headers, reads=reads)
+                viewer = await sign_in(self.db, Request(scope).headers, reads=reads, cache=self.viewers)
                 if not isinstance(viewer, Viewer):
                     await viewer(scope, receive, send)  # the 401 of a refused token
                     return
@@ -83,7 +86,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await sweep_file_storage(db, endpoint.files)
-        async with endpoint.event_delivery(), in_process_worker(db, settings, job_kinds):
+        async with endpoint.viewers.running(), endpoint.event_delivery(), \
+                in_process_worker(db, settings, job_kinds):
             yield
         await db.dispose()
 
@@ -118,4 +122,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.viewers = endpoint.viewers
     return app

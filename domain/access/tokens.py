@@ -13,6 +13,7 @@ from domain.model import ApiToken, CoWorker, Company, User, utcnow
 from domain.access.oidc import TokenRefused, looks_like_jwt, viewer_for_jwt
 from domain.access.people import normalise_email
 from domain.access.viewer import ANONYMOUS, Membership, Viewer
+from domain.access.viewer_cache import ViewerCache
 from domain.platform.settings import Settings
 
 PREFIX = "pgt_"
@@ -100,15 +101,15 @@ def _token_sign_in(token_hash: str) -> Select:
     )
 
 
-async def viewer_for_token(db: Database, plain: str | None, *, reads: Reads | None = None) -> Viewer | None:
+async def viewer_for_token(db: Database, plain: str | None, *, reads: Reads | None = None,
+                           cache: ViewerCache | None = None) -> Viewer | None:
     """The viewer a bearer token stands for; None for an unknown, expired or revoked token.
     With an OIDC issuer configured, a JWT is checked against it (domain.access.oidc; IssuerUnreachable when it
-    cannot be reached).
+    cannot be reached); JWT sign-ins are not cached.
 
     One statement reads the token, its user and their memberships as they are now, on `reads` (the request's
-    connection) when given. It is not kept between requests: a revocation, an expiry or a change of membership
-    counts from the next request in every process, and a cache checked as freshly would cost this same one
-    statement."""
+    connection) when given; with a `cache` (the server process's), a viewer it holds is used instead, and a
+    viewer read is kept there (domain.access.viewer_cache says why that stays exact)."""
     if not plain:
         return ANONYMOUS
     if db.settings.oidc_issuer and looks_like_jwt(plain):
@@ -117,16 +118,26 @@ async def viewer_for_token(db: Database, plain: str | None, *, reads: Reads | No
         except TokenRefused as refusal:
             log.info("bearer JWT refused: %s", refusal)
             return None
+    token_hash = hash_token(plain)
     async with (reads or db).read() as session:
-        rows = (await session.execute(_token_sign_in(hash_token(plain)))).all()
+        cached = cache is not None and await cache.usable(session)
+        if cached:
+            viewer = cache.get(token_hash)
+            if viewer is not None:
+                return viewer
+            generation = cache.generation
+        rows = (await session.execute(_token_sign_in(token_hash))).all()
     if not rows:
         return None
     revoked_at, expires_at, company_id, user_id, email, name, is_operator = rows[0][:7]
     if revoked_at is not None or expires_at <= utcnow():
         return None
     memberships = tuple(Membership(c, w, r) for *_, c, w, r in rows if w is not None)
-    return Viewer(user_id=user_id, email=email, name=name, is_operator=is_operator, memberships=memberships,
-                  limited_to_company_id=company_id)
+    viewer = Viewer(user_id=user_id, email=email, name=name, is_operator=is_operator, memberships=memberships,
+                    limited_to_company_id=company_id)
+    if cached:
+        cache.keep(token_hash, viewer, expires_at, generation=generation)
+    return viewer
 
 
 async def viewer_for_user(session: AsyncSession, user_id: int, *, company_id: int | None = None) -> Viewer | None:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     token_default_days: int = Field(365, ge=1, le=730)
     # SPEC §1: a token lives at most two years, whatever this is set to.
     token_max_days: int = Field(730, ge=1, le=730)
+    # Signed-in viewers kept per server process, by token hash (domain.access.viewer_cache); 0: none kept.
+    viewer_cache_size: int = Field(10_000, ge=0)
     graphiql: bool = True
     # Subscriptions (SPEC §7): events older than this are purged (hourly); resuming before them is CURSOR_EXPIRED.
     event_retention_days: int = Field(30, ge=1)

@@ -5,6 +5,7 @@ from starlette.responses import JSONResponse
 
 from domain.platform.db import Database, Reads
 from domain.access.viewer import Viewer
+from domain.access.viewer_cache import ViewerCache
 from domain.access.tokens import viewer_for_token
 from gql.ids import parse_global_id
 
@@ -31,11 +32,12 @@ def sign_in_required(what: str) -> JSONResponse:
     return unauthenticated(f"Not signed in: {what} needs a sign-in; {HOW_TO_SIGN_IN}.")
 
 
-async def sign_in(db: Database, headers: Headers, *, reads: Reads | None = None) -> Viewer | JSONResponse:
+async def sign_in(db: Database, headers: Headers, *, reads: Reads | None = None,
+                  cache: ViewerCache | None = None) -> Viewer | JSONResponse:
     """The viewer of a request (anonymous without an Authorization header), or the 401 to answer with; read on
-    the request's connection `reads` when given."""
+    the request's connection `reads` when given, or taken from the process's `cache` of viewers."""
     token = bearer_token(headers.get("authorization"))
-    viewer = None if token == "" else await viewer_for_token(db, token, reads=reads)
+    viewer = None if token == "" else await viewer_for_token(db, token, reads=reads, cache=cache)
     if viewer is None:
         message = "The bearer token is unknown, expired or revoked." if token else \
             "Send `Authorization: Bearer <token>`; credentials of another kind are refused."
