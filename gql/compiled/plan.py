@@ -85,7 +85,26 @@ class ObjectPlan:
                 found.update(item.read.keys)
             elif isinstance(item, Relation):
                 found.add(item.spec.key)
+            elif isinstance(item, EmbeddedPlan):
+                found |= item.target.columns()
+            elif isinstance(item, DerivedPlan):
+                found.update((item.spec.key, *item.spec.keys))
         return found
+
+
+@dataclass
+class EmbeddedPlan:
+    key: str
+    target: "ObjectPlan"  # made of the same rows
+
+
+@dataclass
+class DerivedPlan:
+    key: str
+    spec: Any  # shapes.Derived
+    target: "ObjectPlan"  # the columns read of the named row
+    serialize: Any
+    non_null: bool
 
 
 @dataclass
@@ -162,6 +181,14 @@ class _Compiler:
             return Relation(key, spec, self.object_plan(named.name, details), non_null)
         if isinstance(spec, shapes.LinkedMain):
             return Relation(key, spec, self.object_plan("LinkedProject", details), non_null)
+        if isinstance(spec, shapes.Embedded):
+            return EmbeddedPlan(key, self.object_plan(spec.target, details))
+        if isinstance(spec, shapes.Derived):
+            if not is_leaf_type(named):
+                raise Unplanned(f"{parent.name}.{name} is not a leaf")
+            target = ObjectPlan(spec.target, [Leaf(column, shapes.Column(column), None, False)
+                                              for column in spec.target_columns])
+            return DerivedPlan(key, spec, target, named.serialize, non_null)
         if isinstance(spec, shapes.Totals):
             return TotalsPlan(key, spec, self.object_plan(spec.target, details))
         raise Unplanned(f"{parent.name}.{name}")

@@ -16,7 +16,9 @@ from domain import model as m
 from domain.access.policy import visible
 from gql.compiled import shapes
 from gql.compiled import report
-from gql.compiled.plan import ConnectionPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot
+from gql.compiled.plan import (
+    ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
+)
 from gql.ids import parse_global_id
 from gql.loaders import window
 from gql.pagination import MAX_PAGE, Page, PageRequest, decode_cursor, paged, to_page
@@ -119,6 +121,11 @@ class Run:
                 values = await self.to_one(item, rows)
                 for result, value in zip(results, values):
                     result[item.key] = value
+            elif isinstance(item, EmbeddedPlan):
+                for result, value in zip(results, await self.complete(item.target, rows)):
+                    result[item.key] = value
+            elif isinstance(item, DerivedPlan):
+                await self.derived(item, rows, results)
             else:
                 values = await self.children(item, rows)
                 for result, value in zip(results, values):
@@ -137,6 +144,14 @@ class Run:
                 result[key] = None
             else:
                 result[key] = serialize(value)
+
+    async def derived(self, item: DerivedPlan, rows: list, results: list[dict]) -> None:
+        keys = {getattr(row, item.spec.key) for row in rows} - {None}
+        targets = {target.id: target for target in await self.rows_by_id(item.target, keys)} if keys else {}
+        for row, result in zip(rows, results):
+            value = item.spec.value(row, targets.get(getattr(row, item.spec.key)))
+            _require(value is not None or not item.non_null, f"null for non-null {item.key}")
+            result[item.key] = None if value is None else item.serialize(value)
 
     async def to_one(self, relation: Relation, rows: list) -> list:
         keys = {getattr(row, relation.spec.key) for row in rows} - {None}

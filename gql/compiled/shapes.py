@@ -14,6 +14,7 @@ from typing import Any
 from domain import model as m
 from domain.access.policy import can_see_company_details, can_see_rates
 from domain.access.viewer import Viewer
+from domain.files.rules import effective_storage_location
 from gql.ids import to_global_id
 from gql.resolvers import hours_report, lists
 
@@ -48,6 +49,23 @@ class LinkedMain:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """An object made of the same row (Company.settings: gql.schema.partners.types.CompanySettings.of)."""
+    target: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed from the row and the row a foreign key names, read with that type's access clause (None
+    when hidden or unset), as the type's resolver computes it from its loader's row."""
+    key: str  # the foreign key on this row
+    target: str  # the GraphQL type of the row it names
+    target_columns: tuple[str, ...]  # what `value` reads of it
+    keys: tuple[str, ...]  # what `value` reads of this row
+    value: Callable[[Any, Any], Any]  # (row, the named row or None) -> the field's value
+
+
+@dataclass(frozen=True)
 class Totals:
     """An hours report's totals (domain.hours.report): the grand total (`group` None), or one per co-worker,
     activity, project ("co_worker", "activity", "project": a GROUP_KEYS key) or month ("month")."""
@@ -61,23 +79,25 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = Column | Computed | ToOne | Children | LinkedMain | Totals | ReportRecords
+Field = Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | Totals | ReportRecords
 
 
 @dataclass(frozen=True)
 class Shape:
     model: type | None  # None: not a table's row (an hours report's totals, domain.hours.report.GroupTotal)
     fields: dict[str, Field]
-    # Columns of another table joined one-to-one, by the label the row carries them under.
+    # Columns of another table joined one-to-one (`join`: the table and the ON clause), by the label the row
+    # carries them under.
     joined: dict[str, Any] = field(default_factory=dict)
+    join: tuple | None = None
 
     def column(self, key: str):
         found = self.joined.get(key)
         return found if found is not None else getattr(self.model, key).label(key)
 
     def from_clause(self, query):
-        if self.model is m.CoWorker:  # CoWorker's user is a joined relationship (innerjoin) in the model too
-            return query.select_from(m.CoWorker).join(m.User, m.User.id == m.CoWorker.user_id)
+        if self.join is not None:
+            return query.select_from(self.model).join(*self.join)
         return query
 
 
@@ -110,7 +130,10 @@ SHAPES: dict[str, Shape] = {
         **_columns("database_name", "name", "tier", "created_at"),
         "organisationNumber": Computed(("organisation_number", "id"), lambda row, viewer: row.organisation_number
                                        if can_see_company_details(viewer, row.id) else None),
+        "settings": Embedded("CompanySettings"),
     }),
+    # Not its numberSeries (a loader of its own).
+    "CompanySettings": Shape(None, _columns("partner_companies_enabled", "share_customers", "share_tasks")),
     "CoWorker": Shape(m.CoWorker, {
         "id": _global_id("CoWorker"),
         **_columns("role", "active", "title", "created_at"),
@@ -123,7 +146,9 @@ SHAPES: dict[str, Shape] = {
         "company": ToOne("company_id", "Company"),
         "homeCompany": ToOne("home_company_id", "Company"),
         "timeRecords": Children("time_records_by_co_worker", "TimeRecord", dated=True),
-    }, joined={"user_name": m.User.name.label("user_name"), "user_email": m.User.email.label("user_email")}),
+    }, joined={"user_name": m.User.name.label("user_name"), "user_email": m.User.email.label("user_email")},
+        # CoWorker's user is a joined relationship (innerjoin) in the model too
+        join=(m.User, m.User.id == m.CoWorker.user_id)),
     "Customer": Shape(m.Customer, {
         "id": _global_id("Customer"),
         **_columns("number", "name", "organisation_number", "status", "storage_location", "created_at"),
@@ -136,6 +161,9 @@ SHAPES: dict[str, Shape] = {
         "hourlyRate": _rate("hourly_rate"),
         "fixedPrice": _rate("fixed_price"),
         "isSecondary": Computed(("main_project_id",), lambda row, _viewer: row.main_project_id is not None),
+        "effectiveStorageLocation": Derived(
+            "customer_id", "Customer", ("storage_location",), ("storage",), lambda row, customer:
+            effective_storage_location(None if customer is None else customer.storage_location, row.storage)),
         "company": ToOne("company_id", "Company"),
         "customer": ToOne("customer_id", "Customer"),
         "leader": ToOne("leader_id", "CoWorker"),
@@ -147,12 +175,15 @@ SHAPES: dict[str, Shape] = {
         "timeRecords": Children("time_records_by_project", "TimeRecord", dated=True),
     }),
     # A membership has no id of its own in the schema; its hourlyRate depends on its project's company, which
-    # its row does not hold: not covered.
+    # comes with it (its project joined).
     "ProjectMember": Shape(m.ProjectMember, {
         **_columns("created_at"),
+        "hourlyRate": Computed(("hourly_rate", "project_company_id"), lambda row, viewer: row.hourly_rate
+                               if can_see_rates(viewer, row.project_company_id) else None),
         "coWorker": ToOne("co_worker_id", "CoWorker"),
         "project": ToOne("project_id", "Project"),
-    }),
+    }, joined={"project_company_id": m.Project.company_id.label("project_company_id")},
+        join=(m.Project, m.Project.id == m.ProjectMember.project_id)),
     "Activity": Shape(m.Activity, {
         "id": _global_id("Activity"),
         **_columns("number", "name", "active", "created_at"),

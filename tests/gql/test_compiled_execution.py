@@ -22,10 +22,10 @@ from tests.http.apps import client_for
 GRAPHQL = schema._schema
 NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company"]
 # Now and then a field the planner does not cover, so the fallback is exercised too.
-UNCOVERED = {"Project": ["pendingTransferCount", "effectiveStorageLocation"], "Customer": ["pendingTransferCount"],
-             "Company": ["settings { shareTasks }"], "CoWorker": [], "TimeRecord": [], "Activity": [], "Milestone": [],
-             "ProjectMember": ["hourlyRate"], "HoursTotal": [], "CoWorkerHours": [], "ActivityHours": [],
-             "ProjectHours": [], "MonthHours": []}
+UNCOVERED = {"Project": ["pendingTransferCount", "expenses { totalCount }"], "Customer": ["pendingTransferCount"],
+             "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
+             "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
+             "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": []}
 # An hours report's filters (as variables, made per request from the data set's ids).
 REPORT_FILTERS = {
     "none": lambda ids, rng: None,
@@ -34,15 +34,16 @@ REPORT_FILTERS = {
     "period": lambda ids, rng: {"from": "2026-01-01", "to": "2026-06-30", "invoiced": False},
     "companies": lambda ids, rng: {"companyIds": ids["Company"][:2], "external": rng.choice([True, False])},
 }
-EXAMPLES, REPORTS = 72, 12
+EXAMPLES, REPORTS, MEMBERS = 66, 12, 6
 
 
 def _fields(type_name: str, depth: int):
     """A strategy of a selection set's text on `type_name`, nested at most `depth` levels more."""
     covered = shapes.SHAPES[type_name].fields
     graphql_type = GRAPHQL.get_type(type_name)
-    leaves = [name for name, spec in covered.items() if isinstance(spec, (shapes.Column, shapes.Computed))]
-    relations = [name for name, spec in covered.items() if isinstance(spec, shapes.ToOne)
+    leaves = [name for name, spec in covered.items()
+              if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived))]
+    relations = [name for name, spec in covered.items() if isinstance(spec, (shapes.ToOne, shapes.Embedded))
                  and spec.target in shapes.SHAPES] if depth > 0 else []
     lists_ = [name for name, spec in covered.items() if isinstance(spec, shapes.Children)] if depth > 0 else []
     assert all(name in graphql_type.fields for name in covered)
@@ -100,6 +101,13 @@ def _report(data) -> tuple[str, str]:
 
 
 @st.composite
+def _members(data) -> tuple[str, str]:
+    """A project's members page (their hourlyRate is their project's company's to see)."""
+    page = data(_connection("members", shapes.SHAPES["Project"].fields["members"], 1))
+    return f"query Q($id: ID!) {{ node(id: $id) {{ ... on Project {{ id {page} }} }} }}", "Project"
+
+
+@st.composite
 def _query(data) -> tuple[str, str]:
     type_name = data(st.sampled_from(NODE_TYPES))
     if data(st.integers(0, 4)) == 0:
@@ -131,6 +139,14 @@ def generated_queries() -> list[tuple[str, str]]:
         found.append(query)
 
     collect_reports()
+
+    @settings(max_examples=MEMBERS, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_members())
+    def collect_members(query):
+        found.append(query)
+
+    collect_members()
     return found
 
 
