@@ -129,9 +129,9 @@ def report_conditions(viewer: Viewer, hours_filter: HoursFilter) -> list[ColumnE
 # --- the totals -----------------------------------------------------------------
 
 
-def _sums() -> tuple:
-    # Numeric(14, 2): the sum is read back as an exact Decimal on both databases (SQLite sums as REAL).
-    return type_coerce(func.coalesce(func.sum(TimeRecord.hours), 0), Numeric(14, 2)), func.count(TimeRecord.id)
+# Numeric(14, 2): the sum is read back as an exact Decimal on both databases (SQLite sums as REAL). Built once:
+# statements share these immutable expressions.
+_SUMS = (type_coerce(func.coalesce(func.sum(TimeRecord.hours), 0), Numeric(14, 2)), func.count(TimeRecord.id))
 
 
 def _hours(value) -> Decimal:
@@ -140,12 +140,12 @@ def _hours(value) -> Decimal:
 
 
 def _grouped(conditions: Sequence[ColumnElement[bool]], *keys) -> Select:
-    return select(*keys, *_sums()).where(*conditions).group_by(*keys).order_by(*keys)
+    return select(*keys, *_SUMS).where(*conditions).group_by(*keys).order_by(*keys)
 
 
-def total_query(viewer: Viewer, hours_filter: HoursFilter) -> Select:
-    """The grand total's statement; its one row is read by total_of."""
-    return select(*_sums()).where(*report_conditions(viewer, hours_filter))
+def total_query(conditions: Sequence[ColumnElement[bool]]) -> Select:
+    """The grand total of the records `conditions` (report_conditions) select; its one row is read by total_of."""
+    return select(*_SUMS).where(*conditions)
 
 
 def total_of(row) -> HoursTotal:
@@ -154,7 +154,7 @@ def total_of(row) -> HoursTotal:
 
 async def total(db: Database, viewer: Viewer, hours_filter: HoursFilter) -> HoursTotal:
     async with db.read() as session:
-        row = (await session.execute(total_query(viewer, hours_filter))).one()
+        row = (await session.execute(total_query(report_conditions(viewer, hours_filter)))).one()
     return total_of(row)
 
 
@@ -165,9 +165,10 @@ GROUP_KEYS = {
 }
 
 
-def totals_by_query(viewer: Viewer, hours_filter: HoursFilter, group: str) -> Select:
-    """Totals per co-worker, activity or project (`group`, a GROUP_KEYS key), ordered by its id; read by groups_of."""
-    return _grouped(report_conditions(viewer, hours_filter), GROUP_KEYS[group])
+def totals_by_query(conditions: Sequence[ColumnElement[bool]], group: str) -> Select:
+    """Totals per co-worker, activity or project (`group`, a GROUP_KEYS key) of the records `conditions`
+    (report_conditions) select, ordered by its id; read by groups_of."""
+    return _grouped(conditions, GROUP_KEYS[group])
 
 
 def groups_of(rows) -> list[GroupTotal]:
@@ -177,14 +178,17 @@ def groups_of(rows) -> list[GroupTotal]:
 async def totals_by(db: Database, viewer: Viewer, hours_filter: HoursFilter, group: str) -> list[GroupTotal]:
     """Totals per co-worker, activity or project (`group`, a GROUP_KEYS key), ordered by its id."""
     async with db.read() as session:
-        rows = list(await session.execute(totals_by_query(viewer, hours_filter, group)))
+        rows = list(await session.execute(totals_by_query(report_conditions(viewer, hours_filter), group)))
     return groups_of(rows)
 
 
-def totals_by_month_query(viewer: Viewer, hours_filter: HoursFilter) -> Select:
-    """Totals per calendar month, oldest first; read by months_of."""
-    year, month = extract("year", TimeRecord.date), extract("month", TimeRecord.date)
-    return _grouped(report_conditions(viewer, hours_filter), year, month)
+_YEAR, _MONTH = extract("year", TimeRecord.date), extract("month", TimeRecord.date)
+
+
+def totals_by_month_query(conditions: Sequence[ColumnElement[bool]]) -> Select:
+    """Totals per calendar month of the records `conditions` (report_conditions) select, oldest first; read by
+    months_of."""
+    return _grouped(conditions, _YEAR, _MONTH)
 
 
 def months_of(rows) -> list[GroupTotal]:
@@ -195,5 +199,5 @@ def months_of(rows) -> list[GroupTotal]:
 async def totals_by_month(db: Database, viewer: Viewer, hours_filter: HoursFilter) -> list[GroupTotal]:
     """Totals per calendar month, oldest first; `key` is the month's first day."""
     async with db.read() as session:
-        rows = list(await session.execute(totals_by_month_query(viewer, hours_filter)))
+        rows = list(await session.execute(totals_by_month_query(report_conditions(viewer, hours_filter))))
     return months_of(rows)

@@ -24,23 +24,23 @@ def _filter(run: Any, root: ReportRoot) -> service.HoursFilter:
     return definition.base_resolver.wrapped_func(None, **kwargs).filter
 
 
-async def _totals(run: Any, group: str | None, hours_filter: service.HoursFilter) -> list:
-    viewer, session = run.viewer, run.session
+async def _totals(session: Any, group: str | None, conditions: list) -> list:
     if group is None:
-        return [service.total_of((await session.execute(service.total_query(viewer, hours_filter))).one())]
+        return [service.total_of((await session.execute(service.total_query(conditions))).one())]
     if group == "month":
-        return service.months_of(await session.execute(service.totals_by_month_query(viewer, hours_filter)))
-    return service.groups_of(await session.execute(service.totals_by_query(viewer, hours_filter, group)))
+        return service.months_of(await session.execute(service.totals_by_month_query(conditions)))
+    return service.groups_of(await session.execute(service.totals_by_query(conditions, group)))
 
 
 async def answer(run: Any, root: ReportRoot) -> dict[str, Any]:
     hours_filter = _filter(run, root)
+    conditions = service.report_conditions(run.viewer, hours_filter)  # built once for every total
     result: dict[str, Any] = {}
     for item in root.report.fields:
         if isinstance(item, Leaf):  # __typename
             result[item.key] = item.read
         elif isinstance(item, TotalsPlan):
-            completed = await run.complete(item.target, await _totals(run, item.spec.group, hours_filter))
+            completed = await run.complete(item.target, await _totals(run.session, item.spec.group, conditions))
             result[item.key] = completed[0] if item.spec.group is None else completed
         elif isinstance(item, ConnectionPlan):
             arguments = get_argument_values(item.field_def, item.node, run.variables)
