@@ -108,6 +108,20 @@ class DerivedPlan:
 
 
 @dataclass
+class ByIdsPlan:
+    key: str
+    spec: Any  # shapes.ByIds
+    target: "ObjectPlan"
+
+
+@dataclass
+class ViewerRoot:
+    """`viewer`: the request's viewer is its row."""
+    key: str
+    plan: "ObjectPlan"
+
+
+@dataclass
 class TotalsPlan:
     key: str
     spec: Any  # shapes.Totals
@@ -135,7 +149,7 @@ class NodeRoot:
 
 @dataclass
 class Plan:
-    roots: list  # NodeRoot | ReportRoot | ConnectionPlan (a top-level list)
+    roots: list  # NodeRoot | ReportRoot | ViewerRoot | ConnectionPlan (a top-level list)
 
 
 class _Compiler:
@@ -189,6 +203,8 @@ class _Compiler:
             target = ObjectPlan(spec.target, [Leaf(column, shapes.Column(column), None, False)
                                               for column in spec.target_columns])
             return DerivedPlan(key, spec, target, named.serialize, non_null)
+        if isinstance(spec, shapes.ByIds):
+            return ByIdsPlan(key, spec, self.object_plan(spec.target, details))
         if isinstance(spec, shapes.Totals):
             return TotalsPlan(key, spec, self.object_plan(spec.target, details))
         raise Unplanned(f"{parent.name}.{name}")
@@ -259,6 +275,8 @@ class _Compiler:
             if (name == "node" and arguments <= NODE_ARGS) or (name == "nodes" and arguments <= NODES_ARGS):
                 by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.NODE_TYPES}
                 roots.append(NodeRoot(key, node, field_def, by_type, many=name == "nodes"))
+            elif name == "viewer" and not arguments:
+                roots.append(ViewerRoot(key, self.object_plan("Viewer", details)))
             elif name == "hoursReport" and arguments <= REPORT_ARGS:
                 roots.append(ReportRoot(key, node, field_def, self.object_plan("HoursReport", details),
                                         self.schema._strawberry_schema))

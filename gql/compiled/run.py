@@ -17,7 +17,8 @@ from domain.access.policy import visible
 from gql.compiled import shapes
 from gql.compiled import report
 from gql.compiled.plan import (
-    ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
+    ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
+    ViewerRoot,
 )
 from gql.ids import parse_global_id
 from gql.loaders import window
@@ -47,6 +48,8 @@ class Run:
                 result[root.key] = await self.node(root)
             elif isinstance(root, ReportRoot):
                 result[root.key] = await report.answer(self, root)
+            elif isinstance(root, ViewerRoot):
+                result[root.key] = (await self.complete(root.plan, [self.viewer]))[0]
             else:
                 result[root.key] = await self.root_list(root)
         return result
@@ -126,6 +129,9 @@ class Run:
                     result[item.key] = value
             elif isinstance(item, DerivedPlan):
                 await self.derived(item, rows, results)
+            elif isinstance(item, ByIdsPlan):
+                for result, value in zip(results, await self.by_ids(item, rows)):
+                    result[item.key] = value
             else:
                 values = await self.children(item, rows)
                 for result, value in zip(results, values):
@@ -152,6 +158,12 @@ class Run:
             value = item.spec.value(row, targets.get(getattr(row, item.spec.key)))
             _require(value is not None or not item.non_null, f"null for non-null {item.key}")
             result[item.key] = None if value is None else item.serialize(value)
+
+    async def by_ids(self, item: ByIdsPlan, rows: list) -> list[list]:
+        keys = {key for row in rows for key in getattr(row, item.spec.key)}
+        targets = await self.rows_by_id(item.target, keys) if keys else []
+        found = {target.id: value for target, value in zip(targets, await self.complete(item.target, targets))}
+        return [[found[key] for key in getattr(row, item.spec.key) if key in found] for row in rows]
 
     async def to_one(self, relation: Relation, rows: list) -> list:
         keys = {getattr(row, relation.spec.key) for row in rows} - {None}

@@ -66,6 +66,14 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class ByIds:
+    """The rows of the ids this row lists, in that order, each read with its type's access clause; a hidden one is
+    left out (Viewer.coWorkers: the loader's load_many, Nones dropped)."""
+    key: str  # the row's attribute holding the ids
+    target: str
+
+
+@dataclass(frozen=True)
 class Totals:
     """An hours report's totals (domain.hours.report): the grand total (`group` None), or one per co-worker,
     activity, project ("co_worker", "activity", "project": a GROUP_KEYS key) or month ("month")."""
@@ -79,7 +87,7 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | Totals | ReportRecords
+Field = Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | ByIds | Totals | ReportRecords
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,13 @@ SHAPES.update({
     "ProjectHours": Shape(None, {**_TOTAL, "project": ToOne("key", "Project")}),
     "MonthHours": Shape(None, {**_TOTAL, "month": Computed(("key",), lambda row, _viewer: hours_report.month(row))}),
 })
+# The caller (Query.viewer, gql.schema.query): its row is the request's domain.access.viewer.Viewer, whose
+# attributes the resolver copies. Not its invitations (a use case of their own).
+SHAPES["Viewer"] = Shape(None, {
+    **_columns("email", "name", "is_operator"),
+    "coWorkers": ByIds("co_worker_ids", "CoWorker"),
+})
+
 # Types that are nodes: `node`/`nodes` may name them.
 NODE_TYPES = [name for name, shape in SHAPES.items() if shape.model is not None and "id" in shape.fields]
 

@@ -25,7 +25,8 @@ NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Mile
 UNCOVERED = {"Project": ["pendingTransferCount", "expenses { totalCount }"], "Customer": ["pendingTransferCount"],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
-             "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": []}
+             "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
+             "Viewer": ["invitations { companyName }"]}
 # An hours report's filters (as variables, made per request from the data set's ids).
 REPORT_FILTERS = {
     "none": lambda ids, rng: None,
@@ -34,7 +35,7 @@ REPORT_FILTERS = {
     "period": lambda ids, rng: {"from": "2026-01-01", "to": "2026-06-30", "invoiced": False},
     "companies": lambda ids, rng: {"companyIds": ids["Company"][:2], "external": rng.choice([True, False])},
 }
-EXAMPLES, REPORTS, MEMBERS = 66, 12, 6
+EXAMPLES, REPORTS, MEMBERS, VIEWERS = 62, 12, 6, 4
 
 
 def _fields(type_name: str, depth: int):
@@ -43,8 +44,9 @@ def _fields(type_name: str, depth: int):
     graphql_type = GRAPHQL.get_type(type_name)
     leaves = [name for name, spec in covered.items()
               if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived))]
-    relations = [name for name, spec in covered.items() if isinstance(spec, (shapes.ToOne, shapes.Embedded))
-                 and spec.target in shapes.SHAPES] if depth > 0 else []
+    relations = [name for name, spec in covered.items()
+                 if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds)) and spec.target in shapes.SHAPES
+                 ] if depth > 0 else []
     lists_ = [name for name, spec in covered.items() if isinstance(spec, shapes.Children)] if depth > 0 else []
     assert all(name in graphql_type.fields for name in covered)
 
@@ -101,6 +103,12 @@ def _report(data) -> tuple[str, str]:
 
 
 @st.composite
+def _viewer(data) -> tuple[str, str]:
+    """The caller: their user's fields and co-workers."""
+    return f"query {{ viewer {{ {data(_fields('Viewer', 2))} }} }}", ""
+
+
+@st.composite
 def _members(data) -> tuple[str, str]:
     """A project's members page (their hourlyRate is their project's company's to see)."""
     page = data(_connection("members", shapes.SHAPES["Project"].fields["members"], 1))
@@ -147,6 +155,14 @@ def generated_queries() -> list[tuple[str, str]]:
         found.append(query)
 
     collect_members()
+
+    @settings(max_examples=VIEWERS, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_viewer())
+    def collect_viewers(query):
+        found.append(query)
+
+    collect_viewers()
     return found
 
 
