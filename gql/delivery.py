@@ -12,6 +12,13 @@ An event's fields are resolved after the subscription has yielded it (GraphQL ex
 event): EventExecution runs that again, after a pause, when the database failed under a field, so the
 client gets each event whole or, after STREAM_PATIENCE_SECONDS, not at all (the stream is interrupted).
 
+A change is rendered once per (viewer, document, variables), not once per subscription: the execution of an
+event's selection is shared (`Delivery.rendered`) by every subscription whose answer cannot differ from it,
+those with the same `rendering_key`: the same viewer (identity and memberships) and the same loaders (the ones
+that decided the batch's visibility, so the same nodes), the same document, operation and variables (`after`
+included), and the same event. Each subscription then only sends the shared result. Renderings are shared for
+SHARE_SECONDS, like the decisions they stand on.
+
 A subscription's task ends only when it is cancelled (the client completed it or went away): a CancelledError
 that reaches it otherwise (a future some other task cancelled) is a fault (`stray_cancellation_is_a_fault`),
 which the client receives as one, instead of a stream that stops with nothing sent, not even `complete`.
@@ -19,7 +26,8 @@ which the client receives as one, instead of a stream that stops with nothing se
 import asyncio
 import contextlib
 import time
-from collections.abc import Hashable, Iterator
+from collections import Counter
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
@@ -40,6 +48,9 @@ LOADER_NAMES = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time
                 EventKind.INTERNAL_INVOICE: "internal_invoice_by_id"}
 
 Delivered = tuple[Loaders, list[tuple[Event, Any]]]
+# How subscription events were answered in this process: "executed" (the selection ran) or "shared" (another
+# identical subscription's rendering was sent). Tests read it.
+RENDERINGS: Counter[str] = Counter()
 
 
 def viewer_key(viewer: Viewer) -> Hashable:
@@ -62,6 +73,7 @@ class Delivery:
         self.db = db
         self._batches: dict[tuple, tuple[float, asyncio.Task]] = {}
         self._viewers: dict[str, tuple[float, asyncio.Task]] = {}
+        self._renderings: dict[Hashable, tuple[float, asyncio.Task]] = {}
 
     async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
         """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
@@ -96,6 +108,13 @@ class Delivery:
                     visible.append((row, None))
         return loaders, visible
 
+    async def rendered(self, key: Hashable, render: Callable[[], Awaitable[ExecutionResult]]) -> ExecutionResult:
+        """The event's result for every subscription with this `rendering_key`: executed by the first, sent by all.
+
+        The execution runs in a task of its own, so a subscription that goes away does not take it from the others
+        (and an outage is retried there once for all of them)."""
+        return await self._shared(self._renderings, key, SHARE_SECONDS, render)
+
     async def _shared(self, entries: dict, key: Hashable, max_age: float, compute) -> Any:
         now = time.monotonic()
         if len(entries) > 1000:  # forget what is too old to share, now and then
@@ -107,6 +126,54 @@ class Delivery:
             entries[key] = found
         # shield: one subscriber going away must not cancel the work others are waiting for.
         return await asyncio.shield(found[1])
+
+
+class Same:
+    """A part of a key that is equal only to itself (and keeps its object alive while the key lives)."""
+
+    __slots__ = ("thing",)
+
+    def __init__(self, thing: object) -> None:
+        self.thing = thing
+
+    def __hash__(self) -> int:
+        return id(self.thing)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.thing is self.thing
+
+
+def _frozen(value: Any) -> Hashable:
+    """A variable's value as a key part; TypeError for one that cannot be hashed."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    hash(value)
+    return type(value), value
+
+
+def rendering_key(execution: "EventExecution") -> Hashable | None:
+    """What an event's answer depends on, beside the event itself; None when it cannot be told (no sharing).
+
+    The viewer (equal viewers have the same identity and memberships), the loaders that decided the batch's
+    visibility and resolve its fields (one Delivery result: one viewer, one batch, one moment), the document
+    (its text: an identical text from another client is the same document) and the operation, the variables,
+    and the event (its cursor, unique per event)."""
+    context, event = execution.context_value, execution.root_value
+    cursor = getattr(event, "cursor", None)
+    loaders = getattr(context, "loaders", None)
+    viewer = getattr(context, "viewer", None)
+    if not isinstance(cursor, str) or loaders is None or viewer is None:
+        return None
+    location = execution.operation.loc
+    document = location.source.body if location is not None else Same(execution.operation)
+    try:
+        variables = _frozen(execution.variable_values)
+    except TypeError:
+        return None
+    operation = execution.operation.name.value if execution.operation.name else None
+    return (viewer_key(viewer), Same(loaders), document, operation, variables, type(event), cursor)
 
 
 class StrayCancellation(Exception):
@@ -137,10 +204,21 @@ class EventExecution(StrawberryGraphQLCoreExecutionContext):
     and mutations run as they always do."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        result = super().execute_operation(serially)
         if self.operation.operation != OperationType.SUBSCRIPTION:
-            return result
-        return self._whole(result, serially)
+            return super().execute_operation(serially)
+        delivery = getattr(self.context_value, "delivery", None)
+        key = rendering_key(self) if isinstance(delivery, Delivery) else None
+        if key is None:
+            return self._render(serially)
+        return self._shared_rendering(delivery, key, serially)
+
+    async def _shared_rendering(self, delivery: Delivery, key: Hashable, serially: bool | None) -> ExecutionResult:
+        with stray_cancellation_is_a_fault("resolving an event"):
+            return await delivery.rendered(key, lambda: self._render(serially))
+
+    def _render(self, serially: bool | None) -> Awaitable[ExecutionResult]:
+        RENDERINGS["executed"] += 1
+        return self._whole(super().execute_operation(serially), serially)
 
     async def _whole(self, result: Any, serially: bool | None) -> ExecutionResult:
         backoff = Backoff()
