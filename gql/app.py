@@ -1,6 +1,8 @@
 """The Starlette application: /graphql (GraphiQL in a browser), bearer-token sign-in, /health (liveness) and
 /ready (readiness: the database answers)."""
 import contextlib
+import gc
+from collections.abc import Iterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -75,6 +77,24 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
                        reads=request.state.reads)
 
 
+@contextlib.contextmanager
+def tuned_collector(young_threshold: int) -> Iterator[None]:
+    """While the server runs: what startup loaded is frozen out of the cyclic collector's passes, and a young
+    collection waits for `young_threshold` new objects (0: Python's defaults). Undone when the server stops."""
+    if not young_threshold:
+        yield
+        return
+    previous = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(young_threshold, previous[1], previous[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
                job_kinds: Registry | None = None) -> Starlette:
     """The app; the server's own worker runs `job_kinds` (none: no worker). partnergraph.composition.create_app
@@ -88,7 +108,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         await sweep_file_storage(db, endpoint.files)
         async with endpoint.viewers.running(), endpoint.event_delivery(), \
                 in_process_worker(db, settings, job_kinds):
-            yield
+            with tuned_collector(settings.gc_young_threshold):
+                yield
         await db.dispose()
 
     async def health(_request: Request) -> Response:

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     # Also run every compiled query on the general executor and refuse (500, logged) an answer that differs by a
     # byte: the test suite runs with it on; it doubles the reads.
     execution_check: bool = False
+    # The server process's cyclic garbage collector (bench/README.md, "Subscriptions"): once started, what is loaded
+    # is frozen out of its collections (gc.freeze), and a young collection waits for this many new objects instead
+    # of Python's 700, so the short-lived objects of a burst of deliveries die before they are promoted and full
+    # collections over thousands of live subscriptions become rare. 0: Python's defaults, nothing frozen.
+    gc_young_threshold: int = Field(50_000, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
