@@ -8,7 +8,8 @@ One `uvicorn` process serves the API (one worker). This process opens N graphql-
 connections (bearer tokens of several co-workers, round robin: all members of one project), each
 subscribed to `projectChanged`, waits until a warm-up change has reached all of them, then makes
 one change per round over HTTP (`projectUpdate`, a rename) and records, for every subscriber, the
-time from the mutation's response to the event's arrival. Not part of the test suite; results go in bench/README.md.
+time from the mutation's response to the event's arrival, and the server process's CPU time for the round (from
+/proc). Not part of the test suite; results go in bench/README.md.
 """
 import argparse
 import asyncio
@@ -125,6 +126,12 @@ class Subscriber:
                 raise RuntimeError(f"subscriber {self.index}: {message}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def wait_until(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -196,10 +203,12 @@ async def main() -> None:
         warm_id, _ = await change(0)  # every subscription is live once this has reached all of them
         await wait_until(lambda: all(warm_id in s.arrivals for s in subscribers), 120)
 
-        rounds = []
+        rounds, cpu = [], []
         for n in range(1, args.rounds + 1):
+            cpu_before = cpu_seconds(server.pid)
             node_id, committed = await change(n)
             await wait_until(lambda: all(node_id in s.arrivals for s in subscribers), 120)
+            cpu.append((cpu_seconds(server.pid) - cpu_before) * 1000)
             latencies = sorted((s.arrivals[node_id] - committed) * 1000 for s in subscribers)
             rounds.append(latencies)
             await asyncio.sleep(0.5)
@@ -211,13 +220,14 @@ async def main() -> None:
               f"{'PostgreSQL' if args.postgres else 'SQLite'}")
         print(f"{args.subscribers} subscribers ({len(tokens)} co-workers' tokens) connected and subscribed in "
               f"{connected_in:.1f}s")
-        print("round  first   p50    p95    p99    last (ms, from the mutation's HTTP response)")
+        print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        print("round  first   p50    p95    p99    last (ms, from the mutation's HTTP response)  server CPU (ms)")
         for n, latencies in enumerate(rounds, 1):
             print(f"{n:>5}  {latencies[0]:>5.0f}  {statistics.median(latencies):>5.0f}  {pct(latencies, .95):>5.0f}  "
-                  f"{pct(latencies, .99):>5.0f}  {latencies[-1]:>5.0f}")
+                  f"{pct(latencies, .99):>5.0f}  {latencies[-1]:>5.0f}  {cpu[n - 1]:>5.0f}")
         merged = sorted(v for r in rounds for v in r)
         print(f"all    {merged[0]:>5.0f}  {statistics.median(merged):>5.0f}  {pct(merged, .95):>5.0f}  "
-              f"{pct(merged, .99):>5.0f}  {merged[-1]:>5.0f}")
+              f"{pct(merged, .99):>5.0f}  {merged[-1]:>5.0f}  {statistics.median(cpu):>5.0f} (median)")
     finally:
         stop.set()
         await asyncio.sleep(0.2)

@@ -25,6 +25,7 @@ which the client receives as one, instead of a stream that stops with nothing se
 """
 import asyncio
 import contextlib
+import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterator
@@ -124,6 +125,8 @@ class Delivery:
         if found is None or (now - found[0] > max_age and found[1].done()) or _failed(found[1]):
             found = (now, asyncio.ensure_future(compute()))
             entries[key] = found
+        if found[1].done():  # (most subscribers of a crowd: no future of their own to wait on)
+            return found[1].result()
         # shield: one subscriber going away must not cancel the work others are waiting for.
         return await asyncio.shield(found[1])
 
@@ -143,14 +146,19 @@ class Same:
         return isinstance(other, Same) and other.thing is self.thing
 
 
-def _frozen(value: Any) -> Hashable:
-    """A variable's value as a key part; TypeError for one that cannot be hashed."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(item) for item in value)
-    hash(value)
-    return type(value), value
+def _text_of(value: Any) -> str:
+    if type(value).__repr__ is object.__repr__:  # (an address, not a value)
+        raise TypeError(f"{type(value).__name__} has no text of its value")
+    return repr(value)
+
+
+def _variables_key(values: dict[str, Any]) -> str | None:
+    """The operation's variables as a key part: their JSON, other values (Decimal, dates) by their repr (a variable
+    has one type in its document, so equal text is an equal value); None when a value has no such text."""
+    try:
+        return json.dumps(values, sort_keys=True, default=_text_of)
+    except (TypeError, ValueError):
+        return None
 
 
 def rendering_key(execution: "EventExecution") -> Hashable | None:
@@ -168,9 +176,8 @@ def rendering_key(execution: "EventExecution") -> Hashable | None:
         return None
     location = execution.operation.loc
     document = location.source.body if location is not None else Same(execution.operation)
-    try:
-        variables = _frozen(execution.variable_values)
-    except TypeError:
+    variables = _variables_key(execution.variable_values)
+    if variables is None:
         return None
     operation = execution.operation.name.value if execution.operation.name else None
     return (viewer_key(viewer), Same(loaders), document, operation, variables, type(event), cursor)
