@@ -75,6 +75,7 @@ class Delivery:
         self._batches: dict[tuple, tuple[float, asyncio.Task]] = {}
         self._viewers: dict[str, tuple[float, asyncio.Task]] = {}
         self._renderings: dict[Hashable, tuple[float, asyncio.Task]] = {}
+        self._renderings_swept = time.monotonic()
 
     async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
         """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
@@ -113,7 +114,13 @@ class Delivery:
         """The event's result for every subscription with this `rendering_key`: executed by the first, sent by all.
 
         The execution runs in a task of its own, so a subscription that goes away does not take it from the others
-        (and an outage is retried there once for all of them)."""
+        (and an outage is retried there once for all of them). A rendering is of one event: once too old to share
+        it is forgotten (every SHARE_SECONDS), with the loaders it holds."""
+        now = time.monotonic()
+        if now - self._renderings_swept > SHARE_SECONDS:
+            self._renderings_swept = now
+            for stale in [k for k, (at, task) in self._renderings.items() if now - at > SHARE_SECONDS and task.done()]:
+                del self._renderings[stale]
         return await self._shared(self._renderings, key, SHARE_SECONDS, render)
 
     async def _shared(self, entries: dict, key: Hashable, max_age: float, compute) -> Any:

@@ -118,3 +118,19 @@ async def test_a_subscription_that_completes_stops_receiving_while_identical_one
         await rename(server, rated, "Website 3")
         assert (await raw_next(staying))[1]["data"]["projectChanged"]["node"]["name"] == "Website 3"
         assert await leaving.nothing_within(0.5)
+
+
+async def test_a_rendering_is_shared_by_its_key_and_forgotten_once_too_old_to_share(db, monkeypatch):
+    shared, executions = delivery.Delivery(db), []
+
+    async def render():
+        executions.append(1)
+        await asyncio.sleep(0.01)
+        return f"rendering {len(executions)}"
+
+    assert await asyncio.gather(*(shared.rendered("key", render) for _ in range(10))) == ["rendering 1"] * 10
+    assert await shared.rendered("another key", render) == "rendering 2"
+    assert await shared.rendered("key", render) == "rendering 1"
+    monkeypatch.setattr(delivery, "SHARE_SECONDS", 0.0)
+    assert await shared.rendered("key", render) == "rendering 3"
+    assert list(shared._renderings) == ["key"]  # the other one, too old, is forgotten
