@@ -13,7 +13,8 @@ from typing import Any
 
 from graphql import (
     FieldNode, FragmentSpreadNode, GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, InlineFragmentNode,
-    OperationDefinitionNode, OperationType, SelectionSetNode, get_named_type, is_leaf_type,
+    OperationDefinitionNode, OperationType, SelectionSetNode, get_named_type, get_nullable_type, is_leaf_type,
+    is_list_type,
 )
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 
@@ -105,6 +106,14 @@ class DerivedPlan:
     target: "ObjectPlan"  # the columns read of the named row
     serialize: Any
     non_null: bool
+
+
+@dataclass
+class BatchedPlan:
+    key: str
+    spec: Any  # shapes.Batched
+    serialize: Any
+    many: bool  # a list of leaves
 
 
 @dataclass
@@ -203,6 +212,10 @@ class _Compiler:
             target = ObjectPlan(spec.target, [Leaf(column, shapes.Column(column), None, False)
                                               for column in spec.target_columns])
             return DerivedPlan(key, spec, target, named.serialize, non_null)
+        if isinstance(spec, shapes.Batched):
+            if not is_leaf_type(named):
+                raise Unplanned(f"{parent.name}.{name} is not a leaf")
+            return BatchedPlan(key, spec, named.serialize, is_list_type(get_nullable_type(field_def.type)))
         if isinstance(spec, shapes.ByIds):
             return ByIdsPlan(key, spec, self.object_plan(spec.target, details))
         if isinstance(spec, shapes.Totals):

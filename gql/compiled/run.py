@@ -17,7 +17,7 @@ from domain.access.policy import visible
 from gql.compiled import shapes
 from gql.compiled import report
 from gql.compiled.plan import (
-    ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
+    BatchedPlan, ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
     ViewerRoot,
 )
 from gql.ids import parse_global_id
@@ -129,6 +129,11 @@ class Run:
                     result[item.key] = value
             elif isinstance(item, DerivedPlan):
                 await self.derived(item, rows, results)
+            elif isinstance(item, BatchedPlan):
+                found = await item.spec.fetch(self.session, {row.id for row in rows}) if rows else {}
+                for row, result in zip(rows, results):
+                    value = found.get(row.id, item.spec.missing)
+                    result[item.key] = [item.serialize(v) for v in value] if item.many else item.serialize(value)
             elif isinstance(item, ByIdsPlan):
                 for result, value in zip(results, await self.by_ids(item, rows)):
                     result[item.key] = value

@@ -14,9 +14,12 @@ from typing import Any
 from domain import model as m
 from domain.access.policy import can_see_company_details, can_see_rates
 from domain.access.viewer import Viewer
-from domain.files.rules import effective_storage_location
+from domain.files.placement import storage_locations
+from domain.files.rules import EntityKind, effective_storage_location, owner_of
+from domain.model import StorageLocation
 from gql.ids import to_global_id
-from gql.resolvers import hours_report, lists
+from gql.loaders.file_tags import tag_names
+from gql.resolvers import files as file_lists, hours_report, lists
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,14 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Batched:
+    """A leaf value per row read by the batch function its loader uses, (session, row ids) -> {id: value}; a row
+    left out has `missing` (File.tags, File.effectiveStorageLocation)."""
+    fetch: Callable[..., Any]
+    missing: Any
+
+
+@dataclass(frozen=True)
 class ByIds:
     """The rows of the ids this row lists, in that order, each read with its type's access clause; a hidden one is
     left out (Viewer.coWorkers: the loader's load_many, Nones dropped)."""
@@ -87,7 +98,8 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | ByIds | Totals | ReportRecords
+Field = (Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
+         | ReportRecords)
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,27 @@ SHAPES.update({
     "ProjectHours": Shape(None, {**_TOTAL, "project": ToOne("key", "Project")}),
     "MonthHours": Shape(None, {**_TOTAL, "month": Computed(("key",), lambda row, _viewer: hours_report.month(row))}),
 })
+def _entity_id(row) -> str:
+    kind, pk = owner_of(row)
+    return to_global_id(kind.value, pk)
+
+
+# A file's metadata (gql.schema.files.types.File): not its url (the server's public address) nor its task.
+SHAPES["File"] = Shape(m.File, {
+    "id": _global_id("File"),
+    **_columns("name", "size", "content_type", "sha256", "uploaded_at", "transfer_state", "transfer_error"),
+    "sharePointChangePending": Computed(("sharepoint_changes_queued",),
+                                        lambda row, _viewer: bool(row.sharepoint_changes_queued)),
+    "entityId": Computed(tuple(kind.column for kind in EntityKind), lambda row, _viewer: _entity_id(row)),
+    "tags": Batched(tag_names, ()),
+    "effectiveStorageLocation": Batched(storage_locations, StorageLocation.CLOUD),
+    "company": ToOne("company_id", "Company"),
+    "uploadedBy": ToOne("uploaded_by_id", "CoWorker"),
+    "customer": ToOne("customer_id", "Customer"),
+    "project": ToOne("project_id", "Project"),
+    "activity": ToOne("activity_id", "Activity"),
+})
+
 # The caller (Query.viewer, gql.schema.query): its row is the request's domain.access.viewer.Viewer, whose
 # attributes the resolver copies. Not its invitations (a use case of their own).
 SHAPES["Viewer"] = Shape(None, {
@@ -268,4 +301,8 @@ ROOT_LISTS = {
     "coWorkers": RootList("CoWorker", lists.co_workers, {"companyId": "company_id", "active": "active",
                                                          "external": "external", "search": "search"}),
     "companies": RootList("Company", lists.companies, {}),
+    "files": RootList("File", file_lists.files, {
+        "companyId": "company_id", "entityId": "entity_id", "includeDescendants": "include_descendants",
+        "tags": "tags", "search": "search", "uploadedById": "uploaded_by_id", "uploadedFrom": "uploaded_from",
+        "uploadedTo": "uploaded_to"}),
 }

@@ -18,14 +18,21 @@ class TagNamesByFileLoader(Loader[Key, Result]):
         self.db = db
 
     async def batch_load_fn(self, keys: list[Key]) -> list[Result]:
-        names: dict[int, list[str]] = defaultdict(list)
         async with self.db.read() as session:
-            rows = await session.execute(
-                select(file_tags.c.file_id, Tag.name)
-                .join(Tag, Tag.id == file_tags.c.tag_id)
-                .where(file_tags.c.file_id.in_(set(keys)))
-                .order_by(file_tags.c.file_id, Tag.name)
-            )
-            for file_id, name in rows:
-                names[file_id].append(name)
+            names = await tag_names(session, keys)
         return [names.get(key, []) for key in keys]
+
+
+async def tag_names(session, file_ids) -> dict[int, list[str]]:
+    """Each file's tag names, alphabetically (by file id; a file without tags is left out). Also the compiled
+    execution's (gql.compiled.shapes)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(file_tags.c.file_id, Tag.name)
+        .join(Tag, Tag.id == file_tags.c.tag_id)
+        .where(file_tags.c.file_id.in_(set(file_ids)))
+        .order_by(file_tags.c.file_id, Tag.name)
+    )
+    for file_id, name in rows:
+        names[file_id].append(name)
+    return names

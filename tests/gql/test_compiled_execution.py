@@ -20,13 +20,13 @@ from tests.factories import add_customer, add_project, company_with_staff, gid
 from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
-NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company"]
+NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company", "File"]
 # Now and then a field the planner does not cover, so the fallback is exercised too.
 UNCOVERED = {"Project": ["pendingTransferCount", "expenses { totalCount }"], "Customer": ["pendingTransferCount"],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
              "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
-             "Viewer": ["invitations { companyName }"]}
+             "Viewer": ["invitations { companyName }"], "File": ["url", "task { id }"]}
 # An hours report's filters (as variables, made per request from the data set's ids).
 REPORT_FILTERS = {
     "none": lambda ids, rng: None,
@@ -43,7 +43,7 @@ def _fields(type_name: str, depth: int):
     covered = shapes.SHAPES[type_name].fields
     graphql_type = GRAPHQL.get_type(type_name)
     leaves = [name for name, spec in covered.items()
-              if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived))]
+              if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived, shapes.Batched))]
     relations = [name for name, spec in covered.items()
                  if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds)) and spec.target in shapes.SHAPES
                  ] if depth > 0 else []
@@ -119,7 +119,7 @@ def _members(data) -> tuple[str, str]:
 def _query(data) -> tuple[str, str]:
     type_name = data(st.sampled_from(NODE_TYPES))
     if data(st.integers(0, 4)) == 0:
-        spec = data(st.sampled_from(["projects", "timeRecords", "coWorkers"]))
+        spec = data(st.sampled_from(["projects", "timeRecords", "coWorkers", "files"]))
         target = shapes.ROOT_LISTS[spec].target
         return f"query {{ {data(_connection(spec, shapes.Children('', target), 2))} }}", ""
     selection = data(_fields(type_name, 2))
@@ -186,7 +186,7 @@ async def _tokens(db, main: str = demo.COMPANIES[0].database_name) -> dict[str, 
 
 async def _ids(db) -> dict[str, list[str]]:
     models = {"Project": m.Project, "CoWorker": m.CoWorker, "TimeRecord": m.TimeRecord, "Customer": m.Customer,
-              "Activity": m.Activity, "Milestone": m.Milestone, "Company": m.Company}
+              "Activity": m.Activity, "Milestone": m.Milestone, "Company": m.Company, "File": m.File}
     found = {}
     async with db.read() as session:
         for name, model in models.items():
