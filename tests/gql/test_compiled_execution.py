@@ -200,7 +200,7 @@ def _variables(kind: str, ids: dict[str, list[str]], rng: random.Random) -> dict
         return {}
     if kind.startswith("report:"):
         return {"filter": REPORT_FILTERS[kind.removeprefix("report:")](ids, rng)}
-    return {"id": rng.choice(ids[kind])}
+    return {"id": rng.choice(ids[kind] or [gid(kind, 1)])}  # the demo has no files: a missing one
 
 
 async def _answer(client, query: str, variables: dict, token: str | None) -> tuple[int, bytes]:
