@@ -134,3 +134,22 @@ async def test_a_rendering_is_shared_by_its_key_and_forgotten_once_too_old_to_sh
     monkeypatch.setattr(delivery, "SHARE_SECONDS", 0.0)
     assert await shared.rendered("key", render) == "rendering 3"
     assert list(shared._renderings) == ["key"]  # the other one, too old, is forgotten
+
+
+async def test_subscriptions_resuming_from_different_cursors_keep_their_own_events_and_cursors(server, rated):  # noqa: F811
+    """The same viewer and document with another `after`: each gets what follows its own cursor, once, in order."""
+    token = rated["admin"].token
+    early = await latest(server, token)
+    await rename(server, rated, "Website 2")
+    late = await latest(server, token)
+    async with ws_client(server, token=token) as from_early, ws_client(server, token=token) as from_late:
+        await from_early.subscribe(PROJECTS, {"after": early})
+        await from_late.subscribe(PROJECTS, {"after": late})
+        missed = (await raw_next(from_early))[1]["data"]["projectChanged"]
+        await rename(server, rated, "Website 3")
+        early_live = (await raw_next(from_early))[1]["data"]["projectChanged"]
+        late_live = (await raw_next(from_late))[1]["data"]["projectChanged"]
+        assert await from_early.nothing_within(0.3) and await from_late.nothing_within(0.1)
+    assert missed["cursor"] == late and missed["node"]["name"] in ("Website 2", "Website 3")
+    assert early_live["cursor"] == late_live["cursor"] != late
+    assert early_live["node"]["name"] == late_live["node"]["name"] == "Website 3"
