@@ -59,21 +59,36 @@ def pytest_terminal_summary(terminalreporter):
                                                                or "none"))
 
 
+@pytest.fixture(scope="session")
+async def databases():
+    """The migrated Database of each backend, opened on first use and kept for the whole run (see `database`)."""
+    opened: dict[str, Database] = {}
+    yield opened
+    for database in opened.values():
+        await database.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def database(request, postgres_url, tmp_path_factory):
-    """A migrated database per backend for the whole run; tests clean up after themselves (see `db`)."""
-    if request.param == "postgresql":
-        if postgres_url is None:
-            pytest.skip("PostgreSQL is not installed here: the PostgreSQL run is skipped")
-        url = postgres_url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db"
-    # File contents go to a temporary folder, never to the working tree's ./var/files.
-    settings = Settings(database_url=url, files_dir=tmp_path_factory.mktemp("files"), _env_file=None)
-    database = Database(settings)
-    await upgrade(database.engine)
-    yield database
-    await database.dispose()
+async def database(request, databases, postgres_url, tmp_path_factory):
+    """A migrated database per backend for the whole run; tests clean up after themselves (see `db`).
+
+    pytest keeps one value of a parametrized fixture at a time, and under `--dist loadfile` a worker runs a file's
+    SQLite tests, then its PostgreSQL ones, then the next file's SQLite ones: the value changes at every file. Each
+    backend's Database therefore lives in `databases`, so a change is a lookup, not a fresh SQLite file migrated
+    again (seconds each, once per file before)."""
+    if request.param not in databases:
+        if request.param == "postgresql":
+            if postgres_url is None:
+                pytest.skip("PostgreSQL is not installed here: the PostgreSQL run is skipped")
+            url = postgres_url
+        else:
+            url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db"
+        # File contents go to a temporary folder, never to the working tree's ./var/files.
+        settings = Settings(database_url=url, files_dir=tmp_path_factory.mktemp("files"), _env_file=None)
+        database = Database(settings)
+        await upgrade(database.engine)
+        databases[request.param] = database
+    return databases[request.param]
 
 
 @pytest.fixture
