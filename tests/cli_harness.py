@@ -2,17 +2,16 @@
 import pytest
 
 from domain.platform.db import Database
-from domain.platform.migrations import upgrade
 from domain.platform.settings import Settings
 from partnergraph import cli
 
 
 @pytest.fixture
-async def cli_database(tmp_path, monkeypatch) -> Database:
-    """An empty, migrated SQLite database that the command finds through the environment, as a user's would."""
-    monkeypatch.setenv("PARTNERGRAPH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+async def cli_database(tmp_path, monkeypatch, migrated_sqlite) -> Database:
+    """An empty, migrated SQLite database that the command finds through the environment, as a user's would (a copy
+    of the run's migrated one: tests/conftest.py)."""
+    monkeypatch.setenv("PARTNERGRAPH_DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     db = Database(Settings(_env_file=None))
-    await upgrade(db.engine)
     yield db
     await db.dispose()
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from domain.demo import companies as demo
 from domain import model as m
 from domain.platform.db import Database
-from domain.platform.migrations import upgrade
 from domain.platform.settings import Settings
 from partnergraph.composition import create_app
 from tests.cli_harness import cli_database, run  # noqa: F401 (cli_database is a fixture)
@@ -135,10 +134,9 @@ async def test_the_demo_loads_on_both_databases_with_realistic_companies(db):
     assert max(per_day.values()) <= 8
 
 
-async def test_the_demo_is_the_same_every_time(tmp_path):
+async def test_the_demo_is_the_same_every_time(tmp_path, migrated_sqlite):
     async def fingerprint(name: str) -> list[tuple]:
-        db = Database(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/{name}.db", _env_file=None))
-        await upgrade(db.engine)
+        db = Database(Settings(database_url=migrated_sqlite(tmp_path / f"{name}.db"), _env_file=None))
         await demo.load(db)
         async with db.read() as session:
             rows = await session.execute(
