@@ -19,6 +19,36 @@ from tests.pg_cluster import start_cluster
 # tests start in other processes inherit it.
 os.environ.setdefault("PARTNERGRAPH_EXECUTION_CHECK", "1")
 BACKENDS = ["sqlite", "postgresql"]
+# The longest files of the suite (setup included), longest first, measured on `-n 2 --dist loadfile`. They run
+# first, so that no worker starts one of them while the other has nothing left to do (loadfile hands out whole
+# files; see pytest_collection_modifyitems). A file not listed here keeps its place after them.
+SLOWEST_FILES = [
+    "tests/integrations/sharepoint/test_transfer_crash_processes.py",
+    "tests/gql/test_compiled_execution.py",
+    "tests/integrations/sharepoint/test_sync_from_sharepoint.py",
+    "tests/integrations/sharepoint/test_file_changes.py",
+    "tests/domain/platform/test_job_worker_processes.py",
+    "tests/http/test_fuzzing.py",
+    "tests/gql/test_partner_hours_reconciliation.py",
+    "tests/gql/test_status_change_locks.py",
+    "tests/integrations/sharepoint/test_sync_runs.py",
+    "tests/http/test_graphiql.py",
+    "tests/gql/test_subscriptions_outages.py",
+    "tests/integrations/sharepoint/test_sync_crash_processes.py",
+    "tests/http/test_readme_examples.py",
+    "tests/bench/test_api_benchmark.py",
+    "tests/gql/test_partner_hours_concurrency.py",
+    "tests/integrations/sharepoint/test_graph_request_budget.py",
+    "tests/gql/test_crash_recovery.py",
+    "tests/integrations/sharepoint/test_folder_renames.py",
+    "tests/gql/test_hours_report.py",
+    "tests/test_demo_partner_group.py",
+    "tests/gql/test_subscriptions.py",
+    "tests/gql/test_files_streaming.py",
+    "tests/test_cli_serve_workers.py",
+    "tests/domain/partners/test_numbering_across_processes.py",
+    "tests/gql/test_database_outages.py",
+]
 # A summary line a minute while the suite runs (tests/progress.py).
 pytest_plugins = ["tests.progress"]
 
@@ -46,6 +76,21 @@ def pytest_xdist_auto_num_workers(config):
     """`make test` runs `-n auto`: one worker per core, each with its own SQLite file and PostgreSQL cluster;
     one worker only when every worker would share the one database PARTNERGRAPH_TEST_POSTGRES_URL names."""
     return 1 if os.environ.get("PARTNERGRAPH_TEST_POSTGRES_URL") else None
+
+
+def pytest_configure(config):
+    # xdist's loadfile hands out files by how many tests they hold (most first) unless told to keep the collection
+    # order: by that count the few long multi-process files came last, and a run ended on one worker alone.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The SLOWEST_FILES first, in that order; every other test keeps its place (a stable sort, after pytest has
+    grouped the tests by database)."""
+    rank = {path: n for n, path in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 def pytest_report_header(config):
