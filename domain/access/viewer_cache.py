@@ -38,6 +38,9 @@ from domain.platform.db import CONNECT_TIMEOUT_SECONDS, Database
 # Keep in step with migrations/versions/0017_sign_in_notify.py.
 CHANNEL = "partnergraph_sign_in"
 LISTENER_NAME = "partnergraph sign-in listener"
+# The triggers that send it (migration 0017): without them the cache is not used.
+TRIGGERS = [f"{table}_sign_in_{what}" for table in ("users", "co_workers", "api_tokens")
+            for what in ("changed", "truncated")]
 RECONNECT_FIRST_SECONDS = 0.1
 RECONNECT_LONGEST_SECONDS = 5.0
 # SQLite: the key of the (data_version, total_changes) a pooled connection showed at its last check, in its info.
@@ -171,15 +174,22 @@ class ViewerCache:
                 connection.add_termination_listener(lambda _connection: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
                 self.listener_pid = connection.get_server_pid()
-                # Whatever changed while nobody listened: forget it all, then serve again.
-                self.clear()
-                self.listening.set()
-                if delay > RECONNECT_FIRST_SECONDS:
-                    log.warning("sign-in cache: listening again; viewers are cached again")
-                delay = RECONNECT_FIRST_SECONDS
-                await lost.wait()
-                log.warning("sign-in cache: the LISTEN connection was lost; signing in without the cache "
-                            "until it is back")
+                if await connection.fetchval("SELECT count(*) FROM pg_trigger WHERE tgname = ANY($1::text[])",
+                                             TRIGGERS) < len(TRIGGERS):
+                    # Nothing would announce a change: the cache stays unused.
+                    log.warning("sign-in cache: the database lacks migration 0017's triggers (run `partnergraph "
+                                "migrate`); signing in without the cache")
+                    await lost.wait()
+                else:
+                    # Whatever changed while nobody listened: forget it all, then serve again.
+                    self.clear()
+                    self.listening.set()
+                    if delay > RECONNECT_FIRST_SECONDS:
+                        log.warning("sign-in cache: listening again; viewers are cached again")
+                    delay = RECONNECT_FIRST_SECONDS
+                    await lost.wait()
+                    log.warning("sign-in cache: the LISTEN connection was lost; signing in without the cache "
+                                "until it is back")
             except asyncio.CancelledError:
                 raise
             except Exception as error:

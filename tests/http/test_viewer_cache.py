@@ -95,3 +95,32 @@ async def test_while_the_listen_connection_is_lost_the_cache_is_not_used_and_it_
     await asyncio.wait_for(viewers.listening.wait(), 10)
     assert await ask(client, admin.token) == 401
     assert viewers.listener_pid != pid and viewers.listener_pid in await listener_pids(db)
+
+
+async def test_without_the_migrations_triggers_the_cache_is_not_used(db, caplog):
+    if db.sqlite:
+        pytest.skip("SQLite's cache needs no trigger")
+    # given a database where one of migration 0017's triggers is missing
+    async with db.transaction() as session:
+        await session.execute(text("DROP TRIGGER users_sign_in_changed ON users"))
+    try:
+        acme = await company_with_staff(db)
+        app = create_app(db.settings, db)
+        async with app.state.viewers.running() as viewers, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            # when the app has had time to connect its listener, and a token is used twice
+            for _ in range(100):
+                if "lacks migration 0017's triggers" in caplog.text:
+                    break
+                await asyncio.sleep(0.02)
+            assert await ask(client, acme["admin"].token) == 200
+            assert await ask(client, acme["admin"].token) == 200
+
+            # then nothing was kept or served: a change to a user would not be announced
+            assert not viewers.listening.is_set()
+            assert viewers.hits == 0 and len(viewers) == 0
+            assert "lacks migration 0017's triggers" in caplog.text
+    finally:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TRIGGER users_sign_in_changed AFTER INSERT OR UPDATE OR DELETE ON users "
+                                       "FOR EACH ROW EXECUTE FUNCTION partnergraph_sign_in_changed('id')"))
