@@ -17,21 +17,31 @@ class Context:
     settings: Settings
     viewer: Viewer
     files: ContentStore  # the app's one store of file contents
-    loaders: Loaders = field(init=False)
     # Whose rate-limit bucket this request's query cost is drawn from (set by the HTTP view; None: no limit).
     throttle: Throttle | None = None
     # Where this request's loaders and lists read: its one shared connection (gql.app), or the db itself.
     reads: Reads | None = None
+    # Built when first used: a compiled query (gql.compiled) needs none.
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reads = self.reads or self.db
-        self.loaders = Loaders.for_request(self.reads, self.viewer)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders.for_request(self.reads, self.viewer)
+        return self._loaders
+
+    @loaders.setter
+    def loaders(self, loaders: Loaders) -> None:
+        self._loaders = loaders
 
     def viewer_changed(self, viewer: Viewer) -> None:
         """The caller's memberships changed in this request (an accepted invitation): the rest of the answer,
         and the loaders' caches, follow the new ones."""
         self.viewer = viewer
-        self.loaders = Loaders.for_request(self.reads, viewer)
+        self._loaders = None
 
 
 Info = StrawberryInfo[Context, None]

@@ -18,6 +18,7 @@ from domain.model import (
     Task,
 )
 from domain.access.viewer import Viewer
+from domain.access.viewer_values import value
 
 MATCH_VIEWERS = (Role.ADMIN, Role.PROJECT_LEADER)
 
@@ -52,29 +53,29 @@ def linked_companies_of(company_ids) -> Select:
 def partner_companies_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Co-workers see the companies of their companies' groups; admins also the companies they are
     setting up links with (to see who added them)."""
-    admin_of = viewer.companies_where([Role.ADMIN])
-    return or_(Company.id.in_(group_companies_of(viewer.company_ids)), Company.id.in_(linked_companies_of(admin_of)))
+    admin_of = value(viewer, "viewer_admin_of")
+    return or_(Company.id.in_(group_companies_of(value(viewer, "viewer_company_ids"))), Company.id.in_(linked_companies_of(admin_of)))
 
 
 def partner_groups_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return PartnerGroup.id.in_(current_groups_of(viewer.company_ids))
+    return PartnerGroup.id.in_(current_groups_of(value(viewer, "viewer_company_ids")))
 
 
 def partner_group_members_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return PartnerGroupMember.group_id.in_(current_groups_of(viewer.company_ids))
+    return PartnerGroupMember.group_id.in_(current_groups_of(value(viewer, "viewer_company_ids")))
 
 
 def partner_links_visible(viewer: Viewer) -> ColumnElement[bool]:
     """A link is seen by the admins of both its companies: theirs, and the one made towards them."""
-    admin_of = viewer.companies_where([Role.ADMIN])
+    admin_of = value(viewer, "viewer_admin_of")
     return or_(PartnerLink.company_id.in_(admin_of), PartnerLink.partner_company_id.in_(admin_of))
 
 
 def number_series_visible(viewer: Viewer) -> ColumnElement[bool]:
     """A company's series policies are settings: seen with the company by its co-workers and its group."""
     return or_(
-        NumberSeries.company_id.in_(viewer.company_ids),
-        NumberSeries.company_id.in_(group_companies_of(viewer.company_ids)),
+        NumberSeries.company_id.in_(value(viewer, "viewer_company_ids")),
+        NumberSeries.company_id.in_(group_companies_of(value(viewer, "viewer_company_ids"))),
     )
 
 
@@ -91,14 +92,14 @@ def task_board_co_workers(viewer: Viewer) -> Select:
     if viewer.user_id is None:
         return select(CoWorker.id).where(False)
     partners = select(PartnerGroupMember.company_id).join(Company, Company.id == PartnerGroupMember.company_id).where(
-        PartnerGroupMember.group_id.in_(current_groups_of(_sharing_tasks(viewer.company_ids))),
+        PartnerGroupMember.group_id.in_(current_groups_of(_sharing_tasks(value(viewer, "viewer_company_ids")))),
         current_member(),
         Company.share_tasks.is_(True),
     )
     return select(CoWorker.id).where(
         or_(
-            CoWorker.id.in_(viewer.co_worker_ids),
-            and_(CoWorker.user_id == viewer.user_id, CoWorker.active.is_(True), CoWorker.company_id.in_(partners)),
+            CoWorker.id.in_(value(viewer, "viewer_co_worker_ids")),
+            and_(CoWorker.user_id == value(viewer, "viewer_user_id"), CoWorker.active.is_(True), CoWorker.company_id.in_(partners)),
         )
     )
 

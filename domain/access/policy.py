@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from domain.access import partner_visibility
 from domain.access.viewer import Membership, Viewer
+from domain.access.viewer_values import MANAGERS, STAFF, value
 from domain.platform.errors import Forbidden, NotFound
 from domain.model import (
     Activity,
@@ -34,8 +35,6 @@ from domain.model import (
     TimeRecord,
 )
 
-MANAGERS = (Role.ADMIN, Role.PROJECT_LEADER)
-STAFF = (Role.ADMIN, Role.PROJECT_LEADER, Role.EMPLOYEE)
 
 
 
@@ -44,24 +43,23 @@ STAFF = (Role.ADMIN, Role.PROJECT_LEADER, Role.EMPLOYEE)
 
 
 def _member_project_ids(viewer: Viewer):
-    return select(ProjectMember.project_id).where(ProjectMember.co_worker_id.in_(viewer.co_worker_ids))
+    return select(ProjectMember.project_id).where(ProjectMember.co_worker_id.in_(value(viewer, "viewer_co_worker_ids")))
 
 
 def _led_project_ids(viewer: Viewer):
     """Projects the viewer leads as an admin or project leader: an EMPLOYEE or EXTERNAL co-worker named
     leader (by mistake, or before a role change) gains no sight of others' hours by it."""
-    leading = [m.co_worker_id for m in viewer.memberships if m.role in MANAGERS]
-    return select(Project.id).where(Project.leader_id.in_(leading))
+    return select(Project.id).where(Project.leader_id.in_(value(viewer, "viewer_leading")))
 
 
 def companies_visible(viewer: Viewer) -> ColumnElement[bool]:
     # Partner groups and links share the partner companies themselves (name, settings), nothing inside them.
-    return or_(Company.id.in_(viewer.company_ids), partner_visibility.partner_companies_visible(viewer))
+    return or_(Company.id.in_(value(viewer, "viewer_company_ids")), partner_visibility.partner_companies_visible(viewer))
 
 
 def projects_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Admins and project leaders see their company's projects; others only those they are members of."""
-    return or_(Project.company_id.in_(viewer.companies_where(MANAGERS)), Project.id.in_(_member_project_ids(viewer)))
+    return or_(Project.company_id.in_(value(viewer, "viewer_manager_of")), Project.id.in_(_member_project_ids(viewer)))
 
 
 def _visible_project_ids(viewer: Viewer):
@@ -70,7 +68,7 @@ def _visible_project_ids(viewer: Viewer):
 
 def customers_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(
-        Customer.company_id.in_(viewer.companies_where(MANAGERS)),
+        Customer.company_id.in_(value(viewer, "viewer_manager_of")),
         Customer.id.in_(select(Project.customer_id).where(Project.id.in_(_member_project_ids(viewer)))),
     )
 
@@ -78,7 +76,7 @@ def customers_visible(viewer: Viewer) -> ColumnElement[bool]:
 def contacts_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Contact persons: never to EXTERNAL co-workers."""
     staff_customers = select(Customer.id).where(
-        customers_visible(viewer), Customer.company_id.in_(viewer.companies_where(STAFF))
+        customers_visible(viewer), Customer.company_id.in_(value(viewer, "viewer_staff_of"))
     )
     return Contact.customer_id.in_(staff_customers)
 
@@ -87,8 +85,8 @@ def co_workers_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Staff see their company's co-workers; an EXTERNAL one sees themself and their projects' members; anyone
     sees their own records in the group companies whose tasks reach their task board (a shared task's assignee)."""
     return or_(
-        CoWorker.company_id.in_(viewer.companies_where(STAFF)),
-        CoWorker.id.in_(viewer.co_worker_ids),
+        CoWorker.company_id.in_(value(viewer, "viewer_staff_of")),
+        CoWorker.id.in_(value(viewer, "viewer_co_worker_ids")),
         CoWorker.id.in_(
             select(ProjectMember.co_worker_id).where(ProjectMember.project_id.in_(_member_project_ids(viewer)))
         ),
@@ -111,24 +109,24 @@ def milestones_visible(viewer: Viewer) -> ColumnElement[bool]:
 def time_records_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Admins see the company's hours, leaders those of projects they lead, everyone their own."""
     return or_(
-        TimeRecord.company_id.in_(viewer.companies_where([Role.ADMIN])),
-        TimeRecord.co_worker_id.in_(viewer.co_worker_ids),
+        TimeRecord.company_id.in_(value(viewer, "viewer_admin_of")),
+        TimeRecord.co_worker_id.in_(value(viewer, "viewer_co_worker_ids")),
         TimeRecord.project_id.in_(_led_project_ids(viewer)),
     )
 
 
 def expenses_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(
-        Expense.company_id.in_(viewer.companies_where([Role.ADMIN])),
-        Expense.co_worker_id.in_(viewer.co_worker_ids),
+        Expense.company_id.in_(value(viewer, "viewer_admin_of")),
+        Expense.co_worker_id.in_(value(viewer, "viewer_co_worker_ids")),
         Expense.project_id.in_(_led_project_ids(viewer)),
     )
 
 
 def tasks_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(
-        Task.company_id.in_(viewer.companies_where(MANAGERS)),
-        Task.assignee_id.in_(viewer.co_worker_ids),
+        Task.company_id.in_(value(viewer, "viewer_manager_of")),
+        Task.assignee_id.in_(value(viewer, "viewer_co_worker_ids")),
         Task.project_id.in_(_member_project_ids(viewer)),
         partner_visibility.shared_tasks_visible(viewer),
     )
@@ -138,8 +136,8 @@ def task_series_visible(viewer: Viewer) -> ColumnElement[bool]:
     """A recurring series is read as its tasks are: by the company's managers, the project's members, its
     assignee, and whoever sees one of its tasks."""
     return or_(
-        RecurringTaskSeries.company_id.in_(viewer.companies_where(MANAGERS)),
-        RecurringTaskSeries.assignee_id.in_(viewer.co_worker_ids),
+        RecurringTaskSeries.company_id.in_(value(viewer, "viewer_manager_of")),
+        RecurringTaskSeries.assignee_id.in_(value(viewer, "viewer_co_worker_ids")),
         RecurringTaskSeries.project_id.in_(_member_project_ids(viewer)),
         RecurringTaskSeries.id.in_(select(Task.series_id).where(tasks_visible(viewer))),
     )
@@ -149,7 +147,7 @@ def files_visible(viewer: Viewer) -> ColumnElement[bool]:
     """A file is visible with the entity it belongs to. A customer's own files (contracts, offers) are not
     "files of their projects": employees and externals, who see a customer only through a project, don't get them."""
     return or_(
-        File.customer_id.in_(select(Customer.id).where(Customer.company_id.in_(viewer.companies_where(MANAGERS)))),
+        File.customer_id.in_(select(Customer.id).where(Customer.company_id.in_(value(viewer, "viewer_manager_of")))),
         File.project_id.in_(_visible_project_ids(viewer)),
         File.activity_id.in_(select(Activity.id).where(activities_visible(viewer))),
         File.task_id.in_(select(Task.id).where(tasks_visible(viewer))),
@@ -159,14 +157,14 @@ def files_visible(viewer: Viewer) -> ColumnElement[bool]:
 def sharepoint_sync_runs_visible(viewer: Viewer) -> ColumnElement[bool]:
     """SharePoint syncs: the company's admins see every run; project leaders the runs of the projects they lead."""
     return or_(
-        SharePointSyncRun.company_id.in_(viewer.companies_where([Role.ADMIN])),
+        SharePointSyncRun.company_id.in_(value(viewer, "viewer_admin_of")),
         SharePointSyncRun.project_id.in_(_led_project_ids(viewer)),
     )
 
 
 def internal_invoices_visible(viewer: Viewer) -> ColumnElement[bool]:
     """Internal invoices (SPEC §4): the admins of the company that invoices and of the company invoiced."""
-    admin_of = viewer.companies_where([Role.ADMIN])
+    admin_of = value(viewer, "viewer_admin_of")
     return or_(InternalInvoice.company_id.in_(admin_of), InternalInvoice.buyer_company_id.in_(admin_of))
 
 

@@ -60,6 +60,8 @@ class ConnectionPlan:
     node: FieldNode  # for the arguments, read per request
     type_name: str
     parts: list  # ("nodes", ObjectPlan) | ("edges", [(key, "cursor"|"node"|"__typename", plan)]) | ("pageInfo", …)
+    # Statements built once for this plan (gql.compiled.run), by their form (the viewer's access shape, …).
+    statements: dict = field(default_factory=dict, compare=False, repr=False)
 
     def node_plans(self) -> list["ObjectPlan"]:
         found = []
@@ -75,6 +77,7 @@ class ConnectionPlan:
 class ObjectPlan:
     type_name: str
     fields: list = field(default_factory=list)  # Leaf | Relation | ConnectionPlan, in response order
+    statements: dict = field(default_factory=dict, compare=False, repr=False)  # as ConnectionPlan.statements
 
     def columns(self) -> set[str]:
         shape = shapes.SHAPES.get(self.type_name)

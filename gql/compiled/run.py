@@ -10,10 +10,11 @@ from collections import defaultdict
 from typing import Any
 
 from graphql.execution.values import get_argument_values
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from domain import model as m
 from domain.access.policy import visible
+from domain.access.viewer_values import access_shape, parameters
 from gql.compiled import shapes
 from gql.compiled import report
 from gql.compiled.plan import (
@@ -23,6 +24,16 @@ from gql.compiled.plan import (
 from gql.ids import parse_global_id
 from gql.loaders import window
 from gql.pagination import MAX_PAGE, Page, PageRequest, decode_cursor, paged, to_page
+
+
+# The per-request values of the statements each plan builds once (beside the viewer's, domain.access.viewer_values).
+KEYS = bindparam("compiled_keys", expanding=True)
+PARENTS = bindparam("compiled_parents", expanding=True)
+LIMIT = bindparam("compiled_limit")
+DATE_FROM = bindparam("compiled_date_from")
+DATE_TO = bindparam("compiled_date_to")
+_LINKED_PROJECTS = select(m.Project.id, m.Project.company_id, m.Project.number, m.Project.name,
+                          m.Project.status).where(m.Project.id.in_(KEYS))
 
 
 class Fallback(Exception):
@@ -37,9 +48,23 @@ def _require(condition: bool, why: str) -> None:
 class Run:
     def __init__(self, context: Any, variable_values: Any, session: Any) -> None:
         self.viewer = context.viewer
-        self.loaders = context.loaders
+        self.context = context
         self.variables = variable_values
         self.session = session
+        # A statement is built once per plan and form, for the first viewer of an access shape, and always run
+        # with the viewer's own values: each of them is a named parameter (domain.access.viewer_values).
+        self.shape = access_shape(self.viewer)
+        self.parameters = parameters(self.viewer)
+
+    def statement(self, plan: Any, form: tuple, build) -> Any:
+        key = (form, self.shape)
+        found = plan.statements.get(key)
+        if found is None:
+            found = plan.statements[key] = build()
+        return found
+
+    async def execute(self, statement: Any, **values: Any) -> Any:
+        return await self.session.execute(statement, {**self.parameters, **values})
 
     async def data(self, plan: Plan) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -108,11 +133,13 @@ class Run:
             keys |= plan.columns()
         return [shape.column(key) for key in sorted(keys)]
 
-    async def rows_by_id(self, plan: ObjectPlan, keys: set[int], plans: list[ObjectPlan] | None = None) -> list:
+    async def rows_by_id(self, plan: ObjectPlan, keys: set[int]) -> list:
         shape = shapes.SHAPES[plan.type_name]
-        query = select(*self._columns(shape, plans or [plan]))
-        query = shape.from_clause(query).where(shape.model.id.in_(keys), visible(self.viewer, shape.model))
-        return list(await self.session.execute(query))
+
+        def build():
+            query = select(*self._columns(shape, [plan]))
+            return shape.from_clause(query).where(shape.model.id.in_(KEYS), visible(self.viewer, shape.model))
+        return list(await self.execute(self.statement(plan, ("by id",), build), compiled_keys=list(keys)))
 
     async def complete(self, plan: ObjectPlan, rows: list) -> list[dict[str, Any]]:
         """The plan's answer for each row, in order."""
@@ -145,16 +172,22 @@ class Run:
 
     def leaves(self, leaf: Leaf, rows: list, results: list[dict]) -> None:
         read, serialize, key = leaf.read, leaf.serialize, leaf.key
-        for row, result in zip(rows, results):
-            if isinstance(read, str):
+        if isinstance(read, str):
+            for result in results:
                 result[key] = read
-                continue
-            value = getattr(row, read.key) if isinstance(read, shapes.Column) else read.value(row, self.viewer)
-            if value is None:
-                _require(not leaf.non_null, f"null for non-null {key}")
-                result[key] = None
-            else:
-                result[key] = serialize(value)
+            return
+        if isinstance(read, shapes.Column):
+            if not rows:
+                return
+            at = rows[0]._fields.index(read.key)  # by position: a Row's attribute lookup is several times dearer
+            values = [row[at] for row in rows]
+        else:
+            value, viewer = read.value, self.viewer
+            values = [value(row, viewer) for row in rows]
+        if leaf.non_null:
+            _require(all(value is not None for value in values), f"null for non-null {key}")
+        for result, value in zip(results, values):
+            result[key] = None if value is None else serialize(value)
 
     async def derived(self, item: DerivedPlan, rows: list, results: list[dict]) -> None:
         keys = {getattr(row, item.spec.key) for row in rows} - {None}
@@ -190,44 +223,54 @@ class Run:
     async def linked_projects(self, keys: set[int]) -> list:
         """A main project as its secondaries' companies see it (gql.loaders.shared_projects): seeing the secondary
         shows the main project's number, name, status and company, whatever the viewer may see of it."""
-        project = m.Project
-        query = select(project.id, project.company_id, project.number, project.name, project.status).where(
-            project.id.in_(keys))
-        return list(await self.session.execute(query))
+        return list(await self.session.execute(_LINKED_PROJECTS, {"compiled_keys": list(keys)}))
 
     async def children(self, connection: ConnectionPlan, rows: list) -> list:
         spec = connection.spec
-        relation = getattr(self.loaders, spec.loader).pages.relation
+        # The loader's Relation depends on no viewer: taken from the first request's loaders, then kept.
+        relation = connection.statements.get("relation")
+        if relation is None:
+            relation = connection.statements["relation"] = getattr(self.context.loaders, spec.loader).pages.relation
         arguments = get_argument_values(connection.field_def, connection.node, self.variables)
         request = PageRequest.of(arguments.get("first"), arguments.get("after"))
-        criteria = window(arguments.get("dateFrom"), arguments.get("dateTo")) if spec.dated else ()
+        dates = window(arguments.get("dateFrom"), arguments.get("dateTo")) if spec.dated else ()
+        # The dates as parameters, so one statement serves every window of the same form.
+        criteria = tuple(None if value is None else parameter for value, parameter in zip(dates, (DATE_FROM, DATE_TO)))
+        dated = {"compiled_date_from": dates[0], "compiled_date_to": dates[1]} if dates else {}
         parents = [(row.id,) for row in rows]
         if not parents:
             return []
         _require(len(relation.parent) == 1, "children of a compound parent")
-        shape = shapes.SHAPES[spec.target]
-        keys = [c.key for c in relation.parent] + [c.key for c, _ in relation.order.columns]
-        columns = self._columns(shape, connection.node_plans(), keys)
-        position = func.row_number().over(partition_by=list(relation.parent), order_by=relation.order.clauses)
-        inner = shape.from_clause(select(*columns, position.label("position"))).where(
-            *relation.conditions(self.viewer, set(parents), criteria))
         values = decode_cursor(request.after, relation.order)
-        if values is not None:
-            inner = inner.where(relation.order.after(values))
-        ranked = inner.subquery()
-        query = select(*(ranked.c[column.key] for column in columns)).where(
-            ranked.c.position <= request.first + 1).order_by(ranked.c.position)
+
+        def build():
+            shape = shapes.SHAPES[spec.target]
+            keys = [c.key for c in relation.parent] + [c.key for c, _ in relation.order.columns]
+            columns = self._columns(shape, connection.node_plans(), keys)
+            position = func.row_number().over(partition_by=list(relation.parent), order_by=relation.order.clauses)
+            inner = shape.from_clause(select(*columns, position.label("position"))).where(
+                *relation.conditions(self.viewer, PARENTS, criteria))
+            if values is not None:  # the cursor's values are in the statement: built for this request only
+                inner = inner.where(relation.order.after(values))
+            ranked = inner.subquery()
+            return select(*(ranked.c[column.key] for column in columns)).where(
+                ranked.c.position <= LIMIT).order_by(ranked.c.position)
+        form = ("page", tuple(value is None for value in criteria))
+        query = build() if values is not None else self.statement(connection, form, build)
         grouped: dict[tuple, list] = defaultdict(list)
-        for row in await self.session.execute(query):
+        parent_keys = list(dict.fromkeys(parent[0] for parent in parents))
+        for row in await self.execute(query, compiled_parents=parent_keys, compiled_limit=request.first + 1, **dated):
             grouped[relation.parent_of(row)].append(row)
         pages = [to_page(grouped[parent], relation.order, request) for parent in parents]
         counts = None
         if any(kind == "totalCount" for kind, _key, _value in connection.parts):
             # As gql.loaders.counts: one grouped COUNT of every parent's rows the viewer may read (not only this page).
-            columns = relation.parent
-            query = select(*columns, func.count()).where(
-                *relation.conditions(self.viewer, set(parents), criteria)).group_by(*columns)
-            found = {tuple(parent): count for *parent, count in await self.session.execute(query)}
+            def count():
+                return select(*relation.parent, func.count()).where(
+                    *relation.conditions(self.viewer, PARENTS, criteria)).group_by(*relation.parent)
+            query = self.statement(connection, ("count", form[1]), count)
+            found = {tuple(parent): count for *parent, count in await self.execute(
+                query, compiled_parents=parent_keys, **dated)}
             counts = [found.get(parent, 0) for parent in parents]
         # One completion for the rows of every page, so each relation below is one statement for all parents.
         return await self.connections(connection, pages, counts)
@@ -242,11 +285,20 @@ class Run:
             for plan in plans:
                 if id(plan) not in completed:
                     completed[id(plan)] = await self.complete(plan, every_row)
+        # Cursors are encoded only where asked for: every edge's, or a page's first and last (pageInfo).
+        every_cursor = any(kind == "edges" and any(part == "cursor" for _k, part, _p in value)
+                           for kind, _key, value in connection.parts)
+        ends = any(kind == "pageInfo" for kind, _key, _value in connection.parts)
         results = []
         start = 0
         for index, page in enumerate(pages):
             count = len(page.rows)
-            cursors = [page.cursor(row) for row in page.rows]
+            if every_cursor:
+                cursors = [page.cursor(row) for row in page.rows]
+            elif ends and page.rows:
+                cursors = [page.cursor(page.rows[0]), page.cursor(page.rows[-1])]
+            else:
+                cursors = []
             result: dict[str, Any] = {}
             for kind, key, value in connection.parts:
                 if kind == "typename":

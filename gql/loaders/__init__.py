@@ -36,11 +36,11 @@ def by_id_order(model) -> Order:
 
 
 def time_window(criteria: Criteria) -> list:
-    """Criteria (date_from, date_to) of a timesheet; either may be None."""
+    """Criteria (date_from, date_to) of a timesheet; either may be None (or a bind parameter: gql.compiled.run)."""
     date_from, date_to = criteria
     return [
-        *([m.TimeRecord.date >= date_from] if date_from else []),
-        *([m.TimeRecord.date <= date_to] if date_to else []),
+        *([m.TimeRecord.date >= date_from] if date_from is not None else []),
+        *([m.TimeRecord.date <= date_to] if date_to is not None else []),
     ]
 
 

@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import BindParameter, ColumnElement, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.access.policy import visible
@@ -27,11 +27,14 @@ class Relation:
         return tuple(getattr(row, c.key) for c in self.parent)
 
     def conditions(self, viewer: Viewer, parents: Iterable[Parent], criteria: Criteria) -> list[ColumnElement[bool]]:
-        """Rows of these parents, matching the criteria, that the viewer may read."""
-        parents = list(parents)
-        if len(self.parent) == 1:
+        """Rows of these parents, matching the criteria, that the viewer may read. `parents` may be an expanding
+        bind parameter of the parents' keys (one parent column): a statement built once for many requests."""
+        if isinstance(parents, BindParameter):
+            parent_in = self.parent[0].in_(parents)
+        elif len(self.parent) == 1:
+            parents = list(parents)
             parent_in = self.parent[0].in_([p[0] for p in parents])
         else:
-            parent_in = tuple_(*self.parent).in_(parents)
+            parent_in = tuple_(*self.parent).in_(list(parents))
         extra = list(self.criteria(criteria)) if self.criteria and criteria else []
         return [parent_in, visible(viewer, self.model), *self.where, *extra]

@@ -13,10 +13,11 @@ from domain import model as m
 from domain.access.tokens import create_token
 from domain.demo import companies as demo
 from gql.compiled import shapes
+from gql.compiled import execution
 from gql.compiled.execution import RUNS
 from gql.compiled.run import Run
 from gql.schema import schema
-from tests.factories import add_customer, add_project, company_with_staff, gid
+from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid
 from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
@@ -278,3 +279,44 @@ async def test_with_the_check_off_the_compiled_answer_is_given_without_the_gener
         status, body = await _answer(client, PROJECT_NAME, {"id": project}, token)
     assert status == 200 and json.loads(body)["data"]["node"]["name"]
     assert RUNS["compiled"] == before + 1
+
+
+HOURS = """query Hours($id: ID!, $from: Date) { node(id: $id) { ... on Project { name
+  leader { name } timeRecords(first: 10, dateFrom: $from) { totalCount nodes { hours date coWorker { name } } } } } }"""
+
+
+async def test_statements_built_once_per_plan_are_run_with_each_viewers_own_values(db, client):
+    # given a project with hours of two employees, one of whom leads nothing (the suite runs with the check on:
+    # each compiled answer below is also compared with the general executor's)
+    acme = await company_with_staff(db)
+    project = await add_project(db, acme, await add_customer(db, acme), leader=acme["leader"],
+                                members=[acme["employee"], acme["colleague"]])
+    await add_time_records(db, acme, project, acme["employee"], count=3)
+    await add_time_records(db, acme, project, acme["colleague"], count=2)
+    before = RUNS["compiled"]
+    # when the same document is asked by callers who see different hours, again and again, in turn
+    seen = {}
+    for _round in range(2):
+        for who in ("employee", "colleague", "admin", "employee"):
+            status, body = await _answer(client, HOURS, {"id": gid("Project", project), "from": "2026-03-03"},
+                                         acme[who].token)
+            assert status == 200, body
+            node = json.loads(body)["data"]["node"]
+            seen.setdefault(who, node)
+            assert node == seen[who], who  # the same caller gets the same answer each time
+    # then each caller sees only their own hours (the admin all), from the cached statements
+    records = {who: node["timeRecords"] for who, node in seen.items()}
+    assert records["employee"]["totalCount"] == 2 and records["colleague"]["totalCount"] == 1
+    assert records["admin"]["totalCount"] == 3
+    names = {who: {r["coWorker"]["name"] for r in records[who]["nodes"]} for who in ("employee", "colleague")}
+    assert len(names["employee"]) == 1 and len(names["colleague"]) == 1 and names["employee"] != names["colleague"]
+    assert RUNS["compiled"] == before + 8
+    # and the plan kept one statement per level and form, however many callers ran it
+    plan = next(plan for _operation, plan in execution._plans.entries.values()
+                if plan is not None and plan.roots[0].key == "node" and "Project" in plan.roots[0].by_type
+                and [f.key for f in plan.roots[0].by_type["Project"].fields][:2] == ["name", "leader"])
+    project_plan = plan.roots[0].by_type["Project"]
+    assert len(project_plan.statements) == 1  # one shape of access (members of a company)
+    records_plan = next(f for f in project_plan.fields if f.key == "timeRecords")
+    assert {key[0] for key in records_plan.statements if key != "relation"} == {
+        ("page", (False, True)), ("count", (False, True))}
