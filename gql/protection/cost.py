@@ -169,14 +169,34 @@ class _Counter:
     def returned(self, selection_set: SelectionSetNode, parent: GraphQLNamedType, data: Any) -> int:
         if not isinstance(data, Mapping):
             return 0
+        return self._over(self.entries(selection_set, parent), data)
+
+    def entries(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> list:
+        """object_fields with, for each, the entries below it (None: leaves only), worked out before the data is
+        walked, so each item of a list costs a lookup per object field and no more."""
+        cache_key = (id(selection_set), parent.name, "entries")
+        if (cached := self._object_fields.get(cache_key)) is not None:
+            return cached[1]
+        found = [(key, cost, self.entries(merged, named) or None)
+                 for key, named, cost, merged in self.object_fields(selection_set, parent)]
+        self._object_fields[cache_key] = (selection_set, found)
+        return found
+
+    def _over(self, entries: list, data: Mapping) -> int:
         total = 0
-        for key, named, cost, merged in self.object_fields(selection_set, parent):
+        for key, cost, below in entries:
             value = data.get(key)
             if value is None:
                 continue
-            for item in value if isinstance(value, list) else (value,):
-                if item is not None:
-                    total += cost + self.returned(merged, named, item)
+            if isinstance(value, list):
+                if below is None:
+                    total += cost * (len(value) - sum(item is None for item in value))
+                    continue
+                for item in value:
+                    if item is not None:
+                        total += cost + (self._over(below, item) if isinstance(item, Mapping) else 0)
+            else:
+                total += cost + (self._over(below, value) if below is not None and isinstance(value, Mapping) else 0)
         return total
 
     def object_fields(self, selection_set: SelectionSetNode,

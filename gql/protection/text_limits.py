@@ -9,6 +9,7 @@ lists). The maxima are domain.platform.validation's, by the field's name.
   "Errors"): the root mutation's resolver is not called and its payload holds one INVALID_INPUT userError per
   over-long field, named as the use cases name them (`description`, `contacts.0.email`). So nothing is written.
 """
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -39,7 +40,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.platform.errors import InvalidInput
 from domain.platform.validation import text_limit
-from gql.protection.validation import per_request
+from gql.protection.validation import CACHE_SIZE, per_request
 from gql.schema.common import UserError
 
 MAX_ERRORS = 10  # a list of a thousand over-long tags is refused with the first ten
@@ -111,22 +112,44 @@ def _over_long(field: GraphQLField, arguments, variables: Mapping[str, Any]) -> 
 
 
 class _Arguments(Visitor):
-    def __init__(self, type_info: TypeInfo, variables: Mapping[str, Any], mutation: object) -> None:
+    """The fields of a document that are sent arguments, with their argument nodes, in document order (the
+    mutation's root fields left out: their inputs are bound_mutation_inputs')."""
+
+    def __init__(self, type_info: TypeInfo, mutation: object) -> None:
         super().__init__()
-        self.type_info, self.variables, self.mutation = type_info, variables, mutation
-        self.errors: dict[str, GraphQLError] = {}  # one per field, however often the operation repeats it
+        self.type_info, self.mutation = type_info, mutation
+        self.found: list[tuple[GraphQLField, Any]] = []
 
     def enter_field(self, node, *_):
         field = self.type_info.get_field_def()
-        if field is not None and self.type_info.get_parent_type() is not self.mutation:
-            for path, error in _over_long(field, node.arguments, self.variables).items():
-                self.errors.setdefault(path, error)
+        if field is not None and node.arguments and self.type_info.get_parent_type() is not self.mutation:
+            self.found.append((field, node.arguments))
+
+
+# The fields with arguments of the last CACHE_SIZE documents (parsed once per text, gql.protection.validation):
+# what depends on the document is found once, what depends on the variables is checked per request.
+_documents: OrderedDict[int, tuple[Any, Any, list]] = OrderedDict()
+
+
+def _fields_with_arguments(schema: GraphQLSchema, document: Any) -> list:
+    found = _documents.get(id(document))
+    if found is not None and found[0] is document and found[1] is schema:
+        _documents.move_to_end(id(document))
+        return found[2]
+    arguments = _Arguments(TypeInfo(schema), schema.mutation_type)
+    visit(document, TypeInfoVisitor(arguments.type_info, arguments))
+    _documents[id(document)] = (document, schema, arguments.found)
+    if len(_documents) > CACHE_SIZE:
+        _documents.popitem(last=False)
+    return arguments.found
 
 
 def over_long_texts(context: ValidationContext, variables: Mapping[str, Any] | None) -> list[GraphQLError]:
-    arguments = _Arguments(TypeInfo(context.schema), variables or {}, context.schema.mutation_type)
-    visit(context.document, TypeInfoVisitor(arguments.type_info, arguments))
-    return list(arguments.errors.values())[:MAX_ERRORS]
+    errors: dict[str, GraphQLError] = {}  # one per field, however often the operation repeats it
+    for field, arguments in _fields_with_arguments(context.schema, context.document):
+        for path, error in _over_long(field, arguments, variables or {}).items():
+            errors.setdefault(path, error)
+    return list(errors.values())[:MAX_ERRORS]
 
 
 class TextLimits(SchemaExtension):
