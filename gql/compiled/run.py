@@ -64,6 +64,7 @@ class Run:
         return found
 
     async def execute(self, statement: Any, **values: Any) -> Any:
+        # Through the session (not its connection): a read session retries a SELECT whose connection was dead.
         return await self.session.execute(statement, {**self.parameters, **values})
 
     async def data(self, plan: Plan) -> dict[str, Any]:
@@ -179,8 +180,12 @@ class Run:
         if isinstance(read, shapes.Column):
             if not rows:
                 return
-            at = rows[0]._fields.index(read.key)  # by position: a Row's attribute lookup is several times dearer
-            values = [row[at] for row in rows]
+            fields = getattr(rows[0], "_fields", None)  # a Row (or a report's total: by attribute)
+            if fields is not None:
+                at = fields.index(read.key)  # by position: a Row's attribute lookup is several times dearer
+                values = [row[at] for row in rows]
+            else:
+                values = [getattr(row, read.key) for row in rows]
         else:
             value, viewer = read.value, self.viewer
             values = [value(row, viewer) for row in rows]
@@ -223,7 +228,7 @@ class Run:
     async def linked_projects(self, keys: set[int]) -> list:
         """A main project as its secondaries' companies see it (gql.loaders.shared_projects): seeing the secondary
         shows the main project's number, name, status and company, whatever the viewer may see of it."""
-        return list(await self.session.execute(_LINKED_PROJECTS, {"compiled_keys": list(keys)}))
+        return list(await self.execute(_LINKED_PROJECTS, compiled_keys=list(keys)))
 
     async def children(self, connection: ConnectionPlan, rows: list) -> list:
         spec = connection.spec
