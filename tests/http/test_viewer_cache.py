@@ -58,11 +58,17 @@ async def listener_pids(db) -> list[int]:
             "SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": LISTENER_NAME})).scalars())
 
 
-async def test_while_the_listen_connection_is_lost_the_cache_is_not_used_and_it_is_emptied_when_back(db, served,
-                                                                                                   monkeypatch):
+@pytest.fixture
+def slow_reconnect(monkeypatch):
+    """The listener waits a second before reconnecting: long enough to act while it is away (set before the
+    cache starts, which reads it when it connects)."""
+    monkeypatch.setattr(viewer_cache, "RECONNECT_FIRST_SECONDS", 1.0)
+
+
+async def test_while_the_listen_connection_is_lost_the_cache_is_not_used_and_it_is_emptied_when_back(
+        db, slow_reconnect, served):
     if db.sqlite:
         pytest.skip("SQLite needs no LISTEN connection: each request checks PRAGMA data_version")
-    monkeypatch.setattr(viewer_cache, "RECONNECT_FIRST_SECONDS", 1.0)  # long enough to act while it is away
     # given a signed-in admin whose viewer is cached
     viewers, client = served
     acme = await company_with_staff(db)
@@ -76,7 +82,7 @@ async def test_while_the_listen_connection_is_lost_the_cache_is_not_used_and_it_
     assert pid in await listener_pids(db)
     async with db.engine.connect() as connection:
         assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    for _ in range(100):
+    for _ in range(500):
         if not viewers.listening.is_set():
             break
         await asyncio.sleep(0.01)
