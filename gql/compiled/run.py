@@ -158,7 +158,7 @@ class Run:
             elif isinstance(item, DerivedPlan):
                 await self.derived(item, rows, results)
             elif isinstance(item, BatchedPlan):
-                found = await item.spec.fetch(self.session, {row.id for row in rows}) if rows else {}
+                found = await item.spec.fetch(self.session, self.viewer, {row.id for row in rows}) if rows else {}
                 for row, result in zip(rows, results):
                     value = found.get(row.id, item.spec.missing)
                     result[item.key] = [item.serialize(v) for v in value] if item.many else item.serialize(value)

@@ -15,6 +15,7 @@ from domain import model as m
 from domain.access.policy import can_see_company_details, can_see_rates
 from domain.access.viewer import Viewer
 from domain.files.placement import storage_locations
+from domain.files.transfers import pending_transfer_counts
 from domain.files.rules import EntityKind, effective_storage_location, owner_of
 from domain.model import StorageLocation
 from gql.ids import to_global_id
@@ -70,8 +71,8 @@ class Derived:
 
 @dataclass(frozen=True)
 class Batched:
-    """A leaf value per row read by the batch function its loader uses, (session, row ids) -> {id: value}; a row
-    left out has `missing` (File.tags, File.effectiveStorageLocation)."""
+    """A leaf value per row read by the batch function its loader uses, (session, viewer, row ids) -> {id: value};
+    a row left out has `missing` (File.tags, File.effectiveStorageLocation, pendingTransferCount)."""
     fetch: Callable[..., Any]
     missing: Any
 
@@ -135,6 +136,11 @@ def _copied_from_id(type_name: str, key: str) -> Computed:
                     else to_global_id(type_name, getattr(row, key)))
 
 
+def _pending_transfers(level: str) -> "Batched":
+    # The loader's (gql.loaders.pending_transfers) grouped count, of the files the viewer may see.
+    return Batched(lambda session, viewer, ids: pending_transfer_counts(session, viewer, level, ids), 0)
+
+
 def _columns(*names: str) -> dict[str, Field]:
     return {_camel(name): Column(name) for name in names}
 
@@ -173,6 +179,7 @@ SHAPES: dict[str, Shape] = {
         "id": _global_id("Customer"),
         **_columns("number", "name", "organisation_number", "status", "storage_location", "created_at"),
         "company": ToOne("company_id", "Company"),
+        "pendingTransferCount": _pending_transfers("customer"),
     }),
     "Project": Shape(m.Project, {
         "id": _global_id("Project"),
@@ -193,6 +200,7 @@ SHAPES: dict[str, Shape] = {
         "activities": Children("activities_by_project", "Activity"),
         "milestones": Children("milestones_by_project", "Milestone"),
         "timeRecords": Children("time_records_by_project", "TimeRecord", dated=True),
+        "pendingTransferCount": _pending_transfers("project"),
     }),
     # A membership has no id of its own in the schema; its hourlyRate depends on its project's company, which
     # comes with it (its project joined).
@@ -259,8 +267,9 @@ SHAPES["File"] = Shape(m.File, {
     "sharePointChangePending": Computed(("sharepoint_changes_queued",),
                                         lambda row, _viewer: bool(row.sharepoint_changes_queued)),
     "entityId": Computed(tuple(kind.column for kind in EntityKind), lambda row, _viewer: _entity_id(row)),
-    "tags": Batched(tag_names, ()),
-    "effectiveStorageLocation": Batched(storage_locations, StorageLocation.CLOUD),
+    "tags": Batched(lambda session, _viewer, ids: tag_names(session, ids), ()),
+    "effectiveStorageLocation": Batched(lambda session, _viewer, ids: storage_locations(session, ids),
+                                        StorageLocation.CLOUD),
     "company": ToOne("company_id", "Company"),
     "uploadedBy": ToOne("uploaded_by_id", "CoWorker"),
     "customer": ToOne("customer_id", "Customer"),
