@@ -36,6 +36,16 @@ _LINKED_PROJECTS = select(m.Project.id, m.Project.company_id, m.Project.number, 
                           m.Project.status).where(m.Project.id.in_(KEYS))
 
 
+def _column(rows: list, key: str) -> list:
+    """Each row's `key`: by position from Rows (a Row's attribute lookup is several times dearer), by attribute
+    from anything else (an hours report's totals, the viewer)."""
+    fields = getattr(rows[0], "_fields", None) if rows else None
+    if fields is None:
+        return [getattr(row, key) for row in rows]
+    at = fields.index(key)
+    return [row[at] for row in rows]
+
+
 class Fallback(Exception):
     """This request's answer is the general executor's to give."""
 
@@ -178,14 +188,7 @@ class Run:
                 result[key] = read
             return
         if isinstance(read, shapes.Column):
-            if not rows:
-                return
-            fields = getattr(rows[0], "_fields", None)  # a Row (or a report's total: by attribute)
-            if fields is not None:
-                at = fields.index(read.key)  # by position: a Row's attribute lookup is several times dearer
-                values = [row[at] for row in rows]
-            else:
-                values = [getattr(row, read.key) for row in rows]
+            values = _column(rows, read.key)
         else:
             value, viewer = read.value, self.viewer
             values = [value(row, viewer) for row in rows]
@@ -209,7 +212,8 @@ class Run:
         return [[found[key] for key in getattr(row, item.spec.key) if key in found] for row in rows]
 
     async def to_one(self, relation: Relation, rows: list) -> list:
-        keys = {getattr(row, relation.spec.key) for row in rows} - {None}
+        named = _column(rows, relation.spec.key)
+        keys = set(named) - {None}
         found: dict[int, dict] = {}
         if keys:
             if isinstance(relation.spec, shapes.LinkedMain):
@@ -217,12 +221,10 @@ class Run:
             else:
                 targets = await self.rows_by_id(relation.target, keys)
             completed = await self.complete(relation.target, targets)
-            found = {row.id: value for row, value in zip(targets, completed)}
-        values = []
-        for row in rows:
-            value = found.get(getattr(row, relation.spec.key))
-            _require(value is not None or not relation.non_null, f"null for non-null {relation.key}")
-            values.append(value)
+            found = dict(zip(_column(targets, "id"), completed))
+        values = [found.get(key) for key in named]
+        if relation.non_null:
+            _require(all(value is not None for value in values), f"null for non-null {relation.key}")
         return values
 
     async def linked_projects(self, keys: set[int]) -> list:
