@@ -107,8 +107,9 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-async def databases():
-    """The migrated Database of each backend, opened on first use and kept for the whole run (see `database`)."""
+async def databases(postgres_url):
+    """The migrated Database of each backend, opened on first use and kept for the whole run (see `database`);
+    closed before the PostgreSQL cluster stops (hence postgres_url)."""
     opened: dict[str, Database] = {}
     yield opened
     for database in opened.values():
