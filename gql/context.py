@@ -37,11 +37,15 @@ class Context:
     def loaders(self, loaders: Loaders) -> None:
         self._loaders = loaders
 
+    def forget_loaded(self) -> None:
+        """The loaders' caches are emptied: what is read next is read afresh."""
+        self._loaders = None
+
     def viewer_changed(self, viewer: Viewer) -> None:
         """The caller's memberships changed in this request (an accepted invitation): the rest of the answer,
         and the loaders' caches, follow the new ones."""
         self.viewer = viewer
-        self._loaders = None
+        self.forget_loaded()
 
 
 Info = StrawberryInfo[Context, None]

@@ -207,7 +207,8 @@ def stray_cancellation_is_a_fault(where: str) -> Iterator[None]:
         raise StrayCancellation(f"{where}: a future this task awaited was cancelled by another") from error
 
 
-def _outage_in(result: ExecutionResult) -> BaseException | None:
+def outage_in(result: ExecutionResult) -> BaseException | None:
+    """The database outage one of the result's field errors stands for, if any."""
     return next((error.original_error for error in result.errors or ()
                  if error.original_error is not None and is_outage(error.original_error)), None)
 
@@ -240,7 +241,7 @@ class EventExecution(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(result):
                 with stray_cancellation_is_a_fault("resolving an event"):
                     result = await result
-            outage = _outage_in(result)
+            outage = outage_in(result)
             if outage is None:
                 return result
             await backoff.retry("resolving an event", outage)  # StreamInterrupted once it has lasted too long

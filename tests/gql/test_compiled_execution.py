@@ -272,6 +272,26 @@ async def test_a_compiled_answer_that_differs_from_the_general_executors_is_a_lo
                for record in caplog.records)
 
 
+async def test_a_difference_that_does_not_show_again_is_a_write_in_between_not_a_mismatch(db, client, monkeypatch):
+    # given a project, and a compiled execution that differs from the general executor's once only, as when a
+    # write commits between the two runs (each read sees what is committed when it runs)
+    token, project = await _a_project(db)
+    right = Run.data
+    calls = []
+
+    async def stale_once(run, plan):
+        calls.append(plan)
+        return {"node": {"name": "as it was before"}} if len(calls) == 1 else await right(run, plan)
+
+    monkeypatch.setattr(Run, "data", stale_once)
+    # when a covered query is asked
+    status, body = await _answer(client, PROJECT_NAME, {"id": project}, token)
+    # then the check ran the pair again and answered the project as it is
+    assert status == 200, body
+    assert json.loads(body)["data"]["node"]["name"] != "as it was before"
+    assert len(calls) == 2
+
+
 async def test_with_the_check_off_the_compiled_answer_is_given_without_the_general_executor(db, monkeypatch):
     token, project = await _a_project(db)
     async with client_for(db, execution_check=False) as client:
