@@ -30,6 +30,7 @@ import asyncpg
 
 from domain.platform.db import CONNECT_TIMEOUT_SECONDS, Database
 from domain.platform.errors import is_outage
+from domain.platform.waiting import wait_at_most
 from domain.events.log import (CHANNEL, CursorExpired, EventFilter, check_cursor, events_after, log_bounds,
                                on_local_commit, purge)
 from domain.model import Event
@@ -163,8 +164,7 @@ class EventFeed:
         backoff = Backoff()
         while True:
             if not backoff.failing:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await wait_at_most(self.poll_seconds, self._wake.wait())
             self._wake.clear()
             try:
                 await self.read_new()

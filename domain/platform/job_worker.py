@@ -18,6 +18,7 @@ from domain.platform import jobs
 from domain.platform.db import Database
 from domain.platform.errors import DatabaseUnavailable
 from domain.platform.settings import Settings
+from domain.platform.waiting import wait_at_most
 
 log = logging.getLogger("partnergraph.worker")
 
@@ -83,8 +84,7 @@ class Worker:
                 if not ran:
                     await self._purge_now_and_then()
             except DatabaseUnavailable as error:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._database_down(error))
+                await wait_at_most(self._database_down(error), stop.wait())
                 continue
             except Exception:
                 log.exception("worker %s could not claim or record a job", slot)
@@ -93,8 +93,7 @@ class Worker:
                 self._database_up()
             if ran:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first_of(stop, self._wake), timeout=self.poll_seconds)
+            await wait_at_most(self.poll_seconds, _first_of(stop, self._wake))
 
     def _database_down(self, error: DatabaseUnavailable) -> float:
         """The pause before the next try: the poll interval, doubled at each failed try up to
