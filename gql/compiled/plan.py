@@ -199,6 +199,12 @@ class _Compiler:
         if isinstance(spec, shapes.ReportRecords):
             return self.connection(key, spec, field_def, details, CONNECTION_ARGS)
         _no_arguments(details)
+        if isinstance(spec, shapes.ChildList):
+            if spec.target not in shapes.SHAPES:
+                raise Unplanned(spec.target)
+            # Run as a page of MAX_PAGE children whose nodes are the list (gql.compiled.run.Run.complete).
+            return ConnectionPlan(key, spec, field_def, node, named.name,
+                                  [("nodes", key, self.object_plan(spec.target, details))])
         if isinstance(spec, (shapes.Column, shapes.Computed)):
             if not is_leaf_type(named):
                 raise Unplanned(f"{parent.name}.{name} is not a leaf")

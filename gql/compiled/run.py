@@ -119,6 +119,8 @@ class Run:
     async def root_list(self, connection: ConnectionPlan) -> dict[str, Any]:
         spec = connection.spec
         arguments = get_argument_values(connection.field_def, connection.node, self.variables)
+        for name, most in spec.longest.items():
+            _require(arguments.get(name) is None or len(arguments[name]) <= most, f"too long a {name}")
         listing = spec.listing(self.viewer, **{keyword: arguments[name] for name, keyword in spec.arguments.items()
                                                if name in arguments})
         return await self.listed(connection, listing, arguments)
@@ -175,6 +177,9 @@ class Run:
             elif isinstance(item, ByIdsPlan):
                 for result, value in zip(results, await self.by_ids(item, rows)):
                     result[item.key] = value
+            elif isinstance(item.spec, shapes.ChildList):  # a plain list: the page's nodes
+                for result, value in zip(results, await self.children(item, rows)):
+                    result[item.key] = value[item.key]
             else:
                 values = await self.children(item, rows)
                 for result, value in zip(results, values):
@@ -239,7 +244,9 @@ class Run:
         if relation is None:
             relation = connection.statements["relation"] = getattr(self.context.loaders, spec.loader).pages.relation
         arguments = get_argument_values(connection.field_def, connection.node, self.variables)
-        request = PageRequest.of(arguments.get("first"), arguments.get("after"))
+        # A plain list (shapes.ChildList) is its first MAX_PAGE children, as its resolver reads them.
+        request = PageRequest(MAX_PAGE, None) if isinstance(spec, shapes.ChildList) else PageRequest.of(
+            arguments.get("first"), arguments.get("after"))
         dates = window(arguments.get("dateFrom"), arguments.get("dateTo")) if spec.dated else ()
         # The dates as parameters, so one statement serves every window of the same form.
         criteria = tuple(None if value is None else parameter for value, parameter in zip(dates, (DATE_FROM, DATE_TO)))

@@ -20,7 +20,8 @@ from domain.files.rules import EntityKind, effective_storage_location, owner_of
 from domain.model import StorageLocation
 from gql.ids import to_global_id
 from gql.loaders.file_tags import tag_names
-from gql.resolvers import files as file_lists, hours_report, lists
+from gql.pagination import MAX_PAGE
+from gql.resolvers import files as file_lists, hours_report, lists, partner_lists
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,15 @@ class Children:
     loader: str  # the Loaders attribute whose Relation (parent columns, order, criteria, policy) is reused
     target: str
     dated: bool = False  # takes dateFrom/dateTo (gql.loaders.window)
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """A plain list of children (not a page): the first MAX_PAGE of them through the loader's Relation, as the
+    resolver reads them (Customer.contacts)."""
+    loader: str
+    target: str
+    dated = False  # (takes no dates)
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = (Column | Computed | ToOne | Children | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
+Field = (Column | Computed | ToOne | Children | ChildList | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
          | ReportRecords)
 
 
@@ -180,6 +190,13 @@ SHAPES: dict[str, Shape] = {
         **_columns("number", "name", "organisation_number", "status", "storage_location", "created_at"),
         "company": ToOne("company_id", "Company"),
         "pendingTransferCount": _pending_transfers("customer"),
+        "contacts": ChildList("contacts_by_customer", "Contact"),
+    }),
+    # gql.schema.customers.types.Contact (hidden from external co-workers: the policy's clause).
+    "Contact": Shape(m.Contact, {
+        "id": _global_id("Contact"),
+        **_columns("name", "email", "phone"),
+        "customer": ToOne("customer_id", "Customer"),
     }),
     "Project": Shape(m.Project, {
         "id": _global_id("Project"),
@@ -200,6 +217,7 @@ SHAPES: dict[str, Shape] = {
         "activities": Children("activities_by_project", "Activity"),
         "milestones": Children("milestones_by_project", "Milestone"),
         "timeRecords": Children("time_records_by_project", "TimeRecord", dated=True),
+        "expenses": Children("expenses_by_project", "Expense"),
         "pendingTransferCount": _pending_transfers("project"),
     }),
     # A membership has no id of its own in the schema; its hourlyRate depends on its project's company, which
@@ -234,6 +252,24 @@ SHAPES: dict[str, Shape] = {
         "coWorker": ToOne("co_worker_id", "CoWorker"),
         "project": ToOne("project_id", "Project"),
         "activity": ToOne("activity_id", "Activity"),
+    }),
+    # gql.schema.hours.expenses.Expense.
+    "Expense": Shape(m.Expense, {
+        "id": _global_id("Expense"),
+        **_columns("date", "amount", "currency", "description", "status", "created_at"),
+        "isClone": Computed(("source_expense_id",), lambda row, _viewer: row.source_expense_id is not None),
+        "company": ToOne("company_id", "Company"),
+        "coWorker": ToOne("co_worker_id", "CoWorker"),
+        "project": ToOne("project_id", "Project"),
+    }),
+    # gql.schema.projects.tasks.Task: not its series nor period (a RecurringTaskSeries, not covered).
+    "Task": Shape(m.Task, {
+        "id": _global_id("Task"),
+        **_columns("number", "name", "due_date", "status", "period_start", "created_at"),
+        "company": ToOne("company_id", "Company"),
+        "project": ToOne("project_id", "Project"),
+        "activity": ToOne("activity_id", "Activity"),
+        "assignee": ToOne("assignee_id", "CoWorker"),
     }),
 }
 
@@ -296,19 +332,26 @@ class RootList:
     target: str
     listing: Callable[..., Any]  # gql.resolvers.lists: the same Listing (filters, policy, order) the resolver uses
     arguments: dict[str, str]  # GraphQL argument -> the listing's keyword (first and after are the page's)
+    # A list argument longer than this is refused by the resolver (InvalidInput): the request is handed back.
+    longest: dict[str, int] = field(default_factory=dict)
 
 
-# Top-level lists; an enum filter (status, role) is not covered.
+# Top-level lists, with their filters (an enum filter arrives as the resolver gets it: the Python enum).
 ROOT_LISTS = {
     "projects": RootList("Project", lists.projects, {"companyId": "company_id", "customerId": "customer_id",
-                                                    "leaderId": "leader_id", "memberId": "member_id",
-                                                    "search": "search"}),
+                                                    "status": "status", "leaderId": "leader_id",
+                                                    "memberId": "member_id", "search": "search"}),
     "timeRecords": RootList("TimeRecord", lists.time_records, {
         "companyId": "company_id", "projectId": "project_id", "activityId": "activity_id",
-        "coWorkerId": "co_worker_id", "dateFrom": "date_from", "dateTo": "date_to"}),
-    "customers": RootList("Customer", lists.customers, {"companyId": "company_id", "search": "search"}),
-    "coWorkers": RootList("CoWorker", lists.co_workers, {"companyId": "company_id", "active": "active",
-                                                         "external": "external", "search": "search"}),
+        "coWorkerId": "co_worker_id", "dateFrom": "date_from", "dateTo": "date_to", "status": "status"}),
+    "customers": RootList("Customer", lists.customers, {"companyId": "company_id", "status": "status",
+                                                        "search": "search"}),
+    "coWorkers": RootList("CoWorker", lists.co_workers, {"companyId": "company_id", "role": "role",
+                                                         "active": "active", "external": "external",
+                                                         "search": "search"}),
+    # gql.schema.partners.queries.task_board
+    "taskBoard": RootList("Task", partner_lists.task_board, {"companyIds": "company_ids", "status": "status"},
+                          longest={"companyIds": MAX_PAGE}),
     "companies": RootList("Company", lists.companies, {}),
     "files": RootList("File", file_lists.files, {
         "companyId": "company_id", "entityId": "entity_id", "includeDescendants": "include_descendants",
