@@ -23,13 +23,19 @@ from tests.factories import add_customer, add_project, add_time_records, company
 from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
-NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company", "File"]
+NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company", "File", "Contact",
+              "Expense", "Task"]
 # Now and then a field the planner does not cover, so the fallback is exercised too.
-UNCOVERED = {"Project": ["secondaryProjects { name }", "expenses { totalCount }"], "Customer": ["contacts { name }"],
+UNCOVERED = {"Project": ["secondaryProjects { name }", "taskSeries { totalCount }"],
+             "Customer": ["projects { totalCount }"], "Contact": [], "Expense": [], "Task": ["series { name }"],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
              "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
              "Viewer": ["invitations { companyName }"], "File": ["url", "task { id }"]}
+# The lists' enum filters.
+ENUM_FILTERS = {"projects": ("status", m.ProjectStatus), "timeRecords": ("status", m.HourStatus),
+                "customers": ("status", m.CustomerStatus), "coWorkers": ("role", m.Role),
+                "taskBoard": ("status", m.TaskStatus)}
 # An hours report's filters (as variables, made per request from the data set's ids).
 REPORT_FILTERS = {
     "none": lambda ids, rng: None,
@@ -38,7 +44,10 @@ REPORT_FILTERS = {
     "period": lambda ids, rng: {"from": "2026-01-01", "to": "2026-06-30", "invoiced": False},
     "companies": lambda ids, rng: {"companyIds": ids["Company"][:2], "external": rng.choice([True, False])},
 }
-EXAMPLES, REPORTS, MEMBERS, VIEWERS = 62, 12, 6, 4
+EXAMPLES, REPORTS, MEMBERS, VIEWERS, LISTS = 62, 12, 6, 4, 3  # LISTS: of each top-level list
+# Types and pages covered later than the first ones: a few selections of each for sure (the mixed draw above
+# may miss one of eleven types).
+NEWER_TYPES, NEWER_EXAMPLES = ["Contact", "Expense", "Task"], 4
 
 
 def _fields(type_name: str, depth: int):
@@ -50,7 +59,8 @@ def _fields(type_name: str, depth: int):
     relations = [name for name, spec in covered.items()
                  if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds)) and spec.target in shapes.SHAPES
                  ] if depth > 0 else []
-    lists_ = [name for name, spec in covered.items() if isinstance(spec, shapes.Children)] if depth > 0 else []
+    lists_ = [name for name, spec in covered.items()
+              if isinstance(spec, (shapes.Children, shapes.ChildList))] if depth > 0 else []
     assert all(name in graphql_type.fields for name in covered)
 
     @st.composite
@@ -71,8 +81,10 @@ def _fields(type_name: str, depth: int):
 
 
 @st.composite
-def _connection(data, name: str, spec: shapes.Children, depth: int) -> str:
-    arguments = f"first: {data(st.integers(0, 6))}"
+def _connection(data, name: str, spec: shapes.Children | shapes.ChildList, depth: int, filters: str = "") -> str:
+    if isinstance(spec, shapes.ChildList):  # a plain list
+        return f"{name} {{ {data(_fields(spec.target, depth))} }}"
+    arguments = f"first: {data(st.integers(0, 6))}" + filters
     if spec.dated and data(st.booleans()):
         arguments += ' dateFrom: "2026-01-01"'
     nodes = data(_fields(spec.target, depth))
@@ -112,19 +124,32 @@ def _viewer(data) -> tuple[str, str]:
 
 
 @st.composite
-def _members(data) -> tuple[str, str]:
-    """A project's members page (their hourlyRate is their project's company's to see)."""
-    page = data(_connection("members", shapes.SHAPES["Project"].fields["members"], 1))
+def _project_page(data, name: str) -> tuple[str, str]:
+    """A project's members page (their hourlyRate is their project's company's to see), or its expenses."""
+    page = data(_connection(name, shapes.SHAPES["Project"].fields[name], 1))
     return f"query Q($id: ID!) {{ node(id: $id) {{ ... on Project {{ id {page} }} }} }}", "Project"
 
 
+ROOT_LISTS = ["projects", "timeRecords", "coWorkers", "files", "customers", "taskBoard"]
+
+
 @st.composite
-def _query(data) -> tuple[str, str]:
-    type_name = data(st.sampled_from(NODE_TYPES))
-    if data(st.integers(0, 4)) == 0:
-        spec = data(st.sampled_from(["projects", "timeRecords", "coWorkers", "files"]))
-        target = shapes.ROOT_LISTS[spec].target
-        return f"query {{ {data(_connection(spec, shapes.Children('', target), 2))} }}", ""
+def _root_list(data, spec: str | None = None) -> tuple[str, str]:
+    """A top-level list, now and then with its enum filter."""
+    spec = spec or data(st.sampled_from(ROOT_LISTS))
+    target = shapes.ROOT_LISTS[spec].target
+    filters = ""
+    if spec in ENUM_FILTERS and data(st.booleans()):
+        argument, enum = ENUM_FILTERS[spec]
+        filters = f" {argument}: {data(st.sampled_from([value.value for value in enum]))}"
+    return f"query {{ {data(_connection(spec, shapes.Children('', target), 2, filters))} }}", ""
+
+
+@st.composite
+def _query(data, types: tuple[str, ...] = tuple(NODE_TYPES)) -> tuple[str, str]:
+    type_name = data(st.sampled_from(types))
+    if len(types) > 1 and data(st.integers(0, 4)) == 0:
+        return data(_root_list())
     selection = data(_fields(type_name, 2))
     if data(st.booleans()):  # the same selection through a named fragment
         return (f"query Q($id: ID!) {{ node(id: $id) {{ id ...F }} }} fragment F on {type_name} {{ {selection} }}",
@@ -137,37 +162,24 @@ def generated_queries() -> tuple[tuple[str, str], ...]:
     """The selections (the same every run: derandomized), made once per process."""
     found: list[tuple[str, str]] = []
 
-    @settings(max_examples=EXAMPLES, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(_query())
-    def collect(query):
-        found.append(query)
+    def collect(strategy, examples: int) -> None:
+        @settings(max_examples=examples, database=None, derandomize=True, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def run(query):
+            found.append(query)
 
-    collect()
+        run()
 
-    @settings(max_examples=REPORTS, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(_report())
-    def collect_reports(query):
-        found.append(query)
-
-    collect_reports()
-
-    @settings(max_examples=MEMBERS, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(_members())
-    def collect_members(query):
-        found.append(query)
-
-    collect_members()
-
-    @settings(max_examples=VIEWERS, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(_viewer())
-    def collect_viewers(query):
-        found.append(query)
-
-    collect_viewers()
+    collect(_query(), EXAMPLES)
+    collect(_report(), REPORTS)
+    collect(_project_page("members"), MEMBERS)
+    collect(_viewer(), VIEWERS)
+    for name in ROOT_LISTS:
+        collect(_root_list(name), LISTS)
+    for type_name in NEWER_TYPES:
+        collect(_query((type_name,)), NEWER_EXAMPLES)
+    collect(_project_page("expenses"), NEWER_EXAMPLES)
     return tuple(found)
 
 
@@ -191,7 +203,8 @@ async def _tokens(db, main: str = demo.COMPANIES[0].database_name) -> dict[str, 
 
 async def _ids(db) -> dict[str, list[str]]:
     models = {"Project": m.Project, "CoWorker": m.CoWorker, "TimeRecord": m.TimeRecord, "Customer": m.Customer,
-              "Activity": m.Activity, "Milestone": m.Milestone, "Company": m.Company, "File": m.File}
+              "Activity": m.Activity, "Milestone": m.Milestone, "Company": m.Company, "File": m.File,
+              "Contact": m.Contact, "Expense": m.Expense, "Task": m.Task}
     found = {}
     async with db.read() as session:
         for name, model in models.items():
