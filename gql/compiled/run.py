@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from domain import model as m
 from domain.access.policy import visible
 from domain.access.viewer_values import access_shape, parameters
+from domain.platform.driver_reads import DriverReads, keep
 from gql.compiled import shapes
 from gql.compiled import report
 from gql.compiled.plan import (
@@ -32,8 +33,8 @@ PARENTS = bindparam("compiled_parents", expanding=True)
 LIMIT = bindparam("compiled_limit")
 DATE_FROM = bindparam("compiled_date_from")
 DATE_TO = bindparam("compiled_date_to")
-_LINKED_PROJECTS = select(m.Project.id, m.Project.company_id, m.Project.number, m.Project.name,
-                          m.Project.status).where(m.Project.id.in_(KEYS))
+_LINKED_PROJECTS = keep(select(m.Project.id, m.Project.company_id, m.Project.number, m.Project.name,
+                               m.Project.status).where(m.Project.id.in_(KEYS)))
 
 
 def _column(rows: list, key: str) -> list:
@@ -65,17 +66,21 @@ class Run:
         # with the viewer's own values: each of them is a named parameter (domain.access.viewer_values).
         self.shape = access_shape(self.viewer)
         self.parameters = parameters(self.viewer)
+        self.reads = DriverReads(session)
 
     def statement(self, plan: Any, form: tuple, build) -> Any:
         key = (form, self.shape)
         found = plan.statements.get(key)
         if found is None:
-            found = plan.statements[key] = build()
+            # Kept: run on the read connection's driver with its SQL text cached (domain.platform.driver_reads).
+            found = plan.statements[key] = keep(build())
         return found
 
-    async def execute(self, statement: Any, **values: Any) -> Any:
-        # Through the session (not its connection): a read session retries a SELECT whose connection was dead.
-        return await self.session.execute(statement, {**self.parameters, **values})
+    async def execute(self, statement: Any, **values: Any) -> list:
+        """The statement's rows (named tuples or Rows: by position and by key). A kept statement runs on the
+        driver; an error there, or any other statement, runs through the session, whose read session retries a
+        SELECT whose connection was dead."""
+        return await self.reads.rows(statement, {**self.parameters, **values})
 
     async def data(self, plan: Plan) -> dict[str, Any]:
         result: dict[str, Any] = {}
