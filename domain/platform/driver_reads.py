@@ -22,6 +22,7 @@ a transaction) always runs through the session.
 """
 import collections
 import keyword
+import logging
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -29,10 +30,12 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+log = logging.getLogger("partnergraph.db")
+
 DRIVERS = ("asyncpg", "aiosqlite")
 # Layouts kept per statement and dialect (one per tuple of IN-list lengths seen); past it, new lengths run through
 # the session.
-MAX_LAYOUTS = 1024
+MAX_LAYOUTS = 256
 
 _SLICE, _VALUE, _CONSTANT = 0, 1, 2
 
@@ -169,7 +172,10 @@ class DriverReads:
         form = kept.form(connection.dialect)
         if form is None:
             return list(await self.session.execute(statement, values))
-        lengths = form.lengths(values)
+        try:
+            lengths = form.lengths(values)
+        except TypeError:  # a value that is no list where the statement expands one: SQLAlchemy's to judge
+            return list(await self.session.execute(statement, values))
         layout = form.layouts.get(lengths, False)
         if layout is False:
             result = await self.session.execute(statement, values)
@@ -180,7 +186,8 @@ class DriverReads:
             return list(await self.session.execute(statement, values))
         try:
             return await self._on_driver(connection, layout, values)
-        except Exception:  # noqa: BLE001 - SQLAlchemy runs it again: its retry of a dead connection, its errors
+        except Exception as error:  # noqa: BLE001 - SQLAlchemy runs it again: its retry of a dead connection, its errors
+            log.debug("a kept read failed on the driver (%r); SQLAlchemy runs it again", error)
             self._connection = None
             return list(await self.session.execute(statement, values))
 

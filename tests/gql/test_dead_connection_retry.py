@@ -1,16 +1,18 @@
 """A read whose pooled connection died while it was idle (its PostgreSQL backend terminated between two requests)
 is read again, once, on a fresh connection: the request answers 200, not 503 (issue 17, item 1). No ping per
 checkout finds a dead connection beforehand; the failed statement does."""
+import asyncio
 import logging
 
 import httpx
 import pytest
 from sqlalchemy import event, text
 
+from bench.operations import PROJECT_PAGE
 from domain.platform.db import Database
 from gql.app import create_app
 
-from tests.factories import add_customer, company_with_staff, gid, graphql
+from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid, graphql
 
 READ = "{ viewer { email } customers(first: 5) { nodes { name } } }"
 WRITE = """mutation($input: CustomerCreateInput!) {
@@ -67,3 +69,33 @@ async def test_a_read_on_a_connection_whose_backend_was_terminated_is_read_again
         done = await graphql(client, WRITE, {"input": {"companyId": gid("Company", acme.id), "name": "Globex"}},
                              token=acme["admin"].token)
         assert done["customerCreate"] == {"customer": {"name": "Globex"}, "userErrors": []}
+
+
+async def test_a_compiled_read_on_the_driver_whose_backend_was_terminated_is_read_again_on_a_fresh_one(
+        db, app_db, caplog):
+    # given a project page the server has read twice (its levels' statements learned, then sent on the driver)
+    acme = await company_with_staff(db)
+    customer_id = await add_customer(db, acme)
+    project_id = await add_project(db, acme, customer_id, leader=acme["leader"], members=[acme["employee"]])
+    await add_time_records(db, acme, project_id, acme["employee"], count=3)
+    variables = {"id": gid("Project", project_id)}
+    app = create_app(app_db.settings, app_db)
+    # The sign-in cache runs (as in a served app), so the read's first statement is a level's, sent on the driver.
+    async with app.state.viewers.running(), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        await asyncio.wait_for(app.state.viewers.listening.wait(), 10)
+        first = await graphql(client, PROJECT_PAGE, variables, token=acme["admin"].token)
+        assert await graphql(client, PROJECT_PAGE, variables, token=acme["admin"].token) == first
+        assert len(first["node"]["timeRecords"]["nodes"]) == 3
+
+        # when PostgreSQL ends every backend of the server's pool while it is idle
+        assert await terminate(db, app_db.backend_pids) >= 1
+        before = len(app_db.backend_pids)
+
+        # then the next read's first statement on the driver fails, SQLAlchemy runs it again and finds the
+        # connection dead, and reads it once more on a fresh connection: the same answer, one warning
+        with caplog.at_level(logging.WARNING, logger="partnergraph.db"):
+            again = await graphql(client, PROJECT_PAGE, variables, token=acme["admin"].token)
+        assert again == first
+        assert len(app_db.backend_pids) > before
+        assert len([r for r in caplog.records if "reading again on a fresh one" in r.getMessage()]) == 1

@@ -1,0 +1,113 @@
+"""A compiled read's levels run on the read connection's own driver (domain.platform.driver_reads): each kept
+statement's SQL text and parameter order are learned once from what SQLAlchemy sent, then sent straight to
+asyncpg / aiosqlite, its rows processed by SQLAlchemy's own result processors. The answer is byte for byte the
+general executor's and SQLAlchemy's, and every statement is still seen (and counted) by the engine's listeners."""
+import contextlib
+import json
+
+import httpx
+from sqlalchemy import event
+
+from bench.operations import PROJECT_PAGE, TIMESHEET
+from domain.platform import driver_reads
+from gql.compiled.execution import checking
+from partnergraph.composition import create_app
+
+from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid
+
+
+@contextlib.contextmanager
+def statements_sent(db):
+    """(statement, sent on the driver) for each statement the request's engine hands on; the execution check's
+    own second run left out. A statement run through SQLAlchemy has a DBAPI cursor; one sent on the driver none."""
+    seen: list[tuple[str, bool]] = []
+
+    def listen(_conn, cursor, statement, *_args):
+        if not checking.get():
+            seen.append((statement, cursor is None))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
+
+
+async def seeded(db):
+    acme = await company_with_staff(db)
+    customer_id = await add_customer(db, acme)
+    project_id = await add_project(db, acme, customer_id, leader=acme["leader"],
+                                   members=[acme["employee"], acme["colleague"]])
+    await add_time_records(db, acme, project_id, acme["employee"], count=5)
+    await add_time_records(db, acme, project_id, acme["colleague"], count=3)
+    return acme, project_id
+
+
+async def answer(client, query, variables, token) -> tuple[str, str]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables},
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert "errors" not in response.json(), response.text
+    return response.text, response.headers.get("x-sql-statements")
+
+
+async def test_a_warm_compiled_read_runs_its_levels_on_the_driver_and_answers_as_the_general_executor(db):
+    # given a project page and a timesheet to read, and the app counting its statements per request
+    acme, project_id = await seeded(db)
+    employee = acme["employee"]
+    reads = [(PROJECT_PAGE, {"id": gid("Project", project_id)}, acme["admin"].token),
+             (TIMESHEET, {"id": gid("CoWorker", employee.co_worker_id), "from": "2026-03-02", "to": "2026-03-08"},
+              employee.token)]
+    settings = db.settings.model_copy(update={"report_sql_statements": True, "rate_limit": False})
+    compiled_app = create_app(settings, db)
+    general_app = create_app(settings.model_copy(update={"compiled_execution": False}), db)
+    transport = httpx.ASGITransport
+    async with httpx.AsyncClient(transport=transport(app=compiled_app), base_url="http://testserver") as compiled, \
+            httpx.AsyncClient(transport=transport(app=general_app), base_url="http://testserver") as general:
+        for query, variables, token in reads:
+            # when each is read compiled: a first time (SQLAlchemy runs each level, its text is learned), then again
+            first, _count = await answer(compiled, query, variables, token)
+            with statements_sent(db) as statements:
+                again, count = await answer(compiled, query, variables, token)
+            reference, _count = await answer(general, query, variables, token)
+
+            # then the warm read's levels went to the driver, every one of them seen by the engine's listeners and
+            # counted in X-SQL-Statements, and both answers are the general executor's, byte for byte
+            on_driver = [statement for statement, driver in statements if driver]
+            assert len(on_driver) >= 3, statements
+            assert all(statement.lstrip().upper().startswith("SELECT") for statement in on_driver), on_driver
+            assert int(count) == len(statements), (count, statements)
+            assert json.loads(again) == json.loads(first) == json.loads(reference)
+            assert again == reference
+
+
+@contextlib.asynccontextmanager
+async def unlimited_client(db):
+    """A client of an app without the rate limit, whose `throttleStatus` would differ from one answer to the next."""
+    app = create_app(db.settings.model_copy(update={"rate_limit": False}), db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
+
+
+async def test_without_the_driver_the_same_statements_run_through_sqlalchemy_with_the_same_answer(db, monkeypatch):
+    async with unlimited_client(db) as client:
+        await read_without_the_driver(db, client, monkeypatch)
+
+
+async def read_without_the_driver(db, client, monkeypatch):
+    # given a project page read once on the driver
+    acme, project_id = await seeded(db)
+    variables = {"id": gid("Project", project_id)}
+    await answer(client, PROJECT_PAGE, variables, acme["admin"].token)
+    on_driver, _count = await answer(client, PROJECT_PAGE, variables, acme["admin"].token)
+
+    # when no driver is known (every kept statement then runs through the session)
+    monkeypatch.setattr(driver_reads, "DRIVERS", ())
+    for kept in list(driver_reads._KEPT.values()):
+        monkeypatch.setattr(kept, "forms", {})
+    with statements_sent(db) as statements:
+        through_sqlalchemy, _count = await answer(client, PROJECT_PAGE, variables, acme["admin"].token)
+
+    # then SQLAlchemy ran them all, and the answer is the same bytes
+    assert statements and not [statement for statement, driver in statements if driver], statements
+    assert through_sqlalchemy == on_driver
