@@ -25,13 +25,14 @@ which the client receives as one, instead of a stream that stops with nothing se
 """
 import asyncio
 import contextlib
+import contextvars
 import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Any
 
-from graphql import ExecutionResult, OperationType
+from graphql import ExecutionResult, OperationDefinitionNode, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.events import log as domain_events
@@ -49,9 +50,17 @@ LOADER_NAMES = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time
                 EventKind.INTERNAL_INVOICE: "internal_invoice_by_id"}
 
 Delivered = tuple[Loaders, list[tuple[Event, Any]]]
-# How subscription events were answered in this process: "executed" (the selection ran) or "shared" (another
-# identical subscription's rendering was sent). Tests read it.
+# How subscription events were answered in this process: "executed" (the selection ran), "fanned out" (a
+# rendering's serialised `next` message written straight to a subscription's socket). Tests read it.
 RENDERINGS: Counter[str] = Counter()
+# Set in a subscription operation's task: the operation's id (gql.http.websocket's handler), the executor that
+# subscribed (EventExecution.build_resolve_info, read by the subscription's resolver at once) and the
+# subscription's Fanout (read by gql.http.websocket.ConnectionOperations for each result it streams).
+OPERATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("operation_id", default=None)
+SUBSCRIBING: contextvars.ContextVar["EventExecution | None"] = contextvars.ContextVar("subscribing", default=None)
+FANOUT: contextvars.ContextVar["Fanout | None"] = contextvars.ContextVar("fanout", default=None)
+# A `next` message as Strawberry's view encodes it (strawberry.http.base.BaseView.encode_json).
+_SEPARATORS = (",", ":")
 
 
 def viewer_key(viewer: Viewer) -> Hashable:
@@ -76,6 +85,7 @@ class Delivery:
         self._viewers: dict[str, tuple[float, asyncio.Task]] = {}
         self._renderings: dict[Hashable, tuple[float, asyncio.Task]] = {}
         self._renderings_swept = time.monotonic()
+        self._texts: dict[Hashable, tuple[ExecutionResult, str]] = {}
 
     async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
         """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
@@ -121,7 +131,16 @@ class Delivery:
             self._renderings_swept = now
             for stale in [k for k, (at, task) in self._renderings.items() if now - at > SHARE_SECONDS and task.done()]:
                 del self._renderings[stale]
+            for stale in [k for k in self._texts if k not in self._renderings]:
+                del self._texts[stale]
         return await self._shared(self._renderings, key, SHARE_SECONDS, render)
+
+    def data_text(self, key: Hashable, result: ExecutionResult) -> str:
+        """The JSON of a rendering's data, made once for every subscription that sends it."""
+        found = self._texts.get(key)
+        if found is None or found[0] is not result:
+            found = self._texts[key] = (result, json.dumps(result.data, separators=_SEPARATORS))
+        return found[1]
 
     async def _shared(self, entries: dict, key: Hashable, max_age: float, compute) -> Any:
         now = time.monotonic()
@@ -168,26 +187,89 @@ def _variables_key(values: dict[str, Any]) -> str | None:
         return None
 
 
-def rendering_key(execution: "EventExecution") -> Hashable | None:
-    """What an event's answer depends on, beside the event itself; None when it cannot be told (no sharing).
+def subscription_key(operation: OperationDefinitionNode, variable_values: dict[str, Any]) -> tuple | None:
+    """The part of a rendering key a subscription holds for its lifetime: the document (its text: an identical
+    text from another client is the same document), the operation and the variables; None when the variables
+    cannot be told apart by text (no sharing)."""
+    location = operation.loc
+    document = location.source.body if location is not None else Same(operation)
+    variables = _variables_key(variable_values)
+    if variables is None:
+        return None
+    return (document, operation.name.value if operation.name else None, variables)
 
-    The viewer (equal viewers have the same identity and memberships), the loaders that decided the batch's
-    visibility and resolve its fields (one Delivery result: one viewer, one batch, one moment), the document
-    (its text: an identical text from another client is the same document) and the operation, the variables,
-    and the event (its cursor, unique per event)."""
-    context, event = execution.context_value, execution.root_value
+
+def event_key(subscription: tuple | None, context: Any, event: Any) -> Hashable | None:
+    """What an event's answer depends on: the viewer (equal viewers have the same identity and memberships), the
+    loaders that decided the batch's visibility and resolve its fields (one Delivery result: one viewer, one
+    batch, one moment), the subscription's part (`subscription_key`) and the event (its cursor, unique per
+    event); None when it cannot be told (no sharing)."""
     cursor = getattr(event, "cursor", None)
     loaders = getattr(context, "loaders", None)
     viewer = getattr(context, "viewer", None)
-    if not isinstance(cursor, str) or loaders is None or viewer is None:
+    if subscription is None or not isinstance(cursor, str) or loaders is None or viewer is None:
         return None
-    location = execution.operation.loc
-    document = location.source.body if location is not None else Same(execution.operation)
-    variables = _variables_key(execution.variable_values)
-    if variables is None:
-        return None
-    operation = execution.operation.name.value if execution.operation.name else None
-    return (viewer_key(viewer), Same(loaders), document, operation, variables, type(event), cursor)
+    return (viewer_key(viewer), Same(loaders), *subscription, type(event), cursor)
+
+
+def rendering_key(execution: "EventExecution") -> Hashable | None:
+    """The rendering key of an event's execution (`event_key`); None when it cannot be told (no sharing)."""
+    return event_key(subscription_key(execution.operation, execution.variable_values), execution.context_value,
+                     execution.root_value)
+
+
+class Fanout:
+    """One subscription's way to send a shared rendering as it is: the rendering's data serialised once
+    (`Delivery.data_text`) and written, in this subscription's `next` message, straight to its socket from its
+    own task, without graphql-core's per-event execution and Strawberry's per-result handling.
+
+    Only a clean result goes this way (no errors: nothing to mask, no outage, nothing to close), and only once
+    the subscription's first event has gone the general way, whose message's `extensions` (the cost, the same
+    for every event of a subscription over a WebSocket) it then repeats; anything else is handed back (`send`
+    answers False) and goes the general way, which finds the same rendering by its key. The subscription's
+    stream, cursor, cancellation and patience are untouched: this only replaces how a message is made."""
+
+    def __init__(self, delivery: Delivery, context: Any, executor: "EventExecution", operation_id: str) -> None:
+        self.delivery, self.context, self.executor = delivery, context, executor
+        self.subscription = subscription_key(executor.operation, executor.variable_values)
+        self.prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":{"data":'
+        self.suffix: str | None = None  # learnt from the first message sent the general way
+
+    @classmethod
+    def of(cls, context: Any) -> "Fanout | None":
+        """The Fanout of the subscription being subscribed in this task, or None (not over our WebSocket)."""
+        executor, operation_id = SUBSCRIBING.get(), OPERATION_ID.get()
+        delivery = getattr(context, "delivery", None)
+        if executor is None or operation_id is None or not isinstance(delivery, Delivery) or \
+                getattr(context, "websocket", None) is None or executor.context_value is not context:
+            return None
+        fanout = cls(delivery, context, executor, operation_id)
+        FANOUT.set(fanout)
+        return fanout
+
+    def learn(self, result: Any) -> None:
+        """A clean result the general way sent: its `extensions` are what every later message repeats. A
+        throttled context would count each event anew: its messages always go the general way."""
+        if self.suffix is not None or getattr(result, "errors", None) or getattr(self.context, "throttle", None):
+            return
+        extensions = getattr(result, "extensions", None)
+        self.suffix = ',"extensions":' + json.dumps(extensions, separators=_SEPARATORS) + "}}" if extensions \
+            else "}}"
+
+    async def send(self, event: Any) -> bool:
+        """Sends the event's shared rendering; False when it must go the general way instead."""
+        if self.suffix is None:
+            return False
+        key = event_key(self.subscription, self.context, event)
+        if key is None:
+            return False
+        executor = self.executor
+        result = await self.delivery.rendered(key, lambda: executor.build_per_event_executor(event)._render(False))
+        if result.errors or result.data is None:
+            return False  # the general way masks it (or closes the socket for an interrupted stream)
+        await self.context.websocket.send_text(self.prefix + self.delivery.data_text(key, result) + self.suffix)
+        RENDERINGS["fanned out"] += 1
+        return True
 
 
 class StrayCancellation(Exception):
@@ -218,6 +300,11 @@ class EventExecution(StrawberryGraphQLCoreExecutionContext):
     while a database outage fails one of its fields: a part of an event with an error is never sent. Queries
     and mutations run as they always do."""
 
+    def build_resolve_info(self, field_def, field_nodes, parent_type, path):
+        if path.prev is None and self.operation.operation == OperationType.SUBSCRIPTION:
+            SUBSCRIBING.set(self)  # (the subscription's resolver, called next, takes it: Fanout.of)
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         if self.operation.operation != OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
@@ -233,6 +320,10 @@ class EventExecution(StrawberryGraphQLCoreExecutionContext):
 
     def _render(self, serially: bool | None) -> Awaitable[ExecutionResult]:
         RENDERINGS["executed"] += 1
+        return self._general(serially)
+
+    def _general(self, serially: bool | None) -> Awaitable[ExecutionResult]:
+        """The event's result on graphql-core's general executor (retried whole through an outage)."""
         return self._whole(super().execute_operation(serially), serially)
 
     async def _whole(self, result: Any, serially: bool | None) -> ExecutionResult:

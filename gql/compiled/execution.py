@@ -11,18 +11,20 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, OperationType
 
 from domain.platform.db import SharedReads
-from gql.compiled.plan import Plans, compile_plan
+from gql.compiled.plan import Plans, compile_event_plan, compile_plan
 from gql.compiled.run import Fallback, Run
-from gql.delivery import EventExecution, outage_in
+from gql.delivery import RENDERINGS, EventExecution, outage_in
 from gql.errors import fault
 
 log = logging.getLogger("partnergraph.compiled")
 
 _plans = Plans()
+_event_plans = Plans()  # of subscriptions' event selections
 # Set while the check runs a compiled query again on the general executor: those statements are the check's,
 # not the request's (the X-SQL-Statements header and the tests' statement counts leave them out).
 checking: contextvars.ContextVar[bool] = contextvars.ContextVar("execution_check", default=False)
-# How queries ran in this process, by way: "compiled", "unplanned", "handed back" (tests print them).
+# How queries ran in this process, by way: "compiled", "unplanned", "handed back" (tests print them); a
+# subscription's event renderings: "event compiled", "event unplanned", "event handed back".
 RUNS: Counter[str] = Counter()
 # How many pairs of runs (compiled, general) the check makes before it calls a difference a mismatch.
 CHECK_ATTEMPTS = 3
@@ -52,6 +54,56 @@ class CompiledExecution(EventExecution):
             RUNS["unplanned"] += 1
             return super().execute_operation(serially)
         return self._compiled(plan, serially, check=settings.execution_check)
+
+    def _render(self, serially: bool | None) -> Any:
+        """A subscription event's rendering: compiled when the planner covers its selection (the event object as
+        the root), else on the general executor; with `execution_check` on, compared with the general one."""
+        context = self.context_value
+        settings = getattr(context, "settings", None)
+        if (settings is None or not settings.compiled_execution or not getattr(context.viewer, "authenticated", False)
+                or (self.middleware_manager is not None and self.middleware_manager.middlewares)):
+            return super()._render(serially)
+        plan = _event_plans.get(self.operation, lambda: compile_event_plan(
+            self.schema, self.fragment_definitions, self.fragments, self.variable_values, self.operation))
+        if plan is None:
+            RUNS["event unplanned"] += 1
+            return super()._render(serially)
+        return self._compiled_event(plan, serially, check=settings.execution_check)
+
+    async def _compiled_event(self, plan, serially, *, check: bool) -> ExecutionResult:
+        try:
+            compiled = ExecutionResult(await self._run_event(plan), None)
+        except Exception as error:  # noqa: BLE001 - the general executor gives this event its own answer
+            log.debug("compiled execution handed an event back: %r", error)
+            RUNS["event handed back"] += 1
+            return await super()._render(serially)
+        RENDERINGS["executed"] += 1
+        RUNS["event compiled"] += 1
+        if not check:
+            return compiled
+        executor = self
+        for attempt in range(CHECK_ATTEMPTS):
+            if attempt:  # (a fresh executor: this one keeps the errors it collected)
+                executor = self.build_per_event_executor(self.root_value)
+                try:
+                    compiled = ExecutionResult(await self._run_event(plan), None)
+                except Exception:  # noqa: BLE001 - as on the first run: the general executor answers
+                    return await executor._general(serially)
+            token = checking.set(True)
+            try:
+                reference = await executor._general(serially)
+            finally:
+                checking.reset(token)
+            if outage_in(reference) is not None or _json(reference) == _json(compiled):
+                return reference if outage_in(reference) is not None else compiled
+            if reference.errors:
+                break
+        error = ExecutionMismatch(f"event compiled {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
+        return ExecutionResult(None, [fault(error, where="compiled execution")])
+
+    async def _run_event(self, plan) -> Any:
+        async with (getattr(self.context_value, "reads", None) or self.context_value.db).read() as session:
+            return await Run(self.context_value, self.variable_values, session).event(plan, self.root_value)
 
     async def _compiled(self, plan, serially, *, check: bool) -> ExecutionResult:
         try:

@@ -164,6 +164,34 @@ class Plan:
     roots: list  # NodeRoot | ReportRoot | ViewerRoot | ConnectionPlan (a top-level list)
 
 
+@dataclass
+class EventLeaf:
+    """A leaf of a subscription's event read from the event object (the field's Python attribute), or a constant
+    (__typename)."""
+    key: str
+    attribute: str | None
+    constant: Any
+    serialize: Any
+    non_null: bool
+
+
+@dataclass
+class EventNode:
+    """The event's `node`, planned as a node of its type with the event's row as the root row."""
+    key: str
+    plan: ObjectPlan
+    non_null: bool
+
+
+@dataclass
+class EventPlan:
+    """The selection of a subscription's event: the subscription field's key and the event's fields."""
+    key: str
+    type_name: str
+    fields: list  # EventLeaf | EventNode, in response order
+    non_null: bool
+
+
 class _Compiler:
     def __init__(self, schema: GraphQLSchema, fragments, variable_values, operation: OperationDefinitionNode):
         self.schema, self.fragments, self.variables, self.operation = schema, fragments, variable_values, operation
@@ -310,6 +338,38 @@ class _Compiler:
         return Plan(roots)
 
 
+    def event(self) -> EventPlan:
+        root_type = self.schema.subscription_type
+        grouped = collect_fields(self.schema, self.fragments, self.variables, root_type, self.operation).grouped_field_set
+        if len(grouped) != 1:
+            raise Unplanned("a subscription of several fields")
+        (key, details), = grouped.items()
+        field_def = root_type.fields[details[0].node.name.value]
+        event_type = get_nullable_type(field_def.type)
+        if not isinstance(event_type, GraphQLObjectType):
+            raise Unplanned(f"Subscription.{key} is not an object")
+        fields: list = []
+        for sub_key, sub_details in self.subfields(event_type, details).items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                fields.append(EventLeaf(sub_key, None, event_type.name, None, True))
+                continue
+            _no_arguments(sub_details)
+            sub_def = event_type.fields[name]
+            definition = (sub_def.extensions or {}).get("strawberry-definition")
+            if definition is None or definition.base_resolver is not None:
+                raise Unplanned(f"{event_type.name}.{name} has a resolver")
+            named = get_named_type(sub_def.type)
+            non_null = isinstance(sub_def.type, GraphQLNonNull)
+            if name == "node" and named.name in shapes.SHAPES and shapes.SHAPES[named.name].model is not None:
+                fields.append(EventNode(sub_key, self.object_plan(named.name, sub_details), non_null))
+            elif is_leaf_type(named):
+                fields.append(EventLeaf(sub_key, definition.python_name, None, named.serialize, non_null))
+            else:
+                raise Unplanned(f"{event_type.name}.{name}")
+        return EventPlan(key, event_type.name, fields, isinstance(field_def.type, GraphQLNonNull))
+
+
 def _no_arguments(details) -> None:
     if any(detail.node.arguments for detail in details):
         raise Unplanned("arguments")
@@ -347,6 +407,24 @@ def compile_plan(schema: GraphQLSchema, fragment_definitions: dict, fragments, v
         return _Compiler(schema, fragments, variable_values, operation).root()
     except (Unplanned, KeyError, AttributeError) as error:
         log.debug("not planned: %r", error)
+        return None
+
+
+def compile_event_plan(schema: GraphQLSchema, fragment_definitions: dict, fragments, variable_values,
+                       operation: OperationDefinitionNode) -> EventPlan | None:
+    """The plan of a subscription's event selection (below the subscription field, the event object as its root),
+    or None when something in it is not covered."""
+    if operation.operation != OperationType.SUBSCRIPTION or operation.directives or \
+            operation.variable_definitions and any(d.directives for d in operation.variable_definitions):
+        return None
+    if any(fragment.variable_definitions for fragment in fragment_definitions.values()):
+        return None
+    if _has_directives(operation.selection_set, fragment_definitions):
+        return None
+    try:
+        return _Compiler(schema, fragments, variable_values, operation).event()
+    except (Unplanned, KeyError, AttributeError, ValueError) as error:
+        log.debug("event not planned: %r", error)
         return None
 
 

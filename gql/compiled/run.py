@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphql.execution.values import get_argument_values
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 
 from domain import model as m
 from domain.access.policy import visible
@@ -19,8 +19,8 @@ from domain.platform.driver_reads import DriverReads, keep
 from gql.compiled import shapes
 from gql.compiled import report
 from gql.compiled.plan import (
-    BatchedPlan, ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, Leaf, NodeRoot, ObjectPlan, Plan, Relation, ReportRoot,
-    ViewerRoot,
+    BatchedPlan, ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, EventLeaf, EventPlan, Leaf, NodeRoot, ObjectPlan,
+    Plan, Relation, ReportRoot, ViewerRoot,
 )
 from gql.ids import parse_global_id
 from gql.loaders import window
@@ -94,6 +94,38 @@ class Run:
             else:
                 result[root.key] = await self.root_list(root)
         return result
+
+    async def event(self, plan: EventPlan, event: Any) -> dict[str, Any]:
+        """A subscription event's answer: its leaves read from the event object as its fields' resolvers read them,
+        its node completed from the row that decided the event's visibility (`node_row`), or read again by id with
+        its type's access clause when the plan needs a column that row does not carry."""
+        result: dict[str, Any] = {}
+        for item in plan.fields:
+            if isinstance(item, EventLeaf):
+                value = item.constant if item.attribute is None else getattr(event, item.attribute)
+                _require(value is not None or not item.non_null, f"null for non-null {item.key}")
+                result[item.key] = value if value is None or item.attribute is None else item.serialize(value)
+                continue
+            row = getattr(event, "node_row", None)
+            if getattr(event, "node", None) is None:
+                _require(not item.non_null, f"null for non-null {item.key}")
+                result[item.key] = None
+                continue
+            _require(row is not None, "an event without its node's row")
+            rows = [row] if self._carries(item.plan, row) else await self.rows_by_id(item.plan, {row.id})
+            _require(len(rows) == 1, "the event's node is hidden now")
+            result[item.key] = (await self.complete(item.plan, rows))[0]
+        return {plan.key: result}
+
+    @staticmethod
+    def _carries(plan: ObjectPlan, row: Any) -> bool:
+        """Whether a mapped object has every column the plan reads as a column attribute of its own."""
+        key = ("carries", type(row))
+        found = plan.statements.get(key)
+        if found is None:
+            mapper = inspect(type(row), raiseerr=False)
+            found = plan.statements[key] = mapper is not None and plan.columns() <= set(mapper.column_attrs.keys())
+        return found
 
     # --- roots ---------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.execution import PreExecutionError
 
 from domain.platform.db import Database
@@ -36,7 +37,7 @@ from domain.access.viewer import ANONYMOUS, Viewer
 from domain.platform.settings import Settings
 from gql.context import Context
 from gql.errors import fault, masked
-from gql.delivery import Delivery
+from gql.delivery import FANOUT, OPERATION_ID, Delivery
 from gql.loaders import Loaders
 
 log = logging.getLogger("partnergraph.events")
@@ -99,11 +100,21 @@ class ConnectionContext(Context):
         return self.viewer
 
 
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """Strawberry's graphql-transport-ws handler; each operation's task knows its id (gql.delivery.Fanout
+    writes a subscription's `next` messages with it)."""
+
+    async def run_operation(self, operation) -> None:
+        OPERATION_ID.set(operation.id)  # (in the operation's own task)
+        await super().run_operation(operation)
+
+
 class WebSocketSubscriptions:
     """The GraphQL view's WebSocket side; GraphQLEndpoint mixes it in (gql/app.py)."""
 
     db: Database
     settings: Settings
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def setup_subscriptions(self, db: Database, settings: Settings) -> None:
         # graphql-transport-ws only: the legacy `graphql-ws` subprotocol is refused (4406 on connect).
@@ -162,6 +173,10 @@ class ConnectionOperations(SchemaExtension):
                 result.errors = [GraphQLError(INTERRUPTED_REASON)]
             else:
                 result.errors = [_streamed(error) for error in errors]
+        else:
+            fanout = FANOUT.get()
+            if fanout is not None:
+                fanout.learn(result)  # what its later messages repeat (gql.delivery.Fanout)
         yield
 
     async def _close(self, code: int, reason: str) -> None:

@@ -14,7 +14,7 @@ from domain.events.log import EventFilter
 from domain.model import Event, EventKind
 from gql.http.websocket import ConnectionContext
 from gql.context import Info
-from gql.delivery import stray_cancellation_is_a_fault
+from gql.delivery import Fanout, stray_cancellation_is_a_fault
 from gql.ids import decode_id, to_global_id
 from gql.schema.common import RowNode
 from gql.schema.files.types import File
@@ -51,10 +51,12 @@ class ChangeEvent:
     cursor: str = strawberry.field(description="Subscribe again with `after: cursor` to resume right after this event.")
     occurred_at: dt.datetime = strawberry.field(description="When the change was committed.")
     node_id: strawberry.ID = strawberry.field(description="The global id of the changed object (also once deleted).")
+    # The row the node was made of (the one that decided the event's visibility): the compiled rendering's root.
+    node_row: strawberry.Private[Any] = None
 
 
-def _common(row: Event) -> dict[str, Any]:
-    return dict(cursor=encode_cursor(row.id), occurred_at=row.occurred_at,
+def _common(row: Event, node: Any) -> dict[str, Any]:
+    return dict(cursor=encode_cursor(row.id), occurred_at=row.occurred_at, node_row=node,
                 node_id=strawberry.ID(to_global_id(_TYPE_NAMES[row.kind], row.node_id)))
 
 
@@ -78,7 +80,7 @@ class ProjectEvent(ChangeEvent):
     @classmethod
     def of(cls, row: Event, node: Any) -> "ProjectEvent":
         subject_id = None if row.subject_id is None else strawberry.ID(to_global_id(row.subject_type, row.subject_id))
-        return cls(**_common(row), action=domain_events.ProjectAction(row.action),
+        return cls(**_common(row, node), action=domain_events.ProjectAction(row.action),
                    node=Project.from_optional(node), subject_id=subject_id, subject_type=row.subject_type,
                    subject_pk=row.subject_id)
 
@@ -90,7 +92,7 @@ class TimeRecordEvent(ChangeEvent):
 
     @classmethod
     def of(cls, row: Event, node: Any) -> "TimeRecordEvent":
-        return cls(**_common(row), action=domain_events.TimeRecordAction(row.action),
+        return cls(**_common(row, node), action=domain_events.TimeRecordAction(row.action),
                    node=TimeRecord.from_optional(node))
 
 
@@ -102,7 +104,7 @@ class FileEvent(ChangeEvent):
 
     @classmethod
     def of(cls, row: Event, node: Any) -> "FileEvent":
-        return cls(**_common(row), action=domain_events.FileAction(row.action), node=File.from_optional(node))
+        return cls(**_common(row, node), action=domain_events.FileAction(row.action), node=File.from_optional(node))
 
 
 _TYPE_NAMES = {EventKind.PROJECT: "Project", EventKind.TIME_RECORD: "TimeRecord", EventKind.FILE: "File"}
@@ -131,6 +133,7 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
     context = info.context
     if not isinstance(context, ConnectionContext) or context.feed is None or context.delivery is None:
         raise InvalidInput("Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql.")
+    fanout = Fanout.of(context)  # (taken at once: this task's subscribing executor)
     only = await _filter_of(info, kind, company_id, project_id)
     cursor = None if after is None else decode_cursor(after)
     stream = await context.feed.subscribe(only, after=cursor)
@@ -151,7 +154,10 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
                     for row, node in visible:
                         # The envelope's fields resolve through the loaders that decided its visibility.
                         context.loaders = loaders
-                        yield envelope(row, node)
+                        event = envelope(row, node)
+                        # The group's rendering, serialised once, straight to the socket; or the general way.
+                        if fanout is None or not await fanout.send(event):
+                            yield event
         finally:
             stream.close()
 
