@@ -91,9 +91,11 @@ def global_id(type_name: str, pk: int) -> str:
 
 
 async def start_server(settings: Settings, port: int) -> asyncio.subprocess.Process:
-    # The benchmark measures delivery, not the HTTP protections: 1,000 sign-ins from one address.
+    # The benchmark measures delivery, not the HTTP protections: 1,000 sign-ins from one address. No per-message
+    # deflate, as `partnergraph serve` runs it.
     return await common.start_server(settings.database_url, port, env={"PARTNERGRAPH_RATE_LIMIT": "false"},
-                                     profile=os.environ.get("BENCH_PROFILE"), uvicorn_args=("--ws-max-queue", "64"))
+                                     profile=os.environ.get("BENCH_PROFILE"),
+                                     uvicorn_args=("--ws-max-queue", "64", "--ws-per-message-deflate", "false"))
 
 
 class Subscriber:

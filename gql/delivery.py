@@ -86,6 +86,7 @@ class Delivery:
         self._renderings: dict[Hashable, tuple[float, asyncio.Task]] = {}
         self._renderings_swept = time.monotonic()
         self._texts: dict[Hashable, tuple[ExecutionResult, str]] = {}
+        self._envelopes: dict[tuple, tuple[float, list, list]] = {}
 
     async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
         """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
@@ -111,6 +112,8 @@ class Delivery:
         # Gathered, so the loads of each kind meet in one batch (one statement per kind).
         nodes = await asyncio.gather(*(getattr(loaders, LOADER_NAMES[row.kind]).load(row.node_id) for row in batch))
         visible: list[tuple[Event, Any]] = []
+        if all(node is not None for node in nodes):  # (most batches: no read session needed)
+            return loaders, list(zip(batch, nodes))
         async with self.db.read() as session:
             for row, node in zip(batch, nodes):
                 if node is not None:
@@ -133,7 +136,18 @@ class Delivery:
                 del self._renderings[stale]
             for stale in [k for k in self._texts if k not in self._renderings]:
                 del self._texts[stale]
+            for stale in [k for k, (at, _, _) in self._envelopes.items() if now - at > SHARE_SECONDS]:
+                del self._envelopes[stale]
         return await self._shared(self._renderings, key, SHARE_SECONDS, render)
+
+    def envelopes(self, visible: list[tuple[Event, Any]], make: Callable[[Event, Any], Any]) -> list:
+        """The events of a `visible` result as `make` wraps them, made once for every subscription that shares the
+        result (the same viewer's): one object per event, which is also what their renderings are keyed by."""
+        key = (id(visible), make)
+        found = self._envelopes.get(key)
+        if found is None or found[1] is not visible:
+            found = self._envelopes[key] = (time.monotonic(), visible, [make(row, node) for row, node in visible])
+        return found[2]
 
     def data_text(self, key: Hashable, result: ExecutionResult) -> str:
         """The JSON of a rendering's data, made once for every subscription that sends it."""

@@ -177,7 +177,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             return fail(f"database {display_url(settings)}: {str(error).splitlines()[0]}", code=1)
         print_demo_banner(token, host, port)
     # Each worker process builds its own app (engine, pool, event delivery, in-process job worker).
-    uvicorn.run("partnergraph.composition:create_app", factory=True, host=host, port=port, workers=args.workers)
+    # No per-message deflate on WebSockets: an event's `next` message is a few hundred bytes, and compressing it
+    # per connection (each keeps its own compressor) cost more CPU than the rest of a fanned-out delivery
+    # (bench/README.md, subscriptions); a client that offers the extension is answered without it.
+    uvicorn.run("partnergraph.composition:create_app", factory=True, host=host, port=port, workers=args.workers,
+                ws_per_message_deflate=False)
     return 0
 
 

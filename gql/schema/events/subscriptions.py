@@ -151,10 +151,9 @@ async def _events(info: Info, kind: EventKind, envelope: Callable[[Event, Any], 
                             raise
                         await stream.retry(error)  # nothing of the batch was sent: it is read again from the cursor
                         continue
-                    for row, node in visible:
+                    for event in context.delivery.envelopes(visible, envelope):
                         # The envelope's fields resolve through the loaders that decided its visibility.
                         context.loaders = loaders
-                        event = envelope(row, node)
                         # The group's rendering, serialised once, straight to the socket; or the general way.
                         if fanout is None or not await fanout.send(event):
                             yield event
