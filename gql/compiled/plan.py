@@ -151,6 +151,27 @@ class ReportRoot:
 
 
 @dataclass
+class NestedPlan:
+    key: str
+    spec: Any  # shapes.Nested
+    target: "ObjectPlan"
+    many: bool
+    non_null: bool
+
+
+@dataclass
+class ResolvedRoot:
+    """A root field answered by its own resolver (shapes.RESOLVED_ROOTS), its result completed by the builder."""
+    key: str
+    field_node: FieldNode
+    field_def: GraphQLField
+    plan: ObjectPlan  # of each object it gives
+    strawberry_schema: Any  # converts the arguments as the resolver gets them
+    many: bool
+    non_null: bool
+
+
+@dataclass
 class NodeRoot:
     key: str
     field_node: FieldNode
@@ -161,7 +182,7 @@ class NodeRoot:
 
 @dataclass
 class Plan:
-    roots: list  # NodeRoot | ReportRoot | ViewerRoot | ConnectionPlan (a top-level list)
+    roots: list  # NodeRoot | ReportRoot | ViewerRoot | ResolvedRoot | ConnectionPlan (a top-level list)
 
 
 @dataclass
@@ -253,6 +274,9 @@ class _Compiler:
             if not is_leaf_type(named):
                 raise Unplanned(f"{parent.name}.{name} is not a leaf")
             return BatchedPlan(key, spec, named.serialize, is_list_type(get_nullable_type(field_def.type)))
+        if isinstance(spec, shapes.Nested):
+            return NestedPlan(key, spec, self.object_plan(named.name, details),
+                              is_list_type(get_nullable_type(field_def.type)), non_null)
         if isinstance(spec, shapes.ByIds):
             return ByIdsPlan(key, spec, self.object_plan(spec.target, details))
         if isinstance(spec, shapes.Totals):
@@ -330,6 +354,11 @@ class _Compiler:
             elif name == "hoursReport" and arguments <= REPORT_ARGS:
                 roots.append(ReportRoot(key, node, field_def, self.object_plan("HoursReport", details),
                                         self.schema._strawberry_schema))
+            elif name in shapes.RESOLVED_ROOTS:
+                roots.append(ResolvedRoot(
+                    key, node, field_def, self.object_plan(get_named_type(field_def.type).name, details),
+                    self.schema._strawberry_schema, is_list_type(get_nullable_type(field_def.type)),
+                    isinstance(field_def.type, GraphQLNonNull)))
             elif name in shapes.ROOT_LISTS:
                 spec = shapes.ROOT_LISTS[name]
                 roots.append(self.connection(key, spec, field_def, details, {"first", "after", *spec.arguments}))

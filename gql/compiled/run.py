@@ -17,10 +17,10 @@ from domain.access.policy import visible
 from domain.access.viewer_values import access_shape, parameters
 from domain.platform.driver_reads import DriverReads, keep
 from gql.compiled import shapes
-from gql.compiled import report
+from gql.compiled import report, resolved
 from gql.compiled.plan import (
-    BatchedPlan, ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, EventLeaf, EventPlan, Leaf, NodeRoot, ObjectPlan,
-    Plan, Relation, ReportRoot, ViewerRoot,
+    BatchedPlan, ByIdsPlan, ConnectionPlan, DerivedPlan, EmbeddedPlan, EventLeaf, EventPlan, Leaf, NestedPlan,
+    NodeRoot, ObjectPlan, Plan, Relation, ReportRoot, ResolvedRoot, ViewerRoot,
 )
 from gql.ids import parse_global_id
 from gql.loaders import window
@@ -67,6 +67,8 @@ class Run:
         self.shape = access_shape(self.viewer)
         self.parameters = parameters(self.viewer)
         self.reads = DriverReads(session)
+        # Rows read ahead for a to-one relation's target plan (by its id): see `read_ahead`.
+        self.ready: dict[int, dict] = {}
 
     def statement(self, plan: Any, form: tuple, build) -> Any:
         key = (form, self.shape)
@@ -91,6 +93,8 @@ class Run:
                 result[root.key] = await report.answer(self, root)
             elif isinstance(root, ViewerRoot):
                 result[root.key] = (await self.complete(root.plan, [self.viewer]))[0]
+            elif isinstance(root, ResolvedRoot):
+                result[root.key] = await resolved.answer(self, root)
             else:
                 result[root.key] = await self.root_list(root)
         return result
@@ -211,6 +215,9 @@ class Run:
                 for row, result in zip(rows, results):
                     value = found.get(row.id, item.spec.missing)
                     result[item.key] = [item.serialize(v) for v in value] if item.many else item.serialize(value)
+            elif isinstance(item, NestedPlan):
+                for result, value in zip(results, await self.nested(item, rows)):
+                    result[item.key] = value
             elif isinstance(item, ByIdsPlan):
                 for result, value in zip(results, await self.by_ids(item, rows)):
                     result[item.key] = value
@@ -247,6 +254,43 @@ class Run:
             _require(value is not None or not item.non_null, f"null for non-null {item.key}")
             result[item.key] = None if value is None else item.serialize(value)
 
+    async def read_ahead(self, plan: ObjectPlan, objects: list) -> None:
+        """The rows every to-one relation of these objects and the objects they hold (NestedPlan) names, one
+        statement per type for the whole tree (of the columns every plan of that type reads), as the loaders
+        batch them: a resolved root's answer then costs as many statements whatever its size."""
+        wanted: dict[str, tuple[set, list]] = {}
+
+        def walk(level: ObjectPlan, held: list) -> None:
+            for item in level.fields:
+                if isinstance(item, Relation) and isinstance(item.spec, shapes.ToOne) \
+                        and shapes.SHAPES[item.target.type_name].model is not None:
+                    keys, plans = wanted.setdefault(item.target.type_name, (set(), []))
+                    keys.update(set(_column(held, item.spec.key)) - {None})
+                    plans.append(item.target)
+                elif isinstance(item, NestedPlan):
+                    values = [getattr(one, item.spec.key) for one in held]
+                    walk(item.target, [one for value in values
+                                       for one in (value if item.many else [value] if value is not None else [])])
+        walk(plan, objects)
+        for type_name, (keys, plans) in wanted.items():
+            merged = plan.statements.get(("read ahead", type_name))
+            if merged is None:  # one plan of every field they read, kept with its statements
+                merged = plan.statements[("read ahead", type_name)] = ObjectPlan(
+                    type_name, [field for target in plans for field in target.fields])
+            rows = {row.id: row for row in await self.rows_by_id(merged, keys)} if keys else {}
+            for target in plans:
+                self.ready[id(target)] = rows
+
+    async def nested(self, item: NestedPlan, rows: list) -> list:
+        """The objects each row holds, completed together (each relation below is one statement for all)."""
+        held = [getattr(row, item.spec.key) for row in rows]
+        if item.many:
+            done = iter(await self.complete(item.target, [one for value in held for one in value]))
+            return [[next(done) for _ in value] for value in held]
+        _require(not item.non_null or all(value is not None for value in held), f"null for non-null {item.key}")
+        done = iter(await self.complete(item.target, [value for value in held if value is not None]))
+        return [None if value is None else next(done) for value in held]
+
     async def by_ids(self, item: ByIdsPlan, rows: list) -> list[list]:
         keys = {key for row in rows for key in getattr(row, item.spec.key)}
         targets = await self.rows_by_id(item.target, keys) if keys else []
@@ -257,8 +301,11 @@ class Run:
         named = _column(rows, relation.spec.key)
         keys = set(named) - {None}
         found: dict[int, dict] = {}
+        ready = self.ready.get(id(relation.target))
         if keys:
-            if isinstance(relation.spec, shapes.LinkedMain):
+            if ready is not None:
+                targets = [ready[key] for key in keys if key in ready]
+            elif isinstance(relation.spec, shapes.LinkedMain):
                 targets = await self.linked_projects(keys)
             else:
                 targets = await self.rows_by_id(relation.target, keys)

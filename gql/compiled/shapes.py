@@ -58,6 +58,14 @@ class ChildList:
 
 
 @dataclass(frozen=True)
+class Nested:
+    """Objects this one holds (a list of them, or one or None), made by the root field's own resolver (a domain
+    result copied into the schema's types, e.g. a reconciliation's co-workers)."""
+    key: str  # the attribute holding them
+    target: str
+
+
+@dataclass(frozen=True)
 class LinkedMain:
     key: str  # the main project's id on this row
 
@@ -109,7 +117,7 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = (Column | Computed | ToOne | Children | ChildList | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
+Field = (Column | Computed | ToOne | Children | ChildList | Nested | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
          | ReportRecords)
 
 
@@ -318,6 +326,39 @@ SHAPES["File"] = Shape(m.File, {
 SHAPES["Viewer"] = Shape(None, {
     **_columns("email", "name", "is_operator"),
     "coWorkers": ByIds("co_worker_ids", "CoWorker"),
+})
+
+# Root fields answered by their own resolver (a domain use case: its checks, arguments and errors are the
+# resolver's), whose result, objects of the schema's types, the builder completes: their plain fields by
+# attribute, their relations as ToOne (one statement per relation and level, the target's access clause).
+RESOLVED_ROOTS = {"partnerHoursReconciliation", "customerMatches"}
+_DISCREPANCY_PEOPLE = {"partnerCompany": ToOne("partner_company_id", "Company"),
+                       "coWorker": ToOne("co_worker_id", "CoWorker")}
+SHAPES.update({
+    # gql.schema.hours.reconciliation
+    "PartnerHoursReconciliation": Shape(None, {
+        "from": Column("from_"), **_columns("to", "balanced", "main_hours", "secondary_hours"),
+        "coWorkers": Nested("co_workers", "PartnerCoWorkerHours"),
+        "discrepancies": Nested("discrepancies", "PartnerHoursDiscrepancy"),
+        "project": ToOne("project_id", "Project"),
+    }),
+    "PartnerCoWorkerHours": Shape(None, {
+        **_columns("name", "main_hours", "secondary_hours", "balanced"),
+        "difference": Computed(("main_hours", "secondary_hours"),
+                               lambda row, _viewer: row.main_hours - row.secondary_hours),
+        "discrepancies": Nested("discrepancies", "PartnerHoursDiscrepancy"),
+        **_DISCREPANCY_PEOPLE,
+    }),
+    "PartnerHoursDiscrepancy": Shape(None, {
+        **_columns("kind", "locked", "source_record_id", "mirror_record_id", "source_value", "mirror_value"),
+        "mirror": ToOne("mirror_pk", "TimeRecord"),
+        **_DISCREPANCY_PEOPLE,
+    }),
+    # gql.schema.partners.queries.CustomerMatch
+    "CustomerMatch": Shape(None, {
+        **_columns("customer_id", "name", "status", "organisation_number"),
+        "company": ToOne("company_id", "Company"),
+    }),
 })
 
 # Types that are nodes: `node`/`nodes` may name them.

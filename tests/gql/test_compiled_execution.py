@@ -28,6 +28,8 @@ NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Mile
 # Now and then a field the planner does not cover, so the fallback is exercised too.
 UNCOVERED = {"Project": ["secondaryProjects { name }", "taskSeries { totalCount }"],
              "Customer": ["projects { totalCount }"], "Contact": [], "Expense": [], "Task": ["series { name }"],
+             "PartnerHoursReconciliation": [], "PartnerCoWorkerHours": [], "PartnerHoursDiscrepancy": [],
+             "CustomerMatch": [],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
              "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
@@ -48,6 +50,7 @@ EXAMPLES, REPORTS, MEMBERS, VIEWERS, LISTS = 62, 12, 6, 4, 3  # LISTS: of each t
 # Types and pages covered later than the first ones: a few selections of each for sure (the mixed draw above
 # may miss one of eleven types).
 NEWER_TYPES, NEWER_EXAMPLES = ["Contact", "Expense", "Task"], 4
+RESOLVED = 10  # partnerHoursReconciliation and customerMatches
 
 
 def _fields(type_name: str, depth: int):
@@ -57,7 +60,8 @@ def _fields(type_name: str, depth: int):
     leaves = [name for name, spec in covered.items()
               if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived, shapes.Batched))]
     relations = [name for name, spec in covered.items()
-                 if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds)) and spec.target in shapes.SHAPES
+                 if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds, shapes.Nested))
+                 and spec.target in shapes.SHAPES
                  ] if depth > 0 else []
     lists_ = [name for name, spec in covered.items()
               if isinstance(spec, (shapes.Children, shapes.ChildList))] if depth > 0 else []
@@ -146,6 +150,19 @@ def _root_list(data, spec: str | None = None) -> tuple[str, str]:
 
 
 @st.composite
+def _resolved(data) -> tuple[str, str]:
+    """A root answered by its own resolver: a main project's partner hours reconciliation (as any caller: most
+    are refused, the general executor's error), or the customers of the group like one of the data set's."""
+    if data(st.booleans()):
+        selection = data(_fields("PartnerHoursReconciliation", 2))
+        return ('query Q($id: ID!) { partnerHoursReconciliation(projectId: $id, from: "2026-01-01", '
+                f'to: "2026-12-31") {{ {selection} }} }}', "MainProject")
+    selection = data(_fields("CustomerMatch", 1))
+    return (f"query Q($id: ID!, $name: String) {{ customerMatches(companyId: $id, name: $name) {{ {selection} }} }}",
+            "matches")
+
+
+@st.composite
 def _query(data, types: tuple[str, ...] = tuple(NODE_TYPES)) -> tuple[str, str]:
     type_name = data(st.sampled_from(types))
     if len(types) > 1 and data(st.integers(0, 4)) == 0:
@@ -180,6 +197,7 @@ def generated_queries() -> tuple[tuple[str, str], ...]:
     for type_name in NEWER_TYPES:
         collect(_query((type_name,)), NEWER_EXAMPLES)
     collect(_project_page("expenses"), NEWER_EXAMPLES)
+    collect(_resolved(), RESOLVED)
     return tuple(found)
 
 
@@ -210,6 +228,9 @@ async def _ids(db) -> dict[str, list[str]]:
         for name, model in models.items():
             pks = list(await session.scalars(select(model.id).order_by(model.id)))
             found[name] = [gid(name, pk) for pk in pks]
+        found["MainProject"] = [gid("Project", pk) for pk in await session.scalars(
+            select(m.Project.main_project_id).where(m.Project.main_project_id.is_not(None)).distinct())]
+        found["CustomerName"] = list(await session.scalars(select(m.Customer.name).order_by(m.Customer.id)))
     return found
 
 
@@ -218,6 +239,10 @@ def _variables(kind: str, ids: dict[str, list[str]], rng: random.Random) -> dict
         return {}
     if kind.startswith("report:"):
         return {"filter": REPORT_FILTERS[kind.removeprefix("report:")](ids, rng)}
+    if kind == "matches":
+        return {"id": rng.choice(ids["Company"]), "name": rng.choice(ids["CustomerName"] or ["none"])}
+    if kind == "MainProject":
+        return {"id": rng.choice(ids["MainProject"] or ids["Project"])}
     return {"id": rng.choice(ids[kind] or [gid(kind, 1)])}  # the demo has no files: a missing one
 
 
