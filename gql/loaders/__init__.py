@@ -4,7 +4,9 @@ Every relation field goes through one of these, so a query costs a fixed number 
 however many parents it reaches: one per loader per level, never one per parent.
 """
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from domain import model as m
 from domain.platform.db import Reads
@@ -97,6 +99,21 @@ class Loaders:
     lines_by_invoice: LinesByInvoiceLoader
 
     @classmethod
+    def built_on_use(cls, builders: dict[str, Callable[[], Any]]) -> "Loaders":
+        """Loaders whose each one is built by its builder when first used."""
+        loaders = cls.__new__(cls)
+        loaders.__dict__["_builders"] = builders
+        return loaders
+
+    def __getattr__(self, name: str) -> Any:
+        # (only for an attribute not set yet: a loader not used so far)
+        builders = self.__dict__.get("_builders")
+        if builders is None or name not in builders:
+            raise AttributeError(name)
+        built = self.__dict__[name] = builders[name]()
+        return built
+
+    @classmethod
     def for_request(cls, db: Reads, viewer: Viewer) -> "Loaders":
         def by_id(model) -> RowByIdLoader:
             return RowByIdLoader(db, viewer, model)
@@ -106,48 +123,49 @@ class Loaders:
             return Children(PageByParentLoader(db, viewer, relation), CountByParentLoader(db, viewer, relation))
 
         time_record = m.TimeRecord
-        return cls(
-            company_by_id=by_id(m.Company),
-            co_worker_by_id=by_id(m.CoWorker),
-            customer_by_id=by_id(m.Customer),
-            contact_by_id=by_id(m.Contact),
-            project_by_id=by_id(m.Project),
-            activity_by_id=by_id(m.Activity),
-            milestone_by_id=by_id(m.Milestone),
-            time_record_by_id=by_id(time_record),
-            file_by_id=by_id(m.File),
-            partner_group_by_id=by_id(m.PartnerGroup),
-            partner_link_by_id=by_id(m.PartnerLink),
-            task_by_id=by_id(m.Task),
-            task_series_by_id=by_id(m.RecurringTaskSeries),
-            tasks_by_series=children(m.Task, [m.Task.series_id], TASKS_BY_PERIOD_ORDER),
-            task_series_by_project=children(m.RecurringTaskSeries, [m.RecurringTaskSeries.project_id]),
-            expense_by_id=by_id(m.Expense),
-            partners=PartnerLoaders.for_request(db, viewer),
-            contacts_by_customer=children(m.Contact, [m.Contact.customer_id]),
-            projects_by_customer=children(m.Project, [m.Project.customer_id]),
-            members_by_project=children(m.ProjectMember, [m.ProjectMember.project_id]),
-            activities_by_project=children(m.Activity, [m.Activity.project_id]),
-            milestones_by_project=children(m.Milestone, [m.Milestone.project_id]),
-            time_records_by_project=children(time_record, [time_record.project_id], TIME_RECORDS_ORDER, time_window),
-            time_records_by_member=children(
+        # Each built on first use: a request (or an event's delivery) uses a few of them.
+        return cls.built_on_use(dict(
+            company_by_id=lambda: by_id(m.Company),
+            co_worker_by_id=lambda: by_id(m.CoWorker),
+            customer_by_id=lambda: by_id(m.Customer),
+            contact_by_id=lambda: by_id(m.Contact),
+            project_by_id=lambda: by_id(m.Project),
+            activity_by_id=lambda: by_id(m.Activity),
+            milestone_by_id=lambda: by_id(m.Milestone),
+            time_record_by_id=lambda: by_id(time_record),
+            file_by_id=lambda: by_id(m.File),
+            partner_group_by_id=lambda: by_id(m.PartnerGroup),
+            partner_link_by_id=lambda: by_id(m.PartnerLink),
+            task_by_id=lambda: by_id(m.Task),
+            task_series_by_id=lambda: by_id(m.RecurringTaskSeries),
+            tasks_by_series=lambda: children(m.Task, [m.Task.series_id], TASKS_BY_PERIOD_ORDER),
+            task_series_by_project=lambda: children(m.RecurringTaskSeries, [m.RecurringTaskSeries.project_id]),
+            expense_by_id=lambda: by_id(m.Expense),
+            partners=lambda: PartnerLoaders.for_request(db, viewer),
+            contacts_by_customer=lambda: children(m.Contact, [m.Contact.customer_id]),
+            projects_by_customer=lambda: children(m.Project, [m.Project.customer_id]),
+            members_by_project=lambda: children(m.ProjectMember, [m.ProjectMember.project_id]),
+            activities_by_project=lambda: children(m.Activity, [m.Activity.project_id]),
+            milestones_by_project=lambda: children(m.Milestone, [m.Milestone.project_id]),
+            time_records_by_project=lambda: children(time_record, [time_record.project_id], TIME_RECORDS_ORDER, time_window),
+            time_records_by_member=lambda: children(
                 time_record, [time_record.project_id, time_record.co_worker_id], TIME_RECORDS_ORDER, time_window
             ),
-            time_records_by_co_worker=children(
+            time_records_by_co_worker=lambda: children(
                 time_record, [time_record.co_worker_id], TIME_RECORDS_ORDER, time_window
             ),
-            files_by_customer=children(m.File, [m.File.customer_id], FILES_ORDER),
-            files_by_project=children(m.File, [m.File.project_id], FILES_ORDER),
-            expenses_by_project=children(m.Expense, [m.Expense.project_id], EXPENSES_ORDER),
-            tags_by_file=TagNamesByFileLoader(db),
-            storage_location_by_file=StorageLocationByFileLoader(db),
-            pending_transfers_by_customer=PendingTransferCountLoader(db, viewer, "customer"),
-            pending_transfers_by_project=PendingTransferCountLoader(db, viewer, "project"),
-            sharepoint_sync_run_by_id=by_id(m.SharePointSyncRun),
-            sharepoint_sync_runs_by_customer=children(m.SharePointSyncRun, [m.SharePointSyncRun.customer_id],
+            files_by_customer=lambda: children(m.File, [m.File.customer_id], FILES_ORDER),
+            files_by_project=lambda: children(m.File, [m.File.project_id], FILES_ORDER),
+            expenses_by_project=lambda: children(m.Expense, [m.Expense.project_id], EXPENSES_ORDER),
+            tags_by_file=lambda: TagNamesByFileLoader(db),
+            storage_location_by_file=lambda: StorageLocationByFileLoader(db),
+            pending_transfers_by_customer=lambda: PendingTransferCountLoader(db, viewer, "customer"),
+            pending_transfers_by_project=lambda: PendingTransferCountLoader(db, viewer, "project"),
+            sharepoint_sync_run_by_id=lambda: by_id(m.SharePointSyncRun),
+            sharepoint_sync_runs_by_customer=lambda: children(m.SharePointSyncRun, [m.SharePointSyncRun.customer_id],
                                                       SYNC_RUNS_ORDER),
-            sharepoint_sync_runs_by_project=children(m.SharePointSyncRun, [m.SharePointSyncRun.project_id],
+            sharepoint_sync_runs_by_project=lambda: children(m.SharePointSyncRun, [m.SharePointSyncRun.project_id],
                                                      SYNC_RUNS_ORDER),
-            internal_invoice_by_id=by_id(m.InternalInvoice),
-            lines_by_invoice=LinesByInvoiceLoader(db),
-        )
+            internal_invoice_by_id=lambda: by_id(m.InternalInvoice),
+            lines_by_invoice=lambda: LinesByInvoiceLoader(db),
+        ))
