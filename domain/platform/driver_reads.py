@@ -11,7 +11,8 @@ and datetimes and Decimals on SQLite, enums stored as strings, booleans). Later 
 kept text, with the parameters put in order by the layout (and SQLAlchemy's bind processors applied), straight to
 the driver: on asyncpg as SQLAlchemy's prepared statement (the adapter's own cache of them), on aiosqlite in one
 call into its thread. Each row is a named tuple (`row.id` and `row[0]`) of the processed values: the same rows,
-keys and values SQLAlchemy gives.
+keys and values SQLAlchemy gives. IN lists are padded to a power of two by repeating their last element (the same
+rows), so a statement has a few texts rather than one per list length.
 
 What stays SQLAlchemy's: the engine's `before_cursor_execute` listeners see every statement sent this way (the
 X-SQL-Statements counter, gql.http.sql_statements, and the tests count them). Any error on the driver hands the
@@ -36,6 +37,8 @@ DRIVERS = ("asyncpg", "aiosqlite")
 # Layouts kept per statement and dialect (one per tuple of IN-list lengths seen); past it, new lengths run through
 # the session.
 MAX_LAYOUTS = 256
+# IN lists up to this long are padded to a power of two (_padded); longer ones are sent as they are.
+MAX_PADDED = 1024
 
 _SLICE, _VALUE, _CONSTANT = 0, 1, 2
 
@@ -135,6 +138,26 @@ def keep(statement: Any) -> Any:
     return statement
 
 
+def _padded(values: dict, expanding: tuple[str, ...]) -> dict:
+    """The values with each IN list of 3 to MAX_PADDED elements made as long as the next power of two by repeating
+    its last element: `x IN (1, 2, 3, 3)` is `x IN (1, 2, 3)` (and NOT IN likewise), and a statement then has a
+    few texts (layouts, prepared statements, SQLite's statement cache) instead of one per list length."""
+    padded = None
+    for name in expanding:
+        sequence = values.get(name)
+        if sequence is None:
+            continue
+        length = len(sequence)
+        size = 1 << (length - 1).bit_length() if length > 2 else length
+        if size == length or size > MAX_PADDED:
+            continue
+        if padded is None:
+            padded = dict(values)
+        listed = list(sequence)
+        padded[name] = listed + [listed[-1]] * (size - length)
+    return values if padded is None else padded
+
+
 def _arguments(layout: _Layout, values: dict) -> list:
     arguments: list = []
     for part in layout.parts:
@@ -173,6 +196,7 @@ class DriverReads:
         if form is None:
             return list(await self.session.execute(statement, values))
         try:
+            values = _padded(values, form.expanding)
             lengths = form.lengths(values)
         except TypeError:  # a value that is no list where the statement expands one: SQLAlchemy's to judge
             return list(await self.session.execute(statement, values))

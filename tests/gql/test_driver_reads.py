@@ -111,3 +111,27 @@ async def read_without_the_driver(db, client, monkeypatch):
     # then SQLAlchemy ran them all, and the answer is the same bytes
     assert statements and not [statement for statement, driver in statements if driver], statements
     assert through_sqlalchemy == on_driver
+
+
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Customer { name } } }"
+
+
+async def test_in_lists_of_three_and_four_keys_are_one_statement_with_the_rows_asked_for(db):
+    # given four customers
+    acme = await company_with_staff(db)
+    ids = [gid("Customer", await add_customer(db, acme, name=f"Customer {n}")) for n in range(4)]
+
+    async with unlimited_client(db) as client:
+        # when the admin asks for three of them, then for all four (each twice: the second on the driver)
+        texts = []
+        for asked in (ids[:3], ids):
+            await answer(client, NODES, {"ids": asked}, acme["admin"].token)
+            with statements_sent(db) as statements:
+                body, _count = await answer(client, NODES, {"ids": asked}, acme["admin"].token)
+            texts.append({statement for statement, driver in statements if driver})
+
+            # then each answer has exactly the customers asked for, in order (the padded list repeats the last key)
+            assert [node["id"] for node in json.loads(body)["data"]["nodes"]] == asked
+
+    # and the three keys were sent as the four's statement: one SQL text for both lengths
+    assert texts[0] and texts[0] == texts[1], texts
