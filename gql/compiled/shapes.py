@@ -199,6 +199,8 @@ SHAPES: dict[str, Shape] = {
         "company": ToOne("company_id", "Company"),
         "pendingTransferCount": _pending_transfers("customer"),
         "contacts": ChildList("contacts_by_customer", "Contact"),
+        "projects": Children("projects_by_customer", "Project"),
+        "files": Children("files_by_customer", "File"),
     }),
     # gql.schema.customers.types.Contact (hidden from external co-workers: the policy's clause).
     "Contact": Shape(m.Contact, {
@@ -226,6 +228,8 @@ SHAPES: dict[str, Shape] = {
         "milestones": Children("milestones_by_project", "Milestone"),
         "timeRecords": Children("time_records_by_project", "TimeRecord", dated=True),
         "expenses": Children("expenses_by_project", "Expense"),
+        "files": Children("files_by_project", "File"),
+        "taskSeries": Children("task_series_by_project", "RecurringTaskSeries"),
         "pendingTransferCount": _pending_transfers("project"),
     }),
     # A membership has no id of its own in the schema; its hourlyRate depends on its project's company, which
@@ -270,7 +274,7 @@ SHAPES: dict[str, Shape] = {
         "coWorker": ToOne("co_worker_id", "CoWorker"),
         "project": ToOne("project_id", "Project"),
     }),
-    # gql.schema.projects.tasks.Task: not its series nor period (a RecurringTaskSeries, not covered).
+    # gql.schema.projects.tasks.Task: not its period (a TaskPeriod made of its series' recurrence).
     "Task": Shape(m.Task, {
         "id": _global_id("Task"),
         **_columns("number", "name", "due_date", "status", "period_start", "created_at"),
@@ -278,6 +282,18 @@ SHAPES: dict[str, Shape] = {
         "project": ToOne("project_id", "Project"),
         "activity": ToOne("activity_id", "Activity"),
         "assignee": ToOne("assignee_id", "CoWorker"),
+        "series": ToOne("series_id", "RecurringTaskSeries"),
+    }),
+    # gql.schema.projects.tasks.RecurringTaskSeries: not its firstPeriod/lastPeriod (TaskPeriods).
+    "RecurringTaskSeries": Shape(m.RecurringTaskSeries, {
+        "id": _global_id("RecurringTaskSeries"),
+        **_columns("name", "created_at"),
+        "frequency": Column("recurrence"),
+        "company": ToOne("company_id", "Company"),
+        "project": ToOne("project_id", "Project"),
+        "activity": ToOne("activity_id", "Activity"),
+        "assignee": ToOne("assignee_id", "CoWorker"),
+        "tasks": Children("tasks_by_series", "Task"),
     }),
 }
 
@@ -331,7 +347,7 @@ SHAPES["Viewer"] = Shape(None, {
 # Root fields answered by their own resolver (a domain use case: its checks, arguments and errors are the
 # resolver's), whose result, objects of the schema's types, the builder completes: their plain fields by
 # attribute, their relations as ToOne (one statement per relation and level, the target's access clause).
-RESOLVED_ROOTS = {"partnerHoursReconciliation", "customerMatches"}
+RESOLVED_ROOTS = {"partnerHoursReconciliation", "customerMatches", "internalInvoicingBasis"}
 _DISCREPANCY_PEOPLE = {"partnerCompany": ToOne("partner_company_id", "Company"),
                        "coWorker": ToOne("co_worker_id", "CoWorker")}
 SHAPES.update({
@@ -354,6 +370,18 @@ SHAPES.update({
         "mirror": ToOne("mirror_pk", "TimeRecord"),
         **_DISCREPANCY_PEOPLE,
     }),
+    # gql.schema.invoicing.types
+    "InternalInvoicingBasis": Shape(None, {
+        **_columns("direction", "to", "currency", "grand_total"), "from": Column("from_"),
+        "lines": Nested("lines", "InternalInvoiceLine"),
+        "totals": Nested("totals", "InternalInvoiceTotal"),
+        "project": ToOne("project_id", "Project"),
+        "sellerCompany": ToOne("seller_company_id", "Company"),
+        "buyerCompany": ToOne("buyer_company_id", "Company"),
+    }),
+    "InternalInvoiceLine": Shape(None, _columns("kind", "co_worker_name", "activity_name", "month", "hours", "rate",
+                                                "amount", "entry_count")),
+    "InternalInvoiceTotal": Shape(None, _columns("kind", "hours", "amount")),
     # gql.schema.partners.queries.CustomerMatch
     "CustomerMatch": Shape(None, {
         **_columns("customer_id", "name", "status", "organisation_number"),

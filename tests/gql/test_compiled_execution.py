@@ -24,10 +24,12 @@ from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
 NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Milestone", "Company", "File", "Contact",
-              "Expense", "Task"]
+              "Expense", "Task", "RecurringTaskSeries"]
 # Now and then a field the planner does not cover, so the fallback is exercised too.
-UNCOVERED = {"Project": ["secondaryProjects { name }", "taskSeries { totalCount }"],
-             "Customer": ["projects { totalCount }"], "Contact": [], "Expense": [], "Task": ["series { name }"],
+UNCOVERED = {"Project": ["secondaryProjects { name }", "sharePointSyncRuns { totalCount }"],
+             "Customer": ["sharePointSyncRuns { totalCount }"], "Contact": [], "Expense": [], "Task": ["period { label }"],
+             "RecurringTaskSeries": ["firstPeriod { label }"], "InternalInvoicingBasis": [], "InternalInvoiceLine": [],
+             "InternalInvoiceTotal": [],
              "PartnerHoursReconciliation": [], "PartnerCoWorkerHours": [], "PartnerHoursDiscrepancy": [],
              "CustomerMatch": [],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
@@ -49,8 +51,8 @@ REPORT_FILTERS = {
 EXAMPLES, REPORTS, MEMBERS, VIEWERS, LISTS = 62, 12, 6, 4, 3  # LISTS: of each top-level list
 # Types and pages covered later than the first ones: a few selections of each for sure (the mixed draw above
 # may miss one of eleven types).
-NEWER_TYPES, NEWER_EXAMPLES = ["Contact", "Expense", "Task"], 4
-RESOLVED = 10  # partnerHoursReconciliation and customerMatches
+NEWER_TYPES, NEWER_EXAMPLES = ["Contact", "Expense", "Task", "RecurringTaskSeries"], 4
+RESOLVED = 15  # partnerHoursReconciliation, internalInvoicingBasis and customerMatches
 
 
 def _fields(type_name: str, depth: int):
@@ -151,9 +153,15 @@ def _root_list(data, spec: str | None = None) -> tuple[str, str]:
 
 @st.composite
 def _resolved(data) -> tuple[str, str]:
-    """A root answered by its own resolver: a main project's partner hours reconciliation (as any caller: most
-    are refused, the general executor's error), or the customers of the group like one of the data set's."""
-    if data(st.booleans()):
+    """A root answered by its own resolver: a main project's partner hours reconciliation or a shared project's
+    internal invoicing basis (as any caller: most are refused, the general executor's error), or the customers of
+    the group like one of the data set's."""
+    which = data(st.integers(0, 2))
+    if which == 2:
+        selection = data(_fields("InternalInvoicingBasis", 2))
+        return ('query Q($id: ID!) { internalInvoicingBasis(projectId: $id, from: "2026-01-01", '
+                f'to: "2026-12-31") {{ {selection} }} }}', "SharedProject")
+    if which == 1:
         selection = data(_fields("PartnerHoursReconciliation", 2))
         return ('query Q($id: ID!) { partnerHoursReconciliation(projectId: $id, from: "2026-01-01", '
                 f'to: "2026-12-31") {{ {selection} }} }}', "MainProject")
@@ -222,7 +230,7 @@ async def _tokens(db, main: str = demo.COMPANIES[0].database_name) -> dict[str, 
 async def _ids(db) -> dict[str, list[str]]:
     models = {"Project": m.Project, "CoWorker": m.CoWorker, "TimeRecord": m.TimeRecord, "Customer": m.Customer,
               "Activity": m.Activity, "Milestone": m.Milestone, "Company": m.Company, "File": m.File,
-              "Contact": m.Contact, "Expense": m.Expense, "Task": m.Task}
+              "Contact": m.Contact, "Expense": m.Expense, "Task": m.Task, "RecurringTaskSeries": m.RecurringTaskSeries}
     found = {}
     async with db.read() as session:
         for name, model in models.items():
@@ -230,6 +238,8 @@ async def _ids(db) -> dict[str, list[str]]:
             found[name] = [gid(name, pk) for pk in pks]
         found["MainProject"] = [gid("Project", pk) for pk in await session.scalars(
             select(m.Project.main_project_id).where(m.Project.main_project_id.is_not(None)).distinct())]
+        found["SharedProject"] = found["MainProject"] + [gid("Project", pk) for pk in await session.scalars(
+            select(m.Project.id).where(m.Project.main_project_id.is_not(None)))]
         found["CustomerName"] = list(await session.scalars(select(m.Customer.name).order_by(m.Customer.id)))
     return found
 
@@ -241,8 +251,8 @@ def _variables(kind: str, ids: dict[str, list[str]], rng: random.Random) -> dict
         return {"filter": REPORT_FILTERS[kind.removeprefix("report:")](ids, rng)}
     if kind == "matches":
         return {"id": rng.choice(ids["Company"]), "name": rng.choice(ids["CustomerName"] or ["none"])}
-    if kind == "MainProject":
-        return {"id": rng.choice(ids["MainProject"] or ids["Project"])}
+    if kind in ("MainProject", "SharedProject"):
+        return {"id": rng.choice(ids[kind] or ids["Project"])}
     return {"id": rng.choice(ids[kind] or [gid(kind, 1)])}  # the demo has no files: a missing one
 
 
