@@ -26,6 +26,7 @@ from gql.protection.validation import CACHE_SIZE
 # Root fields covered, and the arguments each may take (any other argument: not planned).
 NODE_ARGS = {"id"}
 NODES_ARGS = {"ids"}
+ENTITIES_ARGS = {"representations"}
 REPORT_ARGS = {"filter"}
 CONNECTION_ARGS = {"first", "after"}
 DATED_ARGS = {"first", "after", "dateFrom", "dateTo"}
@@ -178,6 +179,7 @@ class NodeRoot:
     field_def: GraphQLField
     by_type: dict[str, ObjectPlan]  # the plan for each covered runtime type
     many: bool = False  # `nodes(ids)` rather than `node(id)`
+    entities: bool = False  # Federation's `_entities(representations)`
 
 
 @dataclass
@@ -349,6 +351,12 @@ class _Compiler:
             if (name == "node" and arguments <= NODE_ARGS) or (name == "nodes" and arguments <= NODES_ARGS):
                 by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.NODE_TYPES}
                 roots.append(NodeRoot(key, node, field_def, by_type, many=name == "nodes"))
+            elif name == "_entities" and arguments <= ENTITIES_ARGS:
+                # The _Entity union's members the catalogue covers; a representation of any other type hands back.
+                members = {member.name for member in self.schema.get_type("_Entity").types}
+                by_type = {type_name: self.object_plan(type_name, details) for type_name in shapes.NODE_TYPES
+                           if type_name in members}
+                roots.append(NodeRoot(key, node, field_def, by_type, many=True, entities=True))
             elif name == "viewer" and not arguments:
                 roots.append(ViewerRoot(key, self.object_plan("Viewer", details)))
             elif name == "hoursReport" and arguments <= REPORT_ARGS:

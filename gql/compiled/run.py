@@ -24,6 +24,7 @@ from gql.compiled.plan import (
 )
 from gql.ids import parse_global_id
 from gql.loaders import window
+from gql.loaders.by_id import MAX_BATCH
 from gql.pagination import MAX_PAGE, Page, PageRequest, decode_cursor, paged, to_page
 
 
@@ -45,6 +46,10 @@ def _column(rows: list, key: str) -> list:
         return [getattr(row, key) for row in rows]
     at = fields.index(key)
     return [row[at] for row in rows]
+
+
+# The keys of a Federation representation the compiled `_entities` answers.
+_REPRESENTATION = {"__typename", "id"}
 
 
 class Fallback(Exception):
@@ -135,6 +140,8 @@ class Run:
 
     async def node(self, root: NodeRoot) -> Any:
         arguments = get_argument_values(root.field_def, root.field_node, self.variables)
+        if root.entities:
+            return await self.entities(root, arguments["representations"])
         if not root.many:
             return (await self.nodes(root, [arguments["id"]]))[0]
         ids = arguments["ids"]
@@ -143,18 +150,37 @@ class Run:
 
     async def nodes(self, root: NodeRoot, ids: list) -> list:
         """Each id's node or None, in order; one statement per type named."""
-        by_type: dict[str, set[int]] = defaultdict(set)
-        parsed = [parse_global_id(value) for value in ids]
+        return await self.found(root, [parse_global_id(value) for value in ids])
+
+    async def entities(self, root: NodeRoot, representations: list) -> list:
+        """Federation's `_entities`: each representation's node or None, as the types' resolve_reference gives
+        it (gql.schema.common.RowNode: an id of another type or no id is None). A representation with other keys
+        or of a type not covered hands the request back."""
+        wanted = []
+        for representation in representations:
+            _require(isinstance(representation, dict) and representation.keys() == _REPRESENTATION
+                     and representation["__typename"] in root.by_type and isinstance(representation["id"], str),
+                     "a representation not covered")
+            found = parse_global_id(representation["id"])
+            wanted.append(found if found is not None and found[0] == representation["__typename"] else None)
+        return await self.found(root, wanted)
+
+    async def found(self, root: NodeRoot, parsed: list) -> list:
+        """The node of each (type, key) or None, in order: one statement per type and MAX_BATCH keys, as the
+        loaders batch them."""
+        by_type: dict[str, dict[int, None]] = defaultdict(dict)
         for found in parsed:
             if found is not None:
                 _require(found[0] in root.by_type, f"node of type {found[0]}")
-                by_type[found[0]].add(found[1])
+                by_type[found[0]][found[1]] = None
         answers: dict[tuple[str, int], dict] = {}
-        for type_name, keys in by_type.items():
+        for type_name, ordered in by_type.items():
             plan = root.by_type[type_name]
-            rows = await self.rows_by_id(plan, keys)
-            for row, value in zip(rows, await self.complete(plan, rows)):
-                answers[(type_name, row.id)] = value
+            keys = list(ordered)
+            for start in range(0, len(keys), MAX_BATCH):
+                rows = await self.rows_by_id(plan, set(keys[start:start + MAX_BATCH]))
+                for row, value in zip(rows, await self.complete(plan, rows)):
+                    answers[(type_name, row.id)] = value
         return [None if found is None else answers.get(found) for found in parsed]
 
     async def root_list(self, connection: ConnectionPlan) -> dict[str, Any]:

@@ -36,6 +36,8 @@ UNCOVERED = {"Project": ["secondaryProjects { name }", "sharePointSyncRuns { tot
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
              "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
              "Viewer": ["invitations { companyName }"], "File": ["url", "task { id }"]}
+# The types a Federation gateway may ask `_entities` for.
+ENTITY_TYPES = {member.name for member in GRAPHQL.get_type("_Entity").types}
 # The lists' enum filters.
 ENUM_FILTERS = {"projects": ("status", m.ProjectStatus), "timeRecords": ("status", m.HourStatus),
                 "customers": ("status", m.CustomerStatus), "coWorkers": ("role", m.Role),
@@ -176,9 +178,14 @@ def _query(data, types: tuple[str, ...] = tuple(NODE_TYPES)) -> tuple[str, str]:
     if len(types) > 1 and data(st.integers(0, 4)) == 0:
         return data(_root_list())
     selection = data(_fields(type_name, 2))
-    if data(st.booleans()):  # the same selection through a named fragment
+    way = data(st.sampled_from(["inline", "fragment", "entities"] if type_name in ENTITY_TYPES else
+                               ["inline", "fragment"]))
+    if way == "fragment":  # the same selection through a named fragment
         return (f"query Q($id: ID!) {{ node(id: $id) {{ id ...F }} }} fragment F on {type_name} {{ {selection} }}",
                 type_name)
+    if way == "entities":  # as a Federation gateway asks
+        return (f"query E($reps: [_Any!]!) {{ _entities(representations: $reps) {{ ... on {type_name} {{ {selection} "
+                f"}} }} }}", f"entities:{type_name}")
     return f"query Q($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}", type_name
 
 
@@ -249,6 +256,11 @@ def _variables(kind: str, ids: dict[str, list[str]], rng: random.Random) -> dict
         return {}
     if kind.startswith("report:"):
         return {"filter": REPORT_FILTERS[kind.removeprefix("report:")](ids, rng)}
+    if kind.startswith("entities:"):  # one to three representations, now and then with an id of another type
+        type_name = kind.removeprefix("entities:")
+        choices = ids[type_name] or [gid(type_name, 1)]
+        return {"reps": [{"__typename": type_name, "id": rng.choice(choices if rng.random() < 0.8 else ids["Company"])}
+                         for _ in range(rng.randint(1, 3))]}
     if kind == "matches":
         return {"id": rng.choice(ids["Company"]), "name": rng.choice(ids["CustomerName"] or ["none"])}
     if kind in ("MainProject", "SharedProject"):
