@@ -135,3 +135,37 @@ async def test_in_lists_of_three_and_four_keys_are_one_statement_with_the_rows_a
 
     # and the three keys were sent as the four's statement: one SQL text for both lengths
     assert texts[0] and texts[0] == texts[1], texts
+
+
+TYPED = """
+query Typed($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      createdAt status hourlyRate
+      activities(first: 10) { nodes { number name active createdAt } }
+      timeRecords(first: 10) { nodes { date hours status createdAt updatedAt activity { active } } }
+    }
+  }
+}
+"""
+
+
+async def test_dates_datetimes_decimals_enums_and_booleans_from_the_driver_are_sqlalchemys(db):
+    # given a project with time records (dates, decimal hours, a status, timestamps) and an activity
+    acme, project_id = await seeded(db)
+    variables = {"id": gid("Project", project_id)}
+    general_app = create_app(db.settings.model_copy(update={"rate_limit": False, "compiled_execution": False}), db)
+
+    async with unlimited_client(db) as client, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=general_app), base_url="http://testserver") as general:
+        # when its admin reads their typed fields compiled, warm (on the driver), and on the general executor
+        await answer(client, TYPED, variables, acme["admin"].token)
+        with statements_sent(db) as statements:
+            compiled, _count = await answer(client, TYPED, variables, acme["admin"].token)
+        reference, _count = await answer(general, TYPED, variables, acme["admin"].token)
+
+    # then the levels came from the driver, and every value is serialised as from SQLAlchemy's rows, byte for byte
+    assert [statement for statement, driver in statements if driver], statements
+    records = json.loads(compiled)["data"]["node"]["timeRecords"]["nodes"]
+    assert len(records) == 8 and all(record["createdAt"] and record["hours"] for record in records)
+    assert compiled == reference
