@@ -28,8 +28,9 @@ from gql.http.cors import cors_middleware
 from gql.http.faults import database_unavailable, masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.sql_statements import count_statements_of, counting_request
-from gql.http.view import GraphQLOverHTTP
+from gql.http.view import GraphQLOverHTTP, client_key
 from gql.schema import schema
+from gql.http.lean import LeanQueries  # (after the schema: text_limits and the schema import each other)
 from gql.http.sign_in import sign_in
 from gql.http.uploads import MultipartUploads
 
@@ -49,6 +50,9 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
         # The process's signed-in viewers by token hash; kept exact while `viewers.running()` (the app's lifespan).
         self.viewers = ViewerCache(db, settings.viewer_cache_size)
         self.setup_subscriptions(db, settings)
+        # Queries already known to run compiled are answered without Strawberry's machinery (gql.http.lean).
+        self.lean = LeanQueries(schema._schema, settings, super().answer, lambda: self.rate_limiter, client_key,
+                                self._get_stream_transport_from_headers)
         if settings.report_sql_statements:
             count_statements_of(db.engine)
 
@@ -70,11 +74,24 @@ class GraphQLEndpoint(WebSocketSubscriptions, MultipartUploads, GraphQLOverHTTP)
             return
         await super().__call__(scope, receive, send)
 
+    async def answer(self, request: Request) -> Response:
+        context = self._context(request)
+        lean = await self.lean.answer(request, context)
+        if lean is not None:
+            return lean
+        response = await super().answer(request)
+        self.lean.learn(request, getattr(request.state, "context", None), response)
+        return response
+
+    def _context(self, request: Request) -> Context:
+        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer, files=self.files,
+                       reads=request.state.reads)
+
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         if request.scope["type"] == "websocket":
             return self.connection_context(request)
-        return Context(db=self.db, settings=self.settings, viewer=request.state.viewer, files=self.files,
-                       reads=request.state.reads)
+        request.state.context = context = self._context(request)
+        return context
 
 
 @contextlib.contextmanager

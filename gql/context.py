@@ -1,5 +1,6 @@
 """The per-request context: who asks, the database, the content store, and this request's loaders."""
 from dataclasses import dataclass, field
+from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -21,6 +22,8 @@ class Context:
     throttle: Throttle | None = None
     # Where this request's loaders and lists read: its one shared connection (gql.app), or the db itself.
     reads: Reads | None = None
+    # Set when this request's query ran compiled (gql.compiled.execution.Compiled): the HTTP view learns from it.
+    compiled: Any = None
     # Built when first used: a compiled query (gql.compiled) needs none.
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 

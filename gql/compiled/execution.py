@@ -6,12 +6,13 @@ import contextvars
 import json
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, OperationType
+from graphql import DocumentNode, ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
 
 from domain.platform.db import SharedReads
-from gql.compiled.plan import Plans, compile_event_plan, compile_plan
+from gql.compiled.plan import Plan, Plans, compile_event_plan, compile_plan
 from gql.compiled.run import Fallback, Run
 from gql.delivery import RENDERINGS, EventExecution, outage_in
 from gql.errors import fault
@@ -30,6 +31,14 @@ RUNS: Counter[str] = Counter()
 CHECK_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """A query that ran compiled: its document, the operation that ran, and its plan."""
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    plan: Plan
+
+
 class ExecutionMismatch(Exception):
     """The compiled execution answered differently from the general executor."""
 
@@ -39,6 +48,15 @@ def _json(result: ExecutionResult) -> str:
 
 
 class CompiledExecution(EventExecution):
+    document: Any = None  # the request's parsed document (build keeps it): what a lean answer is made from
+
+    @classmethod
+    def build(cls, schema, document, *args, **kwargs):  # type: ignore[override]
+        built = super().build(schema, document, *args, **kwargs)
+        if isinstance(built, CompiledExecution):
+            built.document = document
+        return built
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         context = self.context_value
         if self.operation.operation == OperationType.MUTATION and isinstance(getattr(context, "reads", None),
@@ -118,7 +136,11 @@ class CompiledExecution(EventExecution):
             return await self._reference(serially)
         RUNS["compiled"] += 1
         compiled = ExecutionResult(data, None)
-        return await self._checked(plan, serially, compiled) if check else compiled
+        result = await self._checked(plan, serially, compiled) if check else compiled
+        if result is compiled:
+            # What a later request with this document may be answered from without this machinery (gql.http.lean).
+            self.context_value.compiled = Compiled(self.document, self.operation, plan)
+        return result
 
     async def _run(self, plan) -> Any:
         # On the request's one read connection (gql.context.Context.reads) when it has one.

@@ -163,7 +163,9 @@ class GraphQLOverHTTP(GraphQL):
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
-        if hasattr(context, "throttle") and getattr(self, "settings", None) is not None and self.settings.rate_limit:
+        # (The lean path's check runs this path as its reference without the rate limit: gql.http.lean.)
+        if hasattr(context, "throttle") and getattr(self, "settings", None) is not None and self.settings.rate_limit \
+                and not getattr(request.state, "unthrottled", False):
             context.throttle = Throttle(self.rate_limiter, client_key(request))
         try:
             return await super().execute_single(

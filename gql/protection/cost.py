@@ -12,7 +12,7 @@ The cost map:
 The requested cost is counted from the document (and variables) before anything runs; the actual cost
 is counted the same way from the data the query did return.
 """
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from graphql import (
@@ -166,11 +166,6 @@ class _Counter:
 
     # --- actual: from the data returned -----------------------------------------------------------
 
-    def returned(self, selection_set: SelectionSetNode, parent: GraphQLNamedType, data: Any) -> int:
-        if not isinstance(data, Mapping):
-            return 0
-        return self._over(self.entries(selection_set, parent), data)
-
     def entries(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> list:
         """object_fields with, for each, the entries below it (None: leaves only), worked out before the data is
         walked, so each item of a list costs a lookup per object field and no more."""
@@ -283,8 +278,16 @@ def requested_cost(schema: GraphQLSchema, document: DocumentNode, operation_name
 
 def actual_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, data: Any) -> int:
     """What the operation did cost: the same map, counted over the data it returned."""
+    return actual_cost_of(schema, document, operation_name)(data)
+
+
+def actual_cost_of(schema: GraphQLSchema, document: DocumentNode,
+                   operation_name: str | None) -> Callable[[Any], int]:
+    """actual_cost of one operation, as a function of the data, with the walk over its selections worked out once
+    (kept by whoever answers the same document again, gql.http.lean)."""
     for counter, operation in _counters(schema, document, operation_name, None):
         root = schema.get_root_type(operation.operation)
         if root is not None:
-            return counter.returned(operation.selection_set, root, data)
-    return 0
+            entries = counter.entries(operation.selection_set, root)
+            return lambda data: counter._over(entries, data) if isinstance(data, Mapping) else 0
+    return lambda _data: 0

@@ -78,17 +78,19 @@ class QueryCost(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         if self.requested is None:
             return {}
-        cost: dict[str, Any] = {
-            "requestedQueryCost": self.requested,
-            "actualQueryCost": self.actual,
-            "maximumQueryCost": settings_of(self.execution_context).max_query_cost,
+        return cost_extension(self.requested, self.actual, settings_of(self.execution_context).max_query_cost,
+                              self.throttle, self.available)
+
+
+def cost_extension(requested: int, actual: int | None, maximum: int, throttle: Throttle | None,
+                   available: float | None) -> dict[str, Any]:
+    """The response's `extensions.cost`: requested, actual and maximum cost, and the client's bucket."""
+    cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual, "maximumQueryCost": maximum}
+    if throttle is not None:
+        available = available if available is not None else throttle.limiter.available(throttle.key)
+        cost["throttleStatus"] = {
+            "maximumAvailable": throttle.limiter.capacity,
+            "currentlyAvailable": int(available),
+            "restoreRate": throttle.limiter.restore_rate,
         }
-        throttle = self.throttle
-        if throttle is not None:
-            available = self.available if self.available is not None else throttle.limiter.available(throttle.key)
-            cost["throttleStatus"] = {
-                "maximumAvailable": throttle.limiter.capacity,
-                "currentlyAvailable": int(available),
-                "restoreRate": throttle.limiter.restore_rate,
-            }
-        return {"cost": cost}
+    return {"cost": cost}

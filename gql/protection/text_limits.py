@@ -144,9 +144,10 @@ def _fields_with_arguments(schema: GraphQLSchema, document: Any) -> list:
     return arguments.found
 
 
-def over_long_texts(context: ValidationContext, variables: Mapping[str, Any] | None) -> list[GraphQLError]:
+def over_long_texts(schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None) -> list[GraphQLError]:
+    """The over-long texts of a request: in `document`'s arguments, and in the `variables` (as sent) they use."""
     errors: dict[str, GraphQLError] = {}  # one per field, however often the operation repeats it
-    for field, arguments in _fields_with_arguments(context.schema, context.document):
+    for field, arguments in _fields_with_arguments(schema, document):
         for path, error in _over_long(field, arguments, variables or {}).items():
             errors.setdefault(path, error)
     return list(errors.values())[:MAX_ERRORS]
@@ -162,7 +163,7 @@ class TextLimits(SchemaExtension):
         class MaxTextLength(ValidationRule):
             def __init__(self, context: ValidationContext) -> None:
                 super().__init__(context)
-                for error in over_long_texts(context, execution_context.variables):
+                for error in over_long_texts(context.schema, context.document, execution_context.variables):
                     context.report_error(error)
 
         execution_context.validation_rules = (*execution_context.validation_rules, MaxTextLength)
