@@ -45,6 +45,10 @@ from domain.access.tokens import viewer_for_token
 from gql.loaders import Loaders
 
 SHARE_SECONDS = 2.0
+# How many of a change's per-viewer reads (visibility checks, compiled renderings) run at once: each holds a pooled
+# connection, and twenty viewers at once took the pool past its size (domain.platform.db: 10), so every change
+# opened and closed overflow connections (a PostgreSQL backend each).
+PARALLEL_READS = 8
 LOADER_NAMES = {EventKind.PROJECT: "project_by_id", EventKind.TIME_RECORD: "time_record_by_id",
                 EventKind.FILE: "file_by_id", EventKind.CUSTOMER: "customer_by_id", EventKind.EXPENSE: "expense_by_id",
                 EventKind.INTERNAL_INVOICE: "internal_invoice_by_id"}
@@ -87,6 +91,15 @@ class Delivery:
         self._renderings_swept = time.monotonic()
         self._texts: dict[Hashable, tuple[ExecutionResult, str]] = {}
         self._envelopes: dict[tuple, tuple[float, list, list]] = {}
+        self._reads: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    @property
+    def reads(self) -> asyncio.Semaphore:
+        """Held by each of a change's per-viewer reads (PARALLEL_READS at once), one per event loop."""
+        loop = asyncio.get_running_loop()
+        if self._reads is None or self._reads[0] is not loop:
+            self._reads = (loop, asyncio.Semaphore(PARALLEL_READS))
+        return self._reads[1]
 
     async def viewer(self, token: str, *, max_age: float) -> Viewer | None:
         """The viewer the token stands for now, looked up at most once per `max_age` for all connections.
@@ -108,6 +121,10 @@ class Delivery:
         return await self._shared(self._batches, key, SHARE_SECONDS, lambda: self._check(viewer, batch))
 
     async def _check(self, viewer: Viewer, batch: list[Event]) -> Delivered:
+        async with self.reads:
+            return await self._checked(viewer, batch)
+
+    async def _checked(self, viewer: Viewer, batch: list[Event]) -> Delivered:
         loaders = Loaders.for_request(self.db, viewer)
         # Gathered, so the loads of each kind meet in one batch (one statement per kind).
         nodes = await asyncio.gather(*(getattr(loaders, LOADER_NAMES[row.kind]).load(row.node_id) for row in batch))

@@ -2,6 +2,7 @@
 request the compiled run hands back (Fallback), runs on graphql-core's general executor, which stays the
 reference. With `execution_check` on, every compiled answer is compared with the reference's, byte for byte.
 """
+import contextlib
 import contextvars
 import json
 import logging
@@ -14,7 +15,7 @@ from graphql import DocumentNode, ExecutionResult, GraphQLError, OperationDefini
 from domain.platform.db import SharedReads
 from gql.compiled.plan import Plan, Plans, compile_event_plan, compile_plan
 from gql.compiled.run import Fallback, Run
-from gql.delivery import RENDERINGS, EventExecution, outage_in
+from gql.delivery import RENDERINGS, Delivery, EventExecution, outage_in
 from gql.errors import fault
 
 log = logging.getLogger("partnergraph.compiled")
@@ -120,8 +121,10 @@ class CompiledExecution(EventExecution):
         return ExecutionResult(None, [fault(error, where="compiled execution")])
 
     async def _run_event(self, plan) -> Any:
-        async with (getattr(self.context_value, "reads", None) or self.context_value.db).read() as session:
-            return await Run(self.context_value, self.variable_values, session).event(plan, self.root_value)
+        delivery = getattr(self.context_value, "delivery", None)
+        async with delivery.reads if isinstance(delivery, Delivery) else contextlib.nullcontext():
+            async with (getattr(self.context_value, "reads", None) or self.context_value.db).read() as session:
+                return await Run(self.context_value, self.variable_values, session).event(plan, self.root_value)
 
     async def _compiled(self, plan, serially, *, check: bool) -> ExecutionResult:
         try:
