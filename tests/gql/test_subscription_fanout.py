@@ -6,6 +6,7 @@ import json
 
 from gql import delivery
 from gql.compiled import execution
+from gql.schema.events import subscriptions
 from tests.factories import gid
 from tests.gql.test_subscription_renderings import PROJECTS, rated, raw_next, rename  # noqa: F401 (fixture)
 from tests.gql.test_subscriptions import PROJECTS as PROJECTS_WITH_SUBJECT
@@ -111,3 +112,41 @@ async def test_a_selection_the_planner_does_not_cover_renders_on_the_general_exe
     assert [p["data"]["projectChanged"]["node"]["name"] for p in payloads] == ["Website 2", "Website 3"]
     assert all(p["data"]["projectChanged"]["subject"] is None and "errors" not in p for p in payloads)
 
+
+
+class _Failing:
+    """A subject type whose load fails as a fault would."""
+
+    @staticmethod
+    async def load(info, pk):
+        raise RuntimeError("SELECT secret FROM somewhere")
+
+
+async def test_a_rendering_with_an_error_goes_the_general_way_masked_and_the_next_is_fanned_out_again(
+        server, rated, monkeypatch):  # noqa: F811
+    after = await latest(server, rated["admin"].token)
+    async with ws_client(server, token=rated["admin"].token) as first, \
+            ws_client(server, token=rated["admin"].token) as second:
+        for client in (first, second):
+            await client.subscribe(PROJECTS_WITH_SUBJECT, {"after": after})
+        await rename(server, rated, "Website 2")
+        clean = [await raw_frame(client) for client in (first, second)]
+        before = dict(delivery.RENDERINGS)
+        monkeypatch.setattr(subscriptions, "SUBJECT_TYPES", {"": _Failing})
+        await rename(server, rated, "Website 3")
+        failed = [await raw_frame(client) for client in (first, second)]
+        fanned_out_for_the_error = delivery.RENDERINGS["fanned out"] - before.get("fanned out", 0)
+        monkeypatch.setattr(subscriptions, "SUBJECT_TYPES", {})
+        await rename(server, rated, "Website 4")
+        again = [await raw_frame(client) for client in (first, second)]
+    assert "errors" not in json.loads(clean[0])["payload"]
+    assert fanned_out_for_the_error == 0
+    for raw in failed:
+        payload = json.loads(raw)["payload"]
+        assert payload["data"]["projectChanged"]["node"]["name"] == "Website 3"
+        [error] = payload["errors"]
+        assert error["message"] == f"Internal server error (id {error['extensions']['errorId']})."
+        assert "secret" not in raw.lower()
+    assert again[0] == again[1]
+    assert json.loads(again[0])["payload"]["data"]["projectChanged"]["node"]["name"] == "Website 4"
+    assert delivery.RENDERINGS["fanned out"] - before.get("fanned out", 0) == 2
