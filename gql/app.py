@@ -161,4 +161,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     app.state.db = db
     app.state.settings = settings
     app.state.viewers = endpoint.viewers
+    app.state.lean = endpoint.lean
     return app

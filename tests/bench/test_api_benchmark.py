@@ -46,3 +46,18 @@ def test_the_benchmark_at_a_tiny_scale_writes_its_results_and_the_readme_table(t
     text = readme.read_text()
     assert text.startswith("# Benchmarks\n\nText before.\n")
     assert sum(f"| `{path.name}` | " in line for line in text.splitlines()) == 1 + len(READS | WRITES)
+
+
+def test_the_lean_benchmark_answers_every_read_both_ways_and_prints_each(tmp_path):
+    # when bench/lean.py runs at a hundredth of the default scale, one short block each way
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.lean", "--db", "sqlite", "--scale", "0.01", "--requests", "3", "--blocks", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    # then it succeeded (each block's answers were 200s without errors, and lean exactly when the way was lean)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    lines = finished.stdout.splitlines()
+    for name in READS:
+        [line] = [line for line in lines if line.startswith(name + " ")]
+        assert " full " in line and " lean " in line, line
+    assert any(line.startswith("(/health)") for line in lines)
