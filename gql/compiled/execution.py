@@ -7,6 +7,7 @@ import contextvars
 import json
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,55 @@ class ExecutionMismatch(Exception):
 
 def _json(result: ExecutionResult) -> str:
     return json.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or ()]})
+
+
+def _same(compiled: ExecutionResult, reference: ExecutionResult) -> bool:
+    return _json(compiled) == _json(reference)
+
+
+def _mismatch(what: str) -> Callable[[ExecutionResult, ExecutionResult], ExecutionResult]:
+    def answer(compiled: ExecutionResult, reference: ExecutionResult) -> ExecutionResult:
+        error = ExecutionMismatch(f"{what} {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
+        return ExecutionResult(None, [fault(error, where="compiled execution")])
+    return answer
+
+
+async def checked(compiled: Any, *, again: Callable[[], Awaitable[Any]], reference: Callable[[], Awaitable[Any]],
+                  same: Callable[[Any, Any], bool], outage: Callable[[Any], bool], general: Callable[[], Awaitable[Any]],
+                  mismatch: Callable[[Any, Any], Any], repeats: Callable[[Any], bool] = lambda _reference: False) -> Any:
+    """The compiled answer, once the reference (the general way) has given the same; `mismatch`'s answer otherwise.
+
+    The two run one after the other, each statement seeing what is committed when it runs, so a write committed in
+    between can make them differ: a difference is only a mismatch when it shows again in CHECK_ATTEMPTS pairs of
+    runs, the compiled way run `again` each time (fresh loaders; None when it cannot run: `general` answers). A
+    reference that met an outage is the answer (the database went away between the two: nothing to compare, and the
+    request meets the outage as any other would); a reference whose errors a run again would repeat ends it.
+    The reference's statements are the check's (`checking`), not the request's."""
+    for attempt in range(CHECK_ATTEMPTS):
+        if attempt:
+            compiled = await again()
+            if compiled is None:
+                return await general()
+        token = checking.set(True)
+        try:
+            answer = await reference()
+        finally:
+            checking.reset(token)
+        if outage(answer):
+            return answer
+        if same(compiled, answer):
+            return compiled
+        if repeats(answer):
+            break
+    return mismatch(compiled, answer)
+
+
+def _has_outage(result: ExecutionResult) -> bool:
+    return outage_in(result) is not None
+
+
+def _has_errors(result: ExecutionResult) -> bool:
+    return bool(result.errors)  # (the executor keeps the errors it collected: a run again would repeat them)
 
 
 class CompiledExecution(EventExecution):
@@ -100,25 +150,18 @@ class CompiledExecution(EventExecution):
         RUNS["event compiled"] += 1
         if not check:
             return compiled
-        executor = self
-        for attempt in range(CHECK_ATTEMPTS):
-            if attempt:  # (a fresh executor: this one keeps the errors it collected)
-                executor = self.build_per_event_executor(self.root_value)
-                try:
-                    compiled = ExecutionResult(await self._run_event(plan), None)
-                except Exception:  # noqa: BLE001 - as on the first run: the general executor answers
-                    return await executor._general(serially)
-            token = checking.set(True)
+        executor = [self]
+
+        async def again() -> ExecutionResult | None:
+            executor[0] = self.build_per_event_executor(self.root_value)  # (this one keeps the errors it collected)
             try:
-                reference = await executor._general(serially)
-            finally:
-                checking.reset(token)
-            if outage_in(reference) is not None or _json(reference) == _json(compiled):
-                return reference if outage_in(reference) is not None else compiled
-            if reference.errors:
-                break
-        error = ExecutionMismatch(f"event compiled {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
-        return ExecutionResult(None, [fault(error, where="compiled execution")])
+                return ExecutionResult(await self._run_event(plan), None)
+            except Exception:  # noqa: BLE001 - as on the first run: the general executor answers
+                return None
+
+        return await checked(compiled, again=again, reference=lambda: executor[0]._general(serially), same=_same,
+                             outage=_has_outage, repeats=_has_errors, general=lambda: executor[0]._general(serially),
+                             mismatch=_mismatch("event compiled"))
 
     async def _run_event(self, plan) -> Any:
         delivery = getattr(self.context_value, "delivery", None)
@@ -151,33 +194,16 @@ class CompiledExecution(EventExecution):
             return await Run(self.context_value, self.variable_values, session).data(plan)
 
     async def _checked(self, plan, serially, compiled: ExecutionResult) -> ExecutionResult:
-        """The compiled answer, once the general executor has given the same; a mismatch otherwise.
-
-        The two runs read one after the other, each statement seeing what is committed when it runs, so a write
-        committed in between can make them differ: a difference is only a mismatch when it shows again in
-        CHECK_ATTEMPTS pairs of runs, each with fresh loaders (a real difference does not go away)."""
-        for attempt in range(CHECK_ATTEMPTS):
-            if attempt:
-                self.context_value.forget_loaded()
-                try:
-                    compiled = ExecutionResult(await self._run(plan), None)
-                except Exception:  # noqa: BLE001 - as on the first run: the general executor answers
-                    return await self._reference(serially)
-            token = checking.set(True)
+        async def again() -> ExecutionResult | None:
+            self.context_value.forget_loaded()
             try:
-                reference = await self._reference(serially)
-            finally:
-                checking.reset(token)
-            if outage_in(reference) is not None:
-                # The database went away between the two runs: nothing to compare, and the request meets the
-                # outage as any other would (a 503), not a mismatch.
-                return reference
-            if _json(reference) == _json(compiled):
-                return compiled
-            if reference.errors:  # (the executor keeps the errors it collected: a run again would repeat them)
-                break
-        error = ExecutionMismatch(f"compiled {_json(compiled)[:2000]} != reference {_json(reference)[:2000]}")
-        return ExecutionResult(None, [fault(error, where="compiled execution")])
+                return ExecutionResult(await self._run(plan), None)
+            except Exception:  # noqa: BLE001 - as on the first run: the general executor answers
+                return None
+
+        return await checked(compiled, again=again, reference=lambda: self._reference(serially), same=_same,
+                             outage=_has_outage, repeats=_has_errors, general=lambda: self._reference(serially),
+                             mismatch=_mismatch("compiled"))
 
     async def _mutation(self, serially) -> ExecutionResult:
         # The request's read connection goes back to the pool before the mutation takes a write connection.

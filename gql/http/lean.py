@@ -24,7 +24,7 @@ from graphql.execution.values import get_variable_values
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.compiled.execution import CHECK_ATTEMPTS, RUNS, Compiled, ExecutionMismatch, checking
+from gql.compiled.execution import RUNS, Compiled, ExecutionMismatch, checked
 from gql.compiled.run import Fallback, Run
 from gql.context import Context
 from gql.errors import fault
@@ -184,29 +184,34 @@ class LeanQueries:
 
     async def _checked(self, request: Request, context: Context, known: LeanQuery, variables: dict, body: dict,
                        media_type: str) -> Response:
-        """The lean answer once the full path (without the rate limit) has given the same; as in
-        gql.compiled.execution, a difference must show in CHECK_ATTEMPTS pairs to be a mismatch."""
-        reference = None
-        for attempt in range(CHECK_ATTEMPTS):
-            if attempt:
-                context.forget_loaded()
-                body = await self._run(request, context, known, variables)
-                if body is None:
-                    return await self.full(request)
-            token = checking.set(True)
+        """The lean answer once the full path (without the rate limit) has given the same bytes, as
+        gql.compiled.execution.checked compares a compiled answer with the general executor's."""
+        async def again() -> dict | None:
+            context.forget_loaded()
+            return await self._run(request, context, known, variables)
+
+        async def reference() -> Response:
             request.state.unthrottled = True
             try:
-                reference = await self.full(request)
+                return await self.full(request)
             finally:
                 request.state.unthrottled = False
-                checking.reset(token)
-            if reference.status_code == 503:
-                return reference  # the database went away between the two: the request meets the outage
-            unthrottled = {**body, "extensions": {"cost": {
-                k: v for k, v in body["extensions"]["cost"].items() if k != "throttleStatus"}}}
-            if reference.status_code == 200 and reference.body == _encode(unthrottled):
-                RUNS["lean"] += 1
-                return self._response(body, 200, media_type)
-        error = ExecutionMismatch(f"lean {_encode(body)[:2000]!r} != full path {reference.body[:2000]!r} "
-                                  f"({reference.status_code})")
-        return self._response({"errors": [fault(error, where="lean execution").formatted]}, 500, media_type)
+
+        def mismatch(lean: dict, full: Response) -> Response:
+            error = ExecutionMismatch(f"lean {_encode(lean)[:2000]!r} != full path {full.body[:2000]!r} "
+                                      f"({full.status_code})")
+            return self._response({"errors": [fault(error, where="lean execution").formatted]}, 500, media_type)
+
+        answer = await checked(body, again=again, reference=reference, same=_same_bytes,
+                               outage=lambda full: full.status_code == 503, general=lambda: self.full(request),
+                               mismatch=mismatch)
+        if not isinstance(answer, dict):
+            return answer
+        RUNS["lean"] += 1
+        return self._response(answer, 200, media_type)
+
+
+def _same_bytes(lean: dict, full: Response) -> bool:
+    """The full path's 200 is the lean answer's bytes (its cost without the bucket: it ran without the rate limit)."""
+    cost = {key: value for key, value in lean["extensions"]["cost"].items() if key != "throttleStatus"}
+    return full.status_code == 200 and full.body == _encode({**lean, "extensions": {"cost": cost}})
