@@ -347,7 +347,7 @@ SHAPES["Viewer"] = Shape(None, {
 # Root fields answered by their own resolver (a domain use case: its checks, arguments and errors are the
 # resolver's), whose result, objects of the schema's types, the builder completes: their plain fields by
 # attribute, their relations as ToOne (one statement per relation and level, the target's access clause).
-RESOLVED_ROOTS = {"partnerHoursReconciliation", "customerMatches", "internalInvoicingBasis"}
+RESOLVED_ROOTS = {"partnerHoursReconciliation", "customerMatches", "internalInvoicingBasis", "sharedProjectMargin"}
 _DISCREPANCY_PEOPLE = {"partnerCompany": ToOne("partner_company_id", "Company"),
                        "coWorker": ToOne("co_worker_id", "CoWorker")}
 SHAPES.update({
@@ -382,6 +382,14 @@ SHAPES.update({
     "InternalInvoiceLine": Shape(None, _columns("kind", "co_worker_name", "activity_name", "month", "hours", "rate",
                                                 "amount", "entry_count")),
     "InternalInvoiceTotal": Shape(None, _columns("kind", "hours", "amount")),
+    "SharedProjectMargin": Shape(None, {
+        **_columns("to", "currency", "own_hours", "own_value", "partner_value", "cost", "margin"),
+        "from": Column("from_"),
+        "partners": Nested("partners", "PartnerMargin"),
+        "project": ToOne("project_id", "Project"),
+    }),
+    "PartnerMargin": Shape(None, {**_columns("hours", "value", "cost", "margin"),
+                                  "company": ToOne("company_id", "Company")}),
     # gql.schema.partners.queries.CustomerMatch
     "CustomerMatch": Shape(None, {
         **_columns("customer_id", "name", "status", "organisation_number"),

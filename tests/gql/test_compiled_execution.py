@@ -29,7 +29,7 @@ NODE_TYPES = ["Project", "CoWorker", "TimeRecord", "Customer", "Activity", "Mile
 UNCOVERED = {"Project": ["secondaryProjects { name }", "sharePointSyncRuns { totalCount }"],
              "Customer": ["sharePointSyncRuns { totalCount }"], "Contact": [], "Expense": [], "Task": ["period { label }"],
              "RecurringTaskSeries": ["firstPeriod { label }"], "InternalInvoicingBasis": [], "InternalInvoiceLine": [],
-             "InternalInvoiceTotal": [],
+             "InternalInvoiceTotal": [], "SharedProjectMargin": [], "PartnerMargin": [],
              "PartnerHoursReconciliation": [], "PartnerCoWorkerHours": [], "PartnerHoursDiscrepancy": [],
              "CustomerMatch": [],
              "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
@@ -54,7 +54,7 @@ EXAMPLES, REPORTS, MEMBERS, VIEWERS, LISTS = 62, 12, 6, 4, 3  # LISTS: of each t
 # Types and pages covered later than the first ones: a few selections of each for sure (the mixed draw above
 # may miss one of eleven types).
 NEWER_TYPES, NEWER_EXAMPLES = ["Contact", "Expense", "Task", "RecurringTaskSeries"], 4
-RESOLVED = 15  # partnerHoursReconciliation, internalInvoicingBasis and customerMatches
+RESOLVED = 16  # partnerHoursReconciliation, internalInvoicingBasis, sharedProjectMargin and customerMatches
 
 
 def _fields(type_name: str, depth: int):
@@ -155,10 +155,14 @@ def _root_list(data, spec: str | None = None) -> tuple[str, str]:
 
 @st.composite
 def _resolved(data) -> tuple[str, str]:
-    """A root answered by its own resolver: a main project's partner hours reconciliation or a shared project's
-    internal invoicing basis (as any caller: most are refused, the general executor's error), or the customers of
+    """A root answered by its own resolver: a main project's partner hours reconciliation or margin, a shared
+    project's internal invoicing basis (as any caller: most are refused, the general executor's error), or the customers of
     the group like one of the data set's."""
-    which = data(st.integers(0, 2))
+    which = data(st.integers(0, 3))
+    if which == 3:
+        selection = data(_fields("SharedProjectMargin", 2))
+        return ('query Q($id: ID!) { sharedProjectMargin(projectId: $id, from: "2026-01-01", '
+                f'to: "2026-12-31") {{ {selection} }} }}', "MainProject")
     if which == 2:
         selection = data(_fields("InternalInvoicingBasis", 2))
         return ('query Q($id: ID!) { internalInvoicingBasis(projectId: $id, from: "2026-01-01", '
