@@ -154,7 +154,7 @@ class ReportRoot:
 @dataclass
 class NestedPlan:
     key: str
-    spec: Any  # shapes.Nested
+    spec: Any  # shapes.Nested | shapes.Loaded
     target: "ObjectPlan"
     many: bool
     non_null: bool
@@ -276,7 +276,7 @@ class _Compiler:
             if not is_leaf_type(named):
                 raise Unplanned(f"{parent.name}.{name} is not a leaf")
             return BatchedPlan(key, spec, named.serialize, is_list_type(get_nullable_type(field_def.type)))
-        if isinstance(spec, shapes.Nested):
+        if isinstance(spec, (shapes.Nested, shapes.Loaded)):
             return NestedPlan(key, spec, self.object_plan(named.name, details),
                               is_list_type(get_nullable_type(field_def.type)), non_null)
         if isinstance(spec, shapes.ByIds):

@@ -293,7 +293,7 @@ class Run:
                     keys, plans = wanted.setdefault(item.target.type_name, (set(), []))
                     keys.update(set(_column(held, item.spec.key)) - {None})
                     plans.append(item.target)
-                elif isinstance(item, NestedPlan):
+                elif isinstance(item, NestedPlan) and isinstance(item.spec, shapes.Nested):
                     values = [getattr(one, item.spec.key) for one in held]
                     walk(item.target, [one for value in values
                                        for one in (value if item.many else [value] if value is not None else [])])
@@ -308,8 +308,13 @@ class Run:
                 self.ready[id(target)] = rows
 
     async def nested(self, item: NestedPlan, rows: list) -> list:
-        """The objects each row holds, completed together (each relation below is one statement for all)."""
-        held = [getattr(row, item.spec.key) for row in rows]
+        """The objects each row holds, or its loader's batch function gives for it (shapes.Loaded), completed together
+        (each relation below is one statement for all)."""
+        if isinstance(item.spec, shapes.Loaded):
+            found = await item.spec.fetch(self.session, self.viewer, [row.id for row in rows]) if rows else {}
+            held = [found.get(row.id, []) for row in rows]
+        else:
+            held = [getattr(row, item.spec.key) for row in rows]
         if item.many:
             done = iter(await self.complete(item.target, [one for value in held for one in value]))
             return [[next(done) for _ in value] for value in held]

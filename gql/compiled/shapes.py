@@ -20,6 +20,7 @@ from domain.files.rules import EntityKind, effective_storage_location, owner_of
 from domain.model import StorageLocation
 from gql.ids import to_global_id
 from gql.loaders.file_tags import tag_names
+from gql.loaders.partners import partner_pairs
 from gql.pagination import MAX_PAGE
 from gql.resolvers import files as file_lists, hours_report, lists, partner_lists
 
@@ -62,6 +63,14 @@ class Nested:
     """Objects this one holds (a list of them, or one or None), made by the root field's own resolver (a domain
     result copied into the schema's types, e.g. a reconciliation's co-workers)."""
     key: str  # the attribute holding them
+    target: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A list of objects per row read by the batch function its loader uses, (session, viewer, row ids) ->
+    {id: [objects]} (Company.partners: gql.loaders.partners.partner_pairs), completed as Nested ones."""
+    fetch: Callable[..., Any]
     target: str
 
 
@@ -117,7 +126,7 @@ class ReportRecords:
     target: str = "TimeRecord"
 
 
-Field = (Column | Computed | ToOne | Children | ChildList | Nested | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
+Field = (Column | Computed | ToOne | Children | ChildList | Nested | Loaded | LinkedMain | Embedded | Derived | Batched | ByIds | Totals
          | ReportRecords)
 
 
@@ -175,6 +184,30 @@ SHAPES: dict[str, Shape] = {
         "organisationNumber": Computed(("organisation_number", "id"), lambda row, viewer: row.organisation_number
                                        if can_see_company_details(viewer, row.id) else None),
         "settings": Embedded("CompanySettings"),
+        "partners": Loaded(partner_pairs, "PartnerStatus"),
+    }),
+    # gql.schema.partners.types: a company's partners (domain.partners.links.PartnerPair, for its admins), their
+    # links and the steps still missing (not the steps' company nor partnerCompany).
+    "PartnerStatus": Shape(None, {
+        "outgoing": Nested("ours", "PartnerLink"), "incoming": Nested("theirs", "PartnerLink"),
+        "complete": Column("complete"), "missingSteps": Nested("missing", "PartnerSetupStep"),
+        "partnerCompany": ToOne("partner_company_id", "Company"),
+    }),
+    "PartnerLink": Shape(m.PartnerLink, {
+        "id": _global_id("PartnerLink"),
+        **_columns("added_at", "confirmed_at"),
+        "confirmed": Computed(("confirmed_at",), lambda row, _viewer: row.confirmed_at is not None),
+        "customerAttached": Computed(("customer_id",), lambda row, _viewer: row.customer_id is not None),
+        "company": ToOne("company_id", "Company"),
+        "partnerCompany": ToOne("partner_company_id", "Company"),
+        "customer": ToOne("customer_id", "Customer"),
+        "addedBy": ToOne("added_by_id", "CoWorker"),
+    }),
+    "PartnerSetupStep": Shape(None, {
+        "step": Column("step"), "message": Column("message"),
+        "companyDatabaseName": Computed(("company",), lambda row, _viewer: row.company.database_name),
+        "partnerDatabaseName": Computed(("partner",), lambda row, _viewer: None if row.partner is None
+                                        else row.partner.database_name),
     }),
     # Not its numberSeries (a loader of its own).
     "CompanySettings": Shape(None, _columns("partner_companies_enabled", "share_customers", "share_tasks")),

@@ -98,13 +98,23 @@ class PartnerPairsByCompanyLoader(Loader[CompanyId, list[PartnerPair]]):
         self.db, self.viewer = db, viewer
 
     async def batch_load_fn(self, keys):
-        admin_of = set(self.viewer.companies_where([m.Role.ADMIN]))
-        asked = sorted({key for key in keys if key in admin_of})
         pairs: dict[CompanyId, list[PartnerPair]] = {}
-        if asked:
+        if admin_companies(self.viewer, keys):
             async with self.db.read() as session:
-                pairs = await read_partner_pairs(session, asked)
+                pairs = await partner_pairs(session, self.viewer, keys)
         return [pairs.get(key, []) for key in keys]
+
+
+def admin_companies(viewer: Viewer, keys) -> list[CompanyId]:
+    """Those of these companies whose partners the viewer sees: where they are an admin."""
+    admin_of = set(viewer.companies_where([m.Role.ADMIN]))
+    return sorted({key for key in keys if key in admin_of})
+
+
+async def partner_pairs(session, viewer: Viewer, keys) -> dict[CompanyId, list[PartnerPair]]:
+    """The partner pairs of these companies the viewer sees (the loader's, and the compiled execution's)."""
+    asked = admin_companies(viewer, keys)
+    return await read_partner_pairs(session, asked) if asked else {}
 
 
 @dataclass

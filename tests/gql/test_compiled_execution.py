@@ -32,7 +32,8 @@ UNCOVERED = {"Project": ["secondaryProjects { name }", "sharePointSyncRuns { tot
              "InternalInvoiceTotal": [], "SharedProjectMargin": [], "PartnerMargin": [],
              "PartnerHoursReconciliation": [], "PartnerCoWorkerHours": [], "PartnerHoursDiscrepancy": [],
              "CustomerMatch": [],
-             "Company": ["partners { complete }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
+             "Company": ["partnerGroup { name }"], "PartnerStatus": [], "PartnerLink": [],
+             "PartnerSetupStep": ["company { id }"], "CompanySettings": ["numberSeries { kind policy }"], "CoWorker": [],
              "TimeRecord": [], "Activity": [], "Milestone": [], "ProjectMember": [], "HoursTotal": [],
              "CoWorkerHours": [], "ActivityHours": [], "ProjectHours": [], "MonthHours": [],
              "Viewer": ["invitations { companyName }"], "File": ["url", "task { id }"]}
@@ -64,7 +65,7 @@ def _fields(type_name: str, depth: int):
     leaves = [name for name, spec in covered.items()
               if isinstance(spec, (shapes.Column, shapes.Computed, shapes.Derived, shapes.Batched))]
     relations = [name for name, spec in covered.items()
-                 if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds, shapes.Nested))
+                 if isinstance(spec, (shapes.ToOne, shapes.Embedded, shapes.ByIds, shapes.Nested, shapes.Loaded))
                  and spec.target in shapes.SHAPES
                  ] if depth > 0 else []
     lists_ = [name for name, spec in covered.items()
