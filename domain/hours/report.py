@@ -13,8 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Select, exists, extract, func, inspect, select, type_coerce
+from sqlalchemy import (
+    BindParameter, ColumnElement, Numeric, Select, bindparam, exists, extract, func, inspect, select, type_coerce,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -82,24 +85,45 @@ def _visible_to(viewer: Viewer, record) -> ColumnElement[bool]:
     return ClauseAdapter(inspect(record).selectable).traverse(clause)
 
 
+def filter_parameters(hours_filter: HoursFilter) -> dict[str, Any]:
+    """The filter's values by the name of the bind parameter each is in the report's statements (report_conditions):
+    a statement built once for a filter of one `filter_form` runs for any other of that form with these values
+    (as the viewer's values, domain.access.viewer_values)."""
+    f = hours_filter
+    values = {"report_company_ids": None if f.company_ids is None else list(f.company_ids),
+              "report_project_id": f.project_id, "report_co_worker_id": f.co_worker_id,
+              "report_date_from": f.date_from, "report_date_to": f.date_to, "report_status": f.status}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def filter_form(hours_filter: HoursFilter) -> tuple:
+    """What of a filter decides the form of the report's statements (which conditions there are), not their values."""
+    f = hours_filter
+    return (tuple(sorted(filter_parameters(f))), f.external, f.invoiced, may_count_both_of_a_pair(f))
+
+
 def _matching(viewer: Viewer, hours_filter: HoursFilter, record) -> list[ColumnElement[bool]]:
     f = hours_filter
+    values = filter_parameters(f)
+
+    def value(name: str) -> BindParameter:
+        return bindparam(name, values[name], expanding=name == "report_company_ids")
     conditions = [_visible_to(viewer, record)]
     if f.company_ids is not None:
-        conditions.append(record.company_id.in_(f.company_ids))
+        conditions.append(record.company_id.in_(value("report_company_ids")))
     if f.project_id is not None:
-        conditions.append(record.project_id == f.project_id)
+        conditions.append(record.project_id == value("report_project_id"))
     if f.co_worker_id is not None:
-        conditions.append(record.co_worker_id == f.co_worker_id)
+        conditions.append(record.co_worker_id == value("report_co_worker_id"))
     if f.external is not None:
         external = select(CoWorker.id).where(CoWorker.home_company_id != CoWorker.company_id)
         conditions.append(record.co_worker_id.in_(external) if f.external else record.co_worker_id.not_in(external))
     if f.date_from is not None:
-        conditions.append(record.date >= f.date_from)
+        conditions.append(record.date >= value("report_date_from"))
     if f.date_to is not None:
-        conditions.append(record.date <= f.date_to)
+        conditions.append(record.date <= value("report_date_to"))
     if f.status is not None:
-        conditions.append(record.status == f.status)
+        conditions.append(record.status == value("report_status"))
     if f.invoiced is not None:
         invoiced = record.status == HourStatus.INVOICED
         conditions.append(invoiced if f.invoiced else ~invoiced)

@@ -1,6 +1,6 @@
 """The compiled `hoursReport`: the field's own resolver (gql.schema.hours.report) checks the filter, the totals
-are domain.hours.report's statements run on the request's read session, and the records are the resolver's
-listing (gql.resolvers.hours_report.records); the answer is assembled by the run's builder, with no resolver
+are domain.hours.report's statements (built once per form of filter, run with each filter's values), and the
+records are the resolver's listing (gql.resolvers.hours_report.records); the answer is assembled by the run's builder, with no resolver
 per field. A filter the resolver refuses raises its error here: the request is then handed back to the general
 executor (gql.compiled.execution), which gives that error.
 """
@@ -24,23 +24,28 @@ def _filter(run: Any, root: ReportRoot) -> service.HoursFilter:
     return definition.base_resolver.wrapped_func(None, **kwargs).filter
 
 
-async def _totals(session: Any, group: str | None, conditions: list) -> list:
+async def _totals(run: Any, root: ReportRoot, group: str | None, hours_filter: service.HoursFilter) -> list:
+    """One total's rows, by a statement built once per group, form of filter and kind of caller (kept on the plan),
+    run with this filter's and this viewer's values."""
+    def build():
+        conditions = service.report_conditions(run.viewer, hours_filter)
+        return service.total_query(conditions) if group is None else service.totals_by_month_query(conditions) \
+            if group == "month" else service.totals_by_query(conditions, group)
+    statement = run.statement(root, (group, service.filter_form(hours_filter)), build)
+    rows = await run.execute(statement, **service.filter_parameters(hours_filter))
     if group is None:
-        return [service.total_of((await session.execute(service.total_query(conditions))).one())]
-    if group == "month":
-        return service.months_of(await session.execute(service.totals_by_month_query(conditions)))
-    return service.groups_of(await session.execute(service.totals_by_query(conditions, group)))
+        return [service.total_of(rows[0])]
+    return service.months_of(rows) if group == "month" else service.groups_of(rows)
 
 
 async def answer(run: Any, root: ReportRoot) -> dict[str, Any]:
     hours_filter = _filter(run, root)
-    conditions = service.report_conditions(run.viewer, hours_filter)  # built once for every total
     result: dict[str, Any] = {}
     for item in root.report.fields:
         if isinstance(item, Leaf):  # __typename
             result[item.key] = item.read
         elif isinstance(item, TotalsPlan):
-            completed = await run.complete(item.target, await _totals(run.session, item.spec.group, conditions))
+            completed = await run.complete(item.target, await _totals(run, root, item.spec.group, hours_filter))
             result[item.key] = completed[0] if item.spec.group is None else completed
         elif isinstance(item, ConnectionPlan):
             arguments = get_argument_values(item.field_def, item.node, run.variables)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import model as m
+from gql.compiled import execution
 from partnergraph.composition import create_app
 from tests.factories import add_company, add_customer, add_person, add_project, company_with_staff, gid, graphql
 from tests.gql.test_statement_count import counting_statements
@@ -249,3 +250,36 @@ async def test_a_report_costs_the_same_statements_for_ten_records_as_for_six_hun
     assert large["total"]["recordCount"] == 10 + 20 * 3 * 10
     assert len(large["byActivity"]) == 21 and len(large["byCoWorker"]) == 3
     assert len(small_statements) == len(large_statements)
+
+
+FORMS = REPORT.replace("query Report(", "query ReportForms(")  # a document (and plan) of this test's own
+
+
+async def test_a_reports_statements_are_built_once_per_form_of_filter_and_run_with_each_filters_values(client, office):
+    # given the report asked again and again with filters of one form (a project and a period) and of another (a
+    # status), by an admin and by an employee (the suite's execution check compares each answer with the general
+    # executor's)
+    acme, ids = office
+    asked = []
+    for who in ("admin", "employee", "admin"):
+        for project, start in (("website", "2026-03-01"), ("intranet", "2026-04-01"), ("website", "2026-04-01")):
+            found = await graphql(client, FORMS, {"filter": {"projectId": gid("Project", ids[project]), "from": start}},
+                                  token=acme[who].token)
+            asked.append((who, project, start, found["hoursReport"]["total"]))
+        found = await graphql(client, FORMS, {"filter": {"status": "INVOICED"}}, token=acme[who].token)
+        asked.append((who, "any", "INVOICED", found["hoursReport"]["total"]))
+    # then each answer has that filter's and that caller's totals
+    totals_of = {(who, project, start): total for who, project, start, total in asked}
+    assert totals_of[("admin", "website", "2026-03-01")] == {"hours": "16.75", "recordCount": 4}
+    assert totals_of[("admin", "website", "2026-04-01")] == {"hours": "7.00", "recordCount": 2}
+    assert totals_of[("admin", "intranet", "2026-04-01")] == {"hours": "1.50", "recordCount": 1}
+    assert totals_of[("employee", "website", "2026-03-01")] == {"hours": "9.75", "recordCount": 2}
+    assert totals_of[("employee", "website", "2026-04-01")] == {"hours": "0.00", "recordCount": 0}
+    assert totals_of[("admin", "any", "INVOICED")] == {"hours": "4.00", "recordCount": 1}
+    assert totals_of[("employee", "any", "INVOICED")] == {"hours": "0.00", "recordCount": 0}
+    # and the plan kept one statement per total, form of filter and kind of caller: not one per filter's values
+    [root] = [plan.roots[0] for operation, plan in execution._plans.entries.values()
+              if plan is not None and operation.name is not None and operation.name.value == "ReportForms"]
+    forms = {form for (group, form), _shape in root.statements}
+    assert len(forms) == 2
+    assert len(root.statements) == 5 * 2  # admins and employees share an access shape (members of a company)
