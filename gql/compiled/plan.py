@@ -431,15 +431,19 @@ def _has_directives(selection_set: SelectionSetNode | None, fragments: dict) -> 
     return False
 
 
+def _plannable(operation: OperationDefinitionNode, fragment_definitions: dict, kind: OperationType) -> bool:
+    """An operation of `kind` without a directive anywhere (on it, its variables, its selections, its fragments)
+    and without fragment variables: what the planner may cover at all."""
+    return operation.operation == kind and not operation.directives \
+        and not any(definition.directives for definition in operation.variable_definitions or ()) \
+        and not any(fragment.variable_definitions for fragment in fragment_definitions.values()) \
+        and not _has_directives(operation.selection_set, fragment_definitions)
+
+
 def compile_plan(schema: GraphQLSchema, fragment_definitions: dict, fragments, variable_values,
                  operation: OperationDefinitionNode) -> Plan | None:
     """The plan of a query, or None when something in it is not covered."""
-    if operation.operation != OperationType.QUERY or operation.directives or operation.variable_definitions and any(
-            definition.directives for definition in operation.variable_definitions):
-        return None
-    if any(fragment.variable_definitions for fragment in fragment_definitions.values()):
-        return None
-    if _has_directives(operation.selection_set, fragment_definitions):
+    if not _plannable(operation, fragment_definitions, OperationType.QUERY):
         return None
     try:
         return _Compiler(schema, fragments, variable_values, operation).root()
@@ -452,12 +456,7 @@ def compile_event_plan(schema: GraphQLSchema, fragment_definitions: dict, fragme
                        operation: OperationDefinitionNode) -> EventPlan | None:
     """The plan of a subscription's event selection (below the subscription field, the event object as its root),
     or None when something in it is not covered."""
-    if operation.operation != OperationType.SUBSCRIPTION or operation.directives or \
-            operation.variable_definitions and any(d.directives for d in operation.variable_definitions):
-        return None
-    if any(fragment.variable_definitions for fragment in fragment_definitions.values()):
-        return None
-    if _has_directives(operation.selection_set, fragment_definitions):
+    if not _plannable(operation, fragment_definitions, OperationType.SUBSCRIPTION):
         return None
     try:
         return _Compiler(schema, fragments, variable_values, operation).event()

@@ -13,7 +13,8 @@ from domain.platform import driver_reads
 from gql.compiled.execution import checking
 from partnergraph.composition import create_app
 
-from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid
+from tests.factories import add_customer, company_with_staff, gid
+from tests.gql.test_read_round_trips import seeded
 
 
 @contextlib.contextmanager
@@ -31,16 +32,6 @@ def statements_sent(db):
         yield seen
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
-
-
-async def seeded(db):
-    acme = await company_with_staff(db)
-    customer_id = await add_customer(db, acme)
-    project_id = await add_project(db, acme, customer_id, leader=acme["leader"],
-                                   members=[acme["employee"], acme["colleague"]])
-    await add_time_records(db, acme, project_id, acme["employee"], count=5)
-    await add_time_records(db, acme, project_id, acme["colleague"], count=3)
-    return acme, project_id
 
 
 async def answer(client, query, variables, token) -> tuple[str, str]:
