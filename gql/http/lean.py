@@ -29,7 +29,7 @@ from gql.compiled.run import Fallback, Run
 from gql.context import Context
 from gql.errors import fault
 from gql.http.media_types import JSON, request_media_type, response_media_type
-from gql.protection.cost import actual_cost_of, requested_cost
+from gql.protection.cost import actual_cost_of, requested_cost, requested_cost_key
 from gql.protection.query_cost import cost_extension
 from gql.protection.rate_limit import RateLimiter, Throttle
 from gql.protection.text_limits import over_long_texts
@@ -44,14 +44,6 @@ def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()  # as Strawberry's view encodes
 
 
-def _cost_key(variables: Mapping[str, Any]) -> tuple:
-    """What of the variables a requested cost depends on (gql.protection.cost reads integers and list lengths)."""
-    return tuple(sorted(
-        (name, value if isinstance(value, int) and not isinstance(value, bool)
-         else ("list", len(value)) if isinstance(value, list) else None)
-        for name, value in variables.items()))
-
-
 class LeanQuery:
     def __init__(self, compiled: Compiled, schema: GraphQLSchema, operation_name: str | None) -> None:
         self.compiled, self.schema, self.operation_name = compiled, schema, operation_name
@@ -59,7 +51,7 @@ class LeanQuery:
         self.actual_cost = actual_cost_of(schema, compiled.document, operation_name)
 
     def requested_cost(self, variables: Mapping[str, Any]) -> int:
-        key = _cost_key(variables)
+        key = requested_cost_key(variables)
         cost = self._costs.get(key)
         if cost is None:
             cost = self._costs[key] = requested_cost(self.schema, self.compiled.document, self.operation_name,

@@ -276,6 +276,15 @@ def requested_cost(schema: GraphQLSchema, document: DocumentNode, operation_name
     return max(costs, default=0)
 
 
+def requested_cost_key(variables: Mapping[str, Any]) -> tuple:
+    """What of a request's variables its requested cost depends on (_value reads integers and list lengths): two
+    requests of one operation with the same key cost the same."""
+    return tuple(sorted(
+        (name, value if isinstance(value, int) and not isinstance(value, bool)
+         else ("list", len(value)) if isinstance(value, list) else None)
+        for name, value in variables.items()))
+
+
 def actual_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, data: Any) -> int:
     """What the operation did cost: the same map, counted over the data it returned."""
     return actual_cost_of(schema, document, operation_name)(data)
