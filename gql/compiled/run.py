@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphql.execution.values import get_argument_values
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, func, inspect, literal_column, select, union_all
 
 from domain import model as m
 from domain.access.policy import visible
@@ -34,6 +34,10 @@ PARENTS = bindparam("compiled_parents", expanding=True)
 LIMIT = bindparam("compiled_limit")
 DATE_FROM = bindparam("compiled_date_from")
 DATE_TO = bindparam("compiled_date_to")
+# A page of children for each of up to MAX_BRANCHES parents is one SELECT … ORDER BY … LIMIT per parent (`branches`),
+# each parent's key in its own parameter; more parents are ranked with row_number() in one pass over all their rows.
+MAX_BRANCHES = 64
+BRANCH_PARENTS = tuple(bindparam(f"compiled_parent_{index}", expanding=True) for index in range(MAX_BRANCHES))
 _LINKED_PROJECTS = keep(select(m.Project.id, m.Project.company_id, m.Project.number, m.Project.name,
                                m.Project.status).where(m.Project.id.in_(KEYS)))
 
@@ -54,6 +58,13 @@ _REPRESENTATION = {"__typename", "id"}
 
 class Fallback(Exception):
     """This request's answer is the general executor's to give."""
+
+
+def _branches(parents: int) -> int:
+    """How many per-parent SELECTs read a page of children for this many parents: the next power of two (a
+    statement has a few texts, not one per count), or 0 past MAX_BRANCHES (then one ranked SELECT reads them all)."""
+    branches = 1 << (parents - 1).bit_length()
+    return branches if branches <= MAX_BRANCHES else 0
 
 
 def _require(condition: bool, why: str) -> None:
@@ -371,24 +382,44 @@ class Run:
             return []
         _require(len(relation.parent) == 1, "children of a compound parent")
         values = decode_cursor(request.after, relation.order)
+        parent_keys = list(dict.fromkeys(parent[0] for parent in parents))
+        branches = _branches(len(parent_keys))
 
         def build():
             shape = shapes.SHAPES[spec.target]
             keys = [c.key for c in relation.parent] + [c.key for c, _ in relation.order.columns]
             columns = self._columns(shape, connection.node_plans(), keys)
+
+            def rows_of(parents: Any, *extra: Any) -> Any:
+                query = shape.from_clause(select(*columns, *extra)).where(
+                    *relation.conditions(self.viewer, parents, criteria))
+                if values is not None:  # the cursor's values are in the statement: built for this request only
+                    query = query.where(relation.order.after(values))
+                return query
+            if branches == 1:
+                return rows_of(BRANCH_PARENTS[0]).order_by(*relation.order.clauses).limit(LIMIT)
+            if branches:
+                # Each parent's page read on its own (an index's range, stopped at the limit), in parent order.
+                pages = [rows_of(BRANCH_PARENTS[index], literal_column(str(index)).label("compiled_branch"))
+                         .order_by(*relation.order.clauses).limit(LIMIT).subquery() for index in range(branches)]
+                every = union_all(*(select(*page.c) for page in pages)).subquery()
+                return select(*(every.c[column.key] for column in columns)).order_by(
+                    every.c.compiled_branch, *(every.c[column.key].desc() if descending else every.c[column.key].asc()
+                                               for column, descending in relation.order.columns))
             position = func.row_number().over(partition_by=list(relation.parent), order_by=relation.order.clauses)
-            inner = shape.from_clause(select(*columns, position.label("position"))).where(
-                *relation.conditions(self.viewer, PARENTS, criteria))
-            if values is not None:  # the cursor's values are in the statement: built for this request only
-                inner = inner.where(relation.order.after(values))
-            ranked = inner.subquery()
+            ranked = rows_of(PARENTS, position.label("position")).subquery()
             return select(*(ranked.c[column.key] for column in columns)).where(
                 ranked.c.position <= LIMIT).order_by(ranked.c.position)
-        form = ("page", tuple(value is None for value in criteria))
+        form = ("page", tuple(value is None for value in criteria), branches)
         query = build() if values is not None else self.statement(connection, form, build)
+        if branches:
+            # The parents in order; the branches past them read the children of no parent (a NULL key).
+            keyed = {parameter.key: [key] for parameter, key in zip(BRANCH_PARENTS, parent_keys)}
+            keyed.update({parameter.key: [None] for parameter in BRANCH_PARENTS[len(parent_keys):branches]})
+        else:
+            keyed = {PARENTS.key: parent_keys}
         grouped: dict[tuple, list] = defaultdict(list)
-        parent_keys = list(dict.fromkeys(parent[0] for parent in parents))
-        for row in await self.execute(query, compiled_parents=parent_keys, compiled_limit=request.first + 1, **dated):
+        for row in await self.execute(query, compiled_limit=request.first + 1, **keyed, **dated):
             grouped[relation.parent_of(row)].append(row)
         pages = [to_page(grouped[parent], relation.order, request) for parent in parents]
         counts = None

@@ -2,6 +2,7 @@
 types it covers (hypothesis), on the demo and on a small benchmark data set, as every kind of caller (each
 selection as one of them, in turn), through real HTTP on both databases. How many of them were compiled and how
 many fell back is printed."""
+import datetime as dt
 import functools
 import json
 import random
@@ -19,7 +20,9 @@ from gql.compiled import execution
 from gql.compiled.execution import RUNS
 from gql.compiled.run import Run
 from gql.schema import schema
-from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid
+from tests.factories import (
+    add_customer, add_project, add_projects_in_bulk, add_time_records, add_time_records_in_bulk, company_with_staff, gid,
+)
 from tests.http.apps import client_for
 
 GRAPHQL = schema._schema
@@ -417,4 +420,52 @@ async def test_statements_built_once_per_plan_are_run_with_each_viewers_own_valu
     assert len(project_plan.statements) == 1  # one shape of access (members of a company)
     records_plan = next(f for f in project_plan.fields if f.key == "timeRecords")
     assert {key[0] for key in records_plan.statements if key != "relation"} == {
-        ("page", (False, True)), ("count", (False, True))}
+        ("page", (False, True), 1), ("count", (False, True))}  # one project's page: one SELECT … LIMIT
+
+
+PAGES = """query Pages($company: ID!, $projects: Int!, $after: String) {
+  projects(first: $projects, companyId: $company) { nodes { number
+    timeRecords(first: 2, after: $after) { nodes { id date } pageInfo { hasNextPage endCursor } } } } }"""
+
+
+async def test_each_parents_page_of_children_is_its_own_latest_rows_whatever_the_number_of_parents(db, client):
+    # given 70 projects, the n-th with n % 4 time records, two of them on one day (the order's ties go by id)
+    acme = await company_with_staff(db)
+    projects = await add_projects_in_bulk(db, acme, await add_customer(db, acme), 70, members=[acme["employee"]])
+    recorded: dict[int, list[int]] = {}
+    for index, project in enumerate(projects):
+        days = [dt.date(2026, 3, 2), dt.date(2026, 3, 2), dt.date(2026, 3, 4)][:index % 4] + \
+            [dt.date(2026, 3, 1)] * (index % 4 == 3)
+        recorded[project] = await add_time_records_in_bulk(db, acme, project, acme["employee"], days) if days else []
+    before = RUNS["compiled"]
+    # when the projects are read with a page of two records each, for 1, 3 (padded to 4 reads), 64 and 70 parents
+    # (past 64 one ranked SELECT reads them all), as the admin and as an employee (the suite's check compares each
+    # compiled answer with the general executor's)
+    for count in (1, 3, 64, 70):
+        for who in ("admin", "employee"):
+            status, body = await _answer(client, PAGES, {"company": gid("Company", acme.id), "projects": count},
+                                         acme[who].token)
+            assert status == 200, body
+            nodes = json.loads(body)["data"]["projects"]["nodes"]
+            # then each project has its own latest two: by date, then the later id first, and a next page past them
+            assert len(nodes) == count
+            for index, node in enumerate(nodes):
+                ids = recorded[projects[index]]
+                latest = sorted(range(len(ids)), key=lambda i: (["2026-03-02", "2026-03-02", "2026-03-04",
+                                                                 "2026-03-01"][i], ids[i]), reverse=True)[:2]
+                assert [r["id"] for r in node["timeRecords"]["nodes"]] == [gid("TimeRecord", ids[i]) for i in latest]
+                assert node["timeRecords"]["pageInfo"]["hasNextPage"] == (len(ids) > 2)
+    assert RUNS["compiled"] == before + 8
+    # and after the fourth project's cursor (its second record: 2 March, the later id) each project's page is its
+    # records past that point in the order: earlier days, or 2 March with an earlier id (all of the first three's)
+    cursor = json.loads(body)["data"]["projects"]["nodes"][3]["timeRecords"]["pageInfo"]["endCursor"]
+    status, body = await _answer(client, PAGES, {"company": gid("Company", acme.id), "projects": 4, "after": cursor},
+                                 acme["admin"].token)
+    assert status == 200, body
+    assert [len(n["timeRecords"]["nodes"]) for n in json.loads(body)["data"]["projects"]["nodes"]] == [0, 1, 2, 2]
+    # and the plan read pages one parent per SELECT up to 64 parents, then ranked
+    plan = next(plan for _operation, plan in execution._plans.entries.values()
+                if plan is not None and plan.roots[0].key == "projects"
+                and "timeRecords" in {f.key for f in plan.roots[0].node_plans()[0].fields})
+    records = next(f for f in plan.roots[0].node_plans()[0].fields if f.key == "timeRecords")
+    assert {key[0][2] for key in records.statements if key != "relation" and key[0][0] == "page"} == {1, 4, 64, 0}
