@@ -63,7 +63,8 @@ RENDERINGS: Counter[str] = Counter()
 OPERATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("operation_id", default=None)
 SUBSCRIBING: contextvars.ContextVar["EventExecution | None"] = contextvars.ContextVar("subscribing", default=None)
 FANOUT: contextvars.ContextVar["Fanout | None"] = contextvars.ContextVar("fanout", default=None)
-# A `next` message as Strawberry's view encodes it (strawberry.http.base.BaseView.encode_json).
+# A `next` message as WebSocket messages are encoded (gql.http.websocket.TextMessages: Strawberry's
+# strawberry.http.base.BaseView.encode_json).
 _SEPARATORS = (",", ":")
 
 

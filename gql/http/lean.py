@@ -28,6 +28,7 @@ from gql.compiled.execution import RUNS, Compiled, ExecutionMismatch, checked
 from gql.compiled.run import Fallback, Run
 from gql.context import Context
 from gql.errors import fault
+from gql.http.json_body import json_body
 from gql.http.media_types import JSON, request_media_type, response_media_type
 from gql.protection.cost import actual_cost_of, requested_cost, requested_cost_key
 from gql.protection.query_cost import cost_extension
@@ -38,10 +39,6 @@ from gql.protection.validation import CACHE_SIZE
 # The documents known to run compiled, and per document the requested costs of the last few variable shapes.
 COSTS_PER_DOCUMENT = 32
 _ABSENT = object()
-
-
-def _encode(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()  # as Strawberry's view encodes
 
 
 class LeanQuery:
@@ -172,7 +169,7 @@ class LeanQueries:
 
     @staticmethod
     def _response(body: Any, status: int, media_type: str) -> Response:
-        return Response(_encode(body), status_code=status, headers={"content-type": f"{media_type}; charset=utf-8"})
+        return Response(json_body(body), status_code=status, headers={"content-type": f"{media_type}; charset=utf-8"})
 
     async def _checked(self, request: Request, context: Context, known: LeanQuery, variables: dict, body: dict,
                        media_type: str) -> Response:
@@ -190,7 +187,7 @@ class LeanQueries:
                 request.state.unthrottled = False
 
         def mismatch(lean: dict, full: Response) -> Response:
-            error = ExecutionMismatch(f"lean {_encode(lean)[:2000]!r} != full path {full.body[:2000]!r} "
+            error = ExecutionMismatch(f"lean {json_body(lean)[:2000]!r} != full path {full.body[:2000]!r} "
                                       f"({full.status_code})")
             return self._response({"errors": [fault(error, where="lean execution").formatted]}, 500, media_type)
 
@@ -206,4 +203,4 @@ class LeanQueries:
 def _same_bytes(lean: dict, full: Response) -> bool:
     """The full path's 200 is the lean answer's bytes (its cost without the bucket: it ran without the rate limit)."""
     cost = {key: value for key, value in lean["extensions"]["cost"].items() if key != "throttleStatus"}
-    return full.status_code == 200 and full.body == _encode({**lean, "extensions": {"cost": cost}})
+    return full.status_code == 200 and full.body == json_body({**lean, "extensions": {"cost": cost}})

@@ -15,9 +15,9 @@
 - A JSON array of operations (a batch) is refused with 400 and a message saying to send one operation per
   request: nothing of it runs, and the cost and rate limit stay per operation.
 - HTTP-level refusals are JSON `{"errors": [{"message"}]}` in the negotiated media type, not plain text.
+- Bodies are compact JSON in UTF-8, made by gql.http.json_body (orjson) for the view and the lean path alike.
 """
 import hashlib
-import json
 import math
 from typing import Any
 
@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from domain.access.tokens import PREFIX as API_TOKEN_PREFIX
 from gql.http.graphiql import graphiql_page
+from gql.http.json_body import json_body
 from gql.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, request_media_type, response_media_type
 from gql.protection.anonymous import UNAUTHENTICATED
 from gql.protection.rate_limit import RateLimiter, Throttle
@@ -61,7 +62,7 @@ class HTTPError(HTTPException):
 
 
 def error_response(status: int, message: str, media_type: str, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps({"errors": [{"message": message}]})
+    body = json_body({"errors": [{"message": message}]})
     return Response(body, status_code=status, headers={"content-type": f"{media_type}; charset=utf-8", **(headers or {})})
 
 
@@ -176,6 +177,10 @@ class GraphQLOverHTTP(GraphQL):
             if isinstance(error.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
                 raise HTTPError(405, "Mutations are sent with POST, never GET.", {"allow": "POST"}) from error
             raise
+
+    def encode_json(self, data: object) -> bytes:
+        """A response body (Strawberry's default is `json.dumps`; WebSocket messages keep it: gql.http.websocket)."""
+        return json_body(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         body = await super().process_result(request, result)

@@ -18,14 +18,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
+from strawberry.http.base import BaseView
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.execution import PreExecutionError
@@ -109,12 +112,25 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         await super().run_operation(operation)
 
 
+class TextMessages(ASGIWebSocketAdapter):
+    """Messages go as text frames, encoded as Strawberry encodes them (json.dumps, as gql.delivery's fanned-out
+    `next` messages are too): the view's `encode_json` makes HTTP bodies, as bytes (gql.http.json_body), which
+    Strawberry's adapter would send as binary frames, which graphql-transport-ws clients do not read."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(BaseView.encode_json(self.view, message))  # type: ignore[arg-type]
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class WebSocketSubscriptions:
     """The GraphQL view's WebSocket side; GraphQLEndpoint mixes it in (gql/app.py)."""
 
     db: Database
     settings: Settings
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextMessages
 
     def setup_subscriptions(self, db: Database, settings: Settings) -> None:
         # graphql-transport-ws only: the legacy `graphql-ws` subprotocol is refused (4406 on connect).
