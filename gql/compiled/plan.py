@@ -6,6 +6,7 @@ a document with any directive is not planned, so what is collected never depends
 the catalogue (gql.compiled.shapes) does not cover makes the whole operation unplanned: it runs on the general
 executor.
 """
+import itertools
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -45,12 +46,18 @@ class Leaf:
     non_null: bool
 
 
+_PREFIXES = itertools.count()
+
+
 @dataclass
 class Relation:
     key: str
     spec: Any  # shapes.ToOne | shapes.LinkedMain
     target: "ObjectPlan"
     non_null: bool
+    # The labels' prefix of the target's columns where its parent's statement joins them (gql.compiled.run):
+    # unique in the process, so no two relations' columns share a label.
+    prefix: str = field(default_factory=lambda: f"j{next(_PREFIXES)}_", compare=False, repr=False)
 
 
 @dataclass

@@ -6,11 +6,12 @@ Whatever the general executor would answer differently (an error, a null where a
 catalogue does not cover) raises Fallback: the request then runs on the general executor, so the compiled
 execution never gives an answer of its own.
 """
+import collections
 from collections import defaultdict
 from typing import Any
 
 from graphql.execution.values import get_argument_values
-from sqlalchemy import bindparam, func, inspect, literal_column, select, union_all
+from sqlalchemy import bindparam, func, inspect, literal_column, select, true, union_all
 
 from domain import model as m
 from domain.access.policy import visible
@@ -60,6 +61,14 @@ class Fallback(Exception):
     """This request's answer is the general executor's to give."""
 
 
+def _tables(shape: shapes.Shape) -> set:
+    """The tables a shape's rows are read from (its model's, and the one it joins)."""
+    found = {inspect(shape.model).local_table}
+    if shape.join is not None:
+        found.add(inspect(shape.join[0]).local_table)
+    return found
+
+
 def _branches(parents: int) -> int:
     """How many per-parent SELECTs read a page of children for this many parents: the next power of two (a
     statement has a few texts, not one per count), or 0 past MAX_BRANCHES (then one ranked SELECT reads them all)."""
@@ -83,11 +92,12 @@ class Run:
         self.shape = access_shape(self.viewer)
         self.parameters = parameters(self.viewer)
         self.reads = DriverReads(session)
+        self.dialect = session.bind.dialect.name
         # Rows read ahead for a to-one relation's target plan (by its id): see `read_ahead`.
         self.ready: dict[int, dict] = {}
 
     def statement(self, plan: Any, form: tuple, build) -> Any:
-        key = (form, self.shape)
+        key = (form, self.shape, self.dialect)  # what `joined` reads along depends on the database
         found = plan.statements.get(key)
         if found is None:
             # Kept: run on the read connection's driver with its SQL text cached (domain.platform.driver_reads).
@@ -228,9 +238,59 @@ class Run:
         shape = shapes.SHAPES[plan.type_name]
 
         def build():
-            query = select(*self._columns(shape, [plan]))
-            return shape.from_clause(query).where(shape.model.id.in_(KEYS), visible(self.viewer, shape.model))
+            query = shape.from_clause(select(*self._columns(shape, [plan]))).where(
+                shape.model.id.in_(KEYS), visible(self.viewer, shape.model))
+            return self.joined(query, [plan], shape.model, lambda key: shape.column(key).element, _tables(shape))
         return list(await self.execute(self.statement(plan, ("by id",), build), compiled_keys=list(keys)))
+
+    def joined(self, query: Any, plans: list[ObjectPlan], left: Any, foreign_key, taken: set) -> Any:
+        """On PostgreSQL, the level's statement with the row each of its plain to-one relations names (shapes.ToOne)
+        read along: LEFT JOIN LATERAL from `left` to that row (by the foreign key, `foreign_key(key)`, and the target
+        type's access clause), its columns labelled with the relation's prefix. `to_one` then completes the relation
+        from the level's rows: one round trip for the level and its to-one relations instead of one more per
+        relation. LATERAL with its LIMIT (which PostgreSQL does not flatten) makes each row's lookup its primary key's:
+        a plain join let the planner hash every row of the target the viewer may see. A relation whose tables are already in the statement (`taken`, or another
+        relation's) keeps its own statement; so does every relation on SQLite, which runs in this process, where a
+        statement costs no round trip."""
+        if self.dialect != "postgresql":
+            return query
+        seen: set[int] = set()
+        for plan in plans:
+            for item in plan.fields:
+                if not isinstance(item, Relation) or type(item.spec) is not shapes.ToOne or id(item) in seen:
+                    continue
+                target = shapes.SHAPES[item.target.type_name]
+                if target.model is None or _tables(target) & taken:
+                    continue
+                tables = _tables(target)
+                seen.add(id(item))
+                taken = taken | tables
+                row = target.from_clause(select(*(column.element.label(item.prefix + column.name)
+                                                  for column in self._columns(target, [item.target])))).where(
+                    target.model.id == foreign_key(item.spec.key), visible(self.viewer, target.model)).limit(1).lateral()
+                query = query.join_from(left, row, true(), isouter=True).add_columns(*row.c)
+        return query
+
+    @staticmethod
+    def carried(relation: Relation, rows: list) -> list | None:
+        """The rows of the relation's target that the level's statement joined (`joined`), once each; None when
+        these rows do not carry them."""
+        fields = getattr(rows[0], "_fields", None)
+        if not fields or relation.prefix + "id" not in fields:
+            return None
+        layout = relation.target.statements.get(("carried", relation.prefix, fields))
+        if layout is None:
+            keys = [name[len(relation.prefix):] for name in fields if name.startswith(relation.prefix)]
+            layout = relation.target.statements[("carried", relation.prefix, fields)] = (
+                fields.index(relation.prefix + "id"), [fields.index(relation.prefix + key) for key in keys],
+                collections.namedtuple("Row", keys)._make)
+        at, positions, make = layout
+        found: dict[Any, Any] = {}
+        for row in rows:
+            key = row[at]
+            if key is not None and key not in found:
+                found[key] = make([row[position] for position in positions])
+        return list(found.values())
 
     async def complete(self, plan: ObjectPlan, rows: list) -> list[dict[str, Any]]:
         """The plan's answer for each row, in order."""
@@ -350,7 +410,9 @@ class Run:
             elif isinstance(relation.spec, shapes.LinkedMain):
                 targets = await self.linked_projects(keys)
             else:
-                targets = await self.rows_by_id(relation.target, keys)
+                targets = self.carried(relation, rows)
+                if targets is None:
+                    targets = await self.rows_by_id(relation.target, keys)
             completed = await self.complete(relation.target, targets)
             found = dict(zip(_column(targets, "id"), completed))
         values = [found.get(key) for key in named]
@@ -396,8 +458,10 @@ class Run:
                 if values is not None:  # the cursor's values are in the statement: built for this request only
                     query = query.where(relation.order.after(values))
                 return query
-            if branches == 1:
-                return rows_of(BRANCH_PARENTS[0]).order_by(*relation.order.clauses).limit(LIMIT)
+            if branches == 1:  # one parent's page, with its to-one relations (several parents' pages: without)
+                return self.joined(rows_of(BRANCH_PARENTS[0]), connection.node_plans(), shape.model,
+                                   lambda key: shape.column(key).element, _tables(shape)).order_by(
+                    *relation.order.clauses).limit(LIMIT)
             if branches:
                 # Each parent's page read on its own (an index's range, stopped at the limit), in parent order.
                 pages = [rows_of(BRANCH_PARENTS[index], literal_column(str(index)).label("compiled_branch"))

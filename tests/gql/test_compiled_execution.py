@@ -417,7 +417,8 @@ async def test_statements_built_once_per_plan_are_run_with_each_viewers_own_valu
                 if plan is not None and plan.roots[0].key == "node" and "Project" in plan.roots[0].by_type
                 and [f.key for f in plan.roots[0].by_type["Project"].fields][:2] == ["name", "leader"])
     project_plan = plan.roots[0].by_type["Project"]
-    assert len(project_plan.statements) == 1  # one shape of access (members of a company)
+    # one shape of access (members of a company), on this database
+    assert len([key for key in project_plan.statements if key[2] == db.engine.dialect.name]) == 1
     records_plan = next(f for f in project_plan.fields if f.key == "timeRecords")
     assert {key[0] for key in records_plan.statements if key != "relation"} == {
         ("page", (False, True), 1), ("count", (False, True))}  # one project's page: one SELECT … LIMIT

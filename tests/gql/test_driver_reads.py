@@ -65,7 +65,7 @@ async def test_a_warm_compiled_read_runs_its_levels_on_the_driver_and_answers_as
             # then the warm read's levels went to the driver, every one of them seen by the engine's listeners and
             # counted in X-SQL-Statements, and both answers are the general executor's, byte for byte
             on_driver = [statement for statement, driver in statements if driver]
-            assert len(on_driver) >= 3, statements
+            assert len(on_driver) >= 2, statements  # a level's to-one relations are joined into its SELECT
             assert all(statement.lstrip().upper().startswith("SELECT") for statement in on_driver), on_driver
             assert int(count) == len(statements), (count, statements)
             assert json.loads(again) == json.loads(first) == json.loads(reference)

@@ -255,7 +255,8 @@ async def test_a_report_costs_the_same_statements_for_ten_records_as_for_six_hun
 FORMS = REPORT.replace("query Report(", "query ReportForms(")  # a document (and plan) of this test's own
 
 
-async def test_a_reports_statements_are_built_once_per_form_of_filter_and_run_with_each_filters_values(client, office):
+async def test_a_reports_statements_are_built_once_per_form_of_filter_and_run_with_each_filters_values(
+        client, office, db):
     # given the report asked again and again with filters of one form (a project and a period) and of another (a
     # status), by an admin and by an employee (the suite's execution check compares each answer with the general
     # executor's)
@@ -280,6 +281,7 @@ async def test_a_reports_statements_are_built_once_per_form_of_filter_and_run_wi
     # and the plan kept one statement per total, form of filter and kind of caller: not one per filter's values
     [root] = [plan.roots[0] for operation, plan in execution._plans.entries.values()
               if plan is not None and operation.name is not None and operation.name.value == "ReportForms"]
-    forms = {form for (group, form), _shape in root.statements}
+    kept = [key for key in root.statements if key[2] == db.engine.dialect.name]  # (the other database's: its own)
+    forms = {form for (group, form), _shape, _dialect in kept}
     assert len(forms) == 2
-    assert len(root.statements) == 5 * 2  # admins and employees share an access shape (members of a company)
+    assert len(kept) == 5 * 2  # admins and employees share an access shape (members of a company)
