@@ -240,20 +240,20 @@ class Run:
         def build():
             query = shape.from_clause(select(*self._columns(shape, [plan]))).where(
                 shape.model.id.in_(KEYS), visible(self.viewer, shape.model))
-            return self.joined(query, [plan], shape.model, lambda key: shape.column(key).element, _tables(shape))
+            return self.joined(query, [plan], shape)
         return list(await self.execute(self.statement(plan, ("by id",), build), compiled_keys=list(keys)))
 
-    def joined(self, query: Any, plans: list[ObjectPlan], left: Any, foreign_key, taken: set) -> Any:
-        """On PostgreSQL, the level's statement with the row each of its plain to-one relations names (shapes.ToOne)
-        read along: LEFT JOIN LATERAL from `left` to that row (by the foreign key, `foreign_key(key)`, and the target
-        type's access clause), its columns labelled with the relation's prefix. `to_one` then completes the relation
-        from the level's rows: one round trip for the level and its to-one relations instead of one more per
-        relation. LATERAL with its LIMIT (which PostgreSQL does not flatten) makes each row's lookup its primary key's:
-        a plain join let the planner hash every row of the target the viewer may see. A relation whose tables are already in the statement (`taken`, or another
-        relation's) keeps its own statement; so does every relation on SQLite, which runs in this process, where a
-        statement costs no round trip."""
+    def joined(self, query: Any, plans: list[ObjectPlan], shape: shapes.Shape) -> Any:
+        """On PostgreSQL, a level's statement (rows of `shape`) with the row each plain to-one relation of its plans
+        names (shapes.ToOne) read along: LEFT JOIN LATERAL to a SELECT of that row by the foreign key with the
+        target type's access clause, LIMIT 1 (PostgreSQL then keeps it a primary key lookup per row: flattened into a
+        join, its planner hashed every row of the target the viewer may see), its columns labelled with the
+        relation's prefix. `to_one` completes the relation from the level's rows: one round trip instead of one more
+        per relation. A target read from one of the level's own tables keeps its own statement; so does every
+        relation on SQLite, in this process, where a statement costs no round trip."""
         if self.dialect != "postgresql":
             return query
+        taken = _tables(shape)
         seen: set[int] = set()
         for plan in plans:
             for item in plan.fields:
@@ -262,13 +262,13 @@ class Run:
                 target = shapes.SHAPES[item.target.type_name]
                 if target.model is None or _tables(target) & taken:
                     continue
-                tables = _tables(target)
                 seen.add(id(item))
-                taken = taken | tables
-                row = target.from_clause(select(*(column.element.label(item.prefix + column.name)
-                                                  for column in self._columns(target, [item.target])))).where(
-                    target.model.id == foreign_key(item.spec.key), visible(self.viewer, target.model)).limit(1).lateral()
-                query = query.join_from(left, row, true(), isouter=True).add_columns(*row.c)
+                columns = (column.element.label(item.prefix + column.name)
+                           for column in self._columns(target, [item.target]))
+                row = target.from_clause(select(*columns)).where(
+                    target.model.id == shape.column(item.spec.key).element, visible(self.viewer, target.model))
+                row = row.limit(1).lateral()
+                query = query.join_from(shape.model, row, true(), isouter=True).add_columns(*row.c)
         return query
 
     @staticmethod
@@ -459,8 +459,7 @@ class Run:
                     query = query.where(relation.order.after(values))
                 return query
             if branches == 1:  # one parent's page, with its to-one relations (several parents' pages: without)
-                return self.joined(rows_of(BRANCH_PARENTS[0]), connection.node_plans(), shape.model,
-                                   lambda key: shape.column(key).element, _tables(shape)).order_by(
+                return self.joined(rows_of(BRANCH_PARENTS[0]), connection.node_plans(), shape).order_by(
                     *relation.order.clauses).limit(LIMIT)
             if branches:
                 # Each parent's page read on its own (an index's range, stopped at the limit), in parent order.
