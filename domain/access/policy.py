@@ -62,8 +62,11 @@ def projects_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(Project.company_id.in_(value(viewer, "viewer_manager_of")), Project.id.in_(_member_project_ids(viewer)))
 
 
-def _visible_project_ids(viewer: Viewer):
-    return select(Project.id).where(projects_visible(viewer))
+def _of_visible_project(viewer: Viewer, project_id: ColumnElement) -> ColumnElement[bool]:
+    """The row's project (`project_id`) is one the viewer sees: that one project looked up by its key (EXISTS),
+    not the list of every project the viewer sees, which SQLite would build afresh for each statement."""
+    return select(Project.id).where(Project.id == project_id, projects_visible(viewer)).correlate_except(
+        Project).exists()
 
 
 def customers_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -95,15 +98,15 @@ def co_workers_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def project_members_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return ProjectMember.project_id.in_(_visible_project_ids(viewer))
+    return _of_visible_project(viewer, ProjectMember.project_id)
 
 
 def activities_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return Activity.project_id.in_(_visible_project_ids(viewer))
+    return _of_visible_project(viewer, Activity.project_id)
 
 
 def milestones_visible(viewer: Viewer) -> ColumnElement[bool]:
-    return Milestone.project_id.in_(_visible_project_ids(viewer))
+    return _of_visible_project(viewer, Milestone.project_id)
 
 
 def time_records_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -148,7 +151,7 @@ def files_visible(viewer: Viewer) -> ColumnElement[bool]:
     "files of their projects": employees and externals, who see a customer only through a project, don't get them."""
     return or_(
         File.customer_id.in_(select(Customer.id).where(Customer.company_id.in_(value(viewer, "viewer_manager_of")))),
-        File.project_id.in_(_visible_project_ids(viewer)),
+        _of_visible_project(viewer, File.project_id),
         File.activity_id.in_(select(Activity.id).where(activities_visible(viewer))),
         File.task_id.in_(select(Task.id).where(tasks_visible(viewer))),
     )
