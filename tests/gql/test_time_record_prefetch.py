@@ -1,6 +1,7 @@
 """A page of time records loads the co-workers, projects and activities its nodes select before they resolve
 (gql.schema.hours.types.prefetch_relations): one statement per relation selected, none for one not selected, and the
-same answers through `nodes`, `edges { node }` and fragments."""
+same answers through `nodes`, `edges { node }` and fragments. (Run compiled on PostgreSQL, a page of one parent reads
+its records' co-workers and activities along in its own statement: no statement more.)"""
 import datetime as dt
 
 import pytest
@@ -42,7 +43,7 @@ async def test_each_relation_the_nodes_select_costs_one_statement_and_one_not_se
         await graphql(client, BARE, variables, token=token)
     with counting_statements(db, skip_begin=True) as related:
         data = await graphql(client, WITH_RELATIONS, variables, token=token)
-    assert len(related) == len(bare) + 2
+    assert len(related) == len(bare) + (2 if db.sqlite else 0)
     nodes = data["node"]["timeRecords"]["nodes"]
     assert len(nodes) == 6
     assert {n["coWorker"]["name"] for n in nodes} == {"Employee", "Colleague"}
