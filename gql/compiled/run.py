@@ -7,6 +7,7 @@ catalogue does not cover) raises Fallback: the request then runs on the general 
 execution never gives an answer of its own.
 """
 import collections
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -39,6 +40,8 @@ DATE_TO = bindparam("compiled_date_to")
 # each parent's key in its own parameter; more parents are ranked with row_number() in one pass over all their rows.
 MAX_BRANCHES = 64
 BRANCH_PARENTS = tuple(bindparam(f"compiled_parent_{index}", expanding=True) for index in range(MAX_BRANCHES))
+# The labels of what a level's statement reads along for its relations (plan.Relation.prefix: "j<n>_").
+_READ_ALONG = re.compile(r"j[0-9]+_")
 _LINKED_PROJECTS = keep(select(m.Project.id, m.Project.company_id, m.Project.number, m.Project.name,
                                m.Project.status).where(m.Project.id.in_(KEYS)))
 
@@ -244,46 +247,62 @@ class Run:
         return list(await self.execute(self.statement(plan, ("by id",), build), compiled_keys=list(keys)))
 
     def joined(self, query: Any, plans: list[ObjectPlan], shape: shapes.Shape) -> Any:
-        """On PostgreSQL, a level's statement (rows of `shape`) with the row each plain to-one relation of its plans
-        names (shapes.ToOne) read along: LEFT JOIN LATERAL to a SELECT of that row by the foreign key with the
-        target type's access clause, LIMIT 1 (PostgreSQL then keeps it a primary key lookup per row: flattened into a
-        join, its planner hashed every row of the target the viewer may see), its columns labelled with the
-        relation's prefix. `to_one` completes the relation from the level's rows: one round trip instead of one more
-        per relation. A target read from one of the level's own tables keeps its own statement; so does every
-        relation on SQLite, in this process, where a statement costs no round trip."""
+        """On PostgreSQL, a level's statement (rows of `shape`) with the row each to-one relation of its plans names
+        read along, and the rows their own to-one relations name, and so on: LEFT JOIN LATERAL to a SELECT of that
+        row by the foreign key (a plain relation, shapes.ToOne, with the target type's access clause; a secondary's
+        main project, shapes.LinkedMain, as `linked_projects` reads it), LIMIT 1 (PostgreSQL then keeps it a primary
+        key lookup per row: flattened into a join, its planner hashed every row of the target the viewer may see),
+        its columns labelled with the relation's prefix. `to_one` completes the relation from the level's rows
+        (`carried`): one round trip instead of one more per relation. A target read from one of the level's own
+        tables keeps its own statement; so does every relation on SQLite, in this process, where a statement costs
+        no round trip."""
         if self.dialect != "postgresql":
             return query
         taken = _tables(shape)
-        seen: set[int] = set()
-        for plan in plans:
-            for item in plan.fields:
-                if not isinstance(item, Relation) or type(item.spec) is not shapes.ToOne or id(item) in seen:
-                    continue
-                target = shapes.SHAPES[item.target.type_name]
-                if target.model is None or _tables(target) & taken:
-                    continue
-                seen.add(id(item))
-                columns = (column.element.label(item.prefix + column.name)
-                           for column in self._columns(target, [item.target]))
-                row = target.from_clause(select(*columns)).where(
-                    target.model.id == shape.column(item.spec.key).element, visible(self.viewer, target.model))
-                row = row.limit(1).lateral()
-                query = query.join_from(shape.model, row, true(), isouter=True).add_columns(*row.c)
-        return query
+
+        def along(query: Any, plans: list[ObjectPlan], foreign_key) -> Any:
+            seen: set[int] = set()
+            for plan in plans:
+                for item in plan.fields:
+                    if not isinstance(item, Relation) or id(item) in seen:
+                        continue
+                    if isinstance(item.spec, shapes.LinkedMain):
+                        tables = {m.Project.__table__}
+                        row = select(*(column.label(item.prefix + column.key)
+                                       for column in _LINKED_PROJECTS.selected_columns)).where(
+                            m.Project.id == foreign_key(item.spec.key))
+                    elif type(item.spec) is shapes.ToOne and shapes.SHAPES[item.target.type_name].model is not None:
+                        target = shapes.SHAPES[item.target.type_name]
+                        tables = _tables(target)
+                        columns = (column.element.label(item.prefix + column.name)
+                                   for column in self._columns(target, [item.target]))
+                        row = target.from_clause(select(*columns)).where(
+                            target.model.id == foreign_key(item.spec.key), visible(self.viewer, target.model))
+                    else:
+                        continue
+                    if tables & taken:
+                        continue
+                    seen.add(id(item))
+                    row = row.limit(1).lateral()
+                    query = query.join_from(shape.model, row, true(), isouter=True).add_columns(*row.c)
+                    query = along(query, [item.target], lambda key, row=row, prefix=item.prefix: row.c[prefix + key])
+            return query
+        return along(query, plans, lambda key: shape.column(key).element)
 
     @staticmethod
     def carried(relation: Relation, rows: list) -> list | None:
-        """The rows of the relation's target that the level's statement joined (`joined`), once each; None when
-        these rows do not carry them."""
+        """The rows of the relation's target that the level's statement read along (`joined`), once each, with what
+        was read along for their own relations; None when these rows do not carry them."""
         fields = getattr(rows[0], "_fields", None)
         if not fields or relation.prefix + "id" not in fields:
             return None
         layout = relation.target.statements.get(("carried", relation.prefix, fields))
         if layout is None:
-            keys = [name[len(relation.prefix):] for name in fields if name.startswith(relation.prefix)]
+            own = [name for name in fields if name.startswith(relation.prefix)]
+            below = [name for name in fields if _READ_ALONG.match(name) and not name.startswith(relation.prefix)]
             layout = relation.target.statements[("carried", relation.prefix, fields)] = (
-                fields.index(relation.prefix + "id"), [fields.index(relation.prefix + key) for key in keys],
-                collections.namedtuple("Row", keys)._make)
+                fields.index(relation.prefix + "id"), [fields.index(name) for name in own + below],
+                collections.namedtuple("Row", [name[len(relation.prefix):] for name in own] + below)._make)
         at, positions, make = layout
         found: dict[Any, Any] = {}
         for row in rows:
@@ -407,12 +426,11 @@ class Run:
         if keys:
             if ready is not None:
                 targets = [ready[key] for key in keys if key in ready]
-            elif isinstance(relation.spec, shapes.LinkedMain):
-                targets = await self.linked_projects(keys)
             else:
                 targets = self.carried(relation, rows)
                 if targets is None:
-                    targets = await self.rows_by_id(relation.target, keys)
+                    targets = await self.linked_projects(keys) if isinstance(relation.spec, shapes.LinkedMain) \
+                        else await self.rows_by_id(relation.target, keys)
             completed = await self.complete(relation.target, targets)
             found = dict(zip(_column(targets, "id"), completed))
         values = [found.get(key) for key in named]

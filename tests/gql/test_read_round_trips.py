@@ -2,17 +2,21 @@
 ROLLBACK or ping around them. On PostgreSQL this is counted from PostgreSQL's own statement log."""
 import asyncio
 import contextlib
+import datetime as dt
 import os
 
 import httpx
 import pytest
 from sqlalchemy import event, text
 
+from bench.dataset import generate
 from bench.operations import PROJECT_PAGE, TIMESHEET
+from domain.access.tokens import create_token
 from domain.platform.db import Database
 from gql.app import create_app
 
 from tests.factories import add_customer, add_project, add_time_records, company_with_staff, gid, graphql
+from tests.http.apps import client_for
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -166,3 +170,37 @@ async def test_a_request_takes_one_connection_for_all_its_reads(db, logged_db):
 
     # then each request (two) checked out one connection, for its sign-in and all its loaders
     assert len(checkouts) == 2, checkouts
+
+
+async def test_a_partner_co_workers_timesheet_reads_their_main_projects_along(db, logged_db):
+    # given the benchmark's data set at a hundredth, and a co-worker with a week of hours on secondary projects
+    dataset = await generate(db, factor=0.01, seed=9, write_targets=1)
+    async with db.engine.connect() as connection:
+        for email, company, co_worker_id in dataset.timesheet_people:
+            day = await connection.scalar(text(
+                "SELECT t.date FROM time_records t JOIN projects p ON p.id = t.project_id "
+                "WHERE t.co_worker_id = :co_worker AND p.main_project_id IS NOT NULL ORDER BY t.date LIMIT 1"),
+                {"co_worker": co_worker_id})
+            if day is not None:
+                break
+    assert day is not None
+    day = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+    token, _ = await create_token(db, db.settings, email=email, company=company, days=1)
+
+    # when they read that week
+    data, statements = await read_twice(logged_db, db, TIMESHEET, {
+        "id": gid("CoWorker", co_worker_id), "from": day.isoformat(), "to": (day + dt.timedelta(days=6)).isoformat()},
+        token)
+
+    # then each record on a secondary project names its main project and that project's company, and on PostgreSQL
+    # they came in the records' own statement: the co-worker, then the records with everything they name (on SQLite:
+    # the records, their projects, the main projects, their companies and the activities, each by itself)
+    linked = [r["project"]["mainProjectLink"] for r in data["node"]["timeRecords"]["nodes"]
+              if r["project"]["mainProjectLink"] is not None]
+    assert linked and all(link["company"]["name"] for link in linked)
+    assert len([s for s in statements if not s.startswith("PRAGMA")]) == (6 if logged_db.sqlite else 2), statements
+    # and the answer is the general executor's
+    async with client_for(db, compiled_execution=False) as general:
+        assert await graphql(general, TIMESHEET, {
+            "id": gid("CoWorker", co_worker_id), "from": day.isoformat(),
+            "to": (day + dt.timedelta(days=6)).isoformat()}, token=token) == data
