@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from domain.platform.db import Database
+from domain.platform.job_worker import OUTAGE_PAUSE_MAX_SECONDS
 from domain.platform.migrations import upgrade
 from domain.platform.settings import Settings
 from tests.factories import company_with_staff, gid
@@ -98,6 +99,12 @@ async def test_killed_backends_and_a_restarted_database_are_503s_with_retry_afte
         finally:
             stop.set()
             await client.aclose()
+        # the worker tries again when its back-off ends (doubling from the poll interval while the database was
+        # down, at most OUTAGE_PAUSE_MAX_SECONDS): wait for that try before reading what it said
+        deadline = time.monotonic() + OUTAGE_PAUSE_MAX_SECONDS + 5
+        while "trying again with back-off" in (log := server.log.read_text()) \
+                and "the database answers again" not in log and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
         log = server.log.read_text()
 
     statuses = Counter(a.status_code for a in answers)
