@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from domain.access import partner_visibility
 from domain.access.viewer import Membership, Viewer
-from domain.access.viewer_values import MANAGERS, STAFF, value
+from domain.access.viewer_values import MANAGERS, value
 from domain.platform.errors import Forbidden, NotFound
 from domain.model import (
     Activity,

@@ -55,7 +55,7 @@ class Relation:
     spec: Any  # shapes.ToOne | shapes.LinkedMain
     target: "ObjectPlan"
     non_null: bool
-    # The labels' prefix of the target's columns where its parent's statement joins them (gql.compiled.run):
+    # The labels' prefix of the target's columns where its parent's statement reads them along (gql.compiled.run):
     # unique in the process, so no two relations' columns share a label.
     prefix: str = field(default_factory=lambda: f"j{next(_PREFIXES)}_", compare=False, repr=False)
 

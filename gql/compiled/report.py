@@ -1,8 +1,8 @@
 """The compiled `hoursReport`: the field's own resolver (gql.schema.hours.report) checks the filter, the totals
 are domain.hours.report's statements (built once per form of filter, run with each filter's values), and the
-records are the resolver's listing (gql.resolvers.hours_report.records); the answer is assembled by the run's builder, with no resolver
-per field. A filter the resolver refuses raises its error here: the request is then handed back to the general
-executor (gql.compiled.execution), which gives that error.
+records are the resolver's listing (gql.resolvers.hours_report.records); the answer is assembled by the run's
+builder, with no resolver per field. A filter the resolver refuses raises its error here: the request is then
+handed back to the general executor (gql.compiled.execution), which gives that error.
 """
 from typing import Any
 

@@ -38,7 +38,6 @@ from gql.protection.validation import CACHE_SIZE
 
 # The documents known to run compiled, and per document the requested costs of the last few variable shapes.
 COSTS_PER_DOCUMENT = 32
-_ABSENT = object()
 
 
 class LeanQuery:
