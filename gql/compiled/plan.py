@@ -156,7 +156,6 @@ class ReportRoot:
     field_def: GraphQLField
     report: ObjectPlan  # of the HoursReport
     strawberry_schema: Any  # converts the arguments as the resolver gets them
-    statements: dict = field(default_factory=dict, compare=False, repr=False)  # the totals', as Run.statement keeps
 
 
 @dataclass

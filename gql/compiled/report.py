@@ -4,6 +4,7 @@ records are the resolver's listing (gql.resolvers.hours_report.records); the ans
 builder, with no resolver per field. A filter the resolver refuses raises its error here: the request is then
 handed back to the general executor (gql.compiled.execution), which gives that error.
 """
+from collections import namedtuple
 from typing import Any
 
 from graphql.execution.values import get_argument_values
@@ -24,18 +25,30 @@ def _filter(run: Any, root: ReportRoot) -> service.HoursFilter:
     return definition.base_resolver.wrapped_func(None, **kwargs).filter
 
 
-async def _totals(run: Any, root: ReportRoot, group: str | None, hours_filter: service.HoursFilter) -> list:
-    """One total's rows, by a statement built once per group, form of filter and kind of caller (kept on the plan),
-    run with this filter's and this viewer's values."""
+async def _totals(run: Any, item: TotalsPlan, hours_filter: service.HoursFilter) -> list:
+    """One total's rows, by a statement built once per form of filter and kind of caller (kept on its plan),
+    run with this filter's and this viewer's values. A group's rows carry what was read along for its relation
+    (Run.grouped: the co-worker, activity or project, on PostgreSQL)."""
+    group = item.spec.group
+
     def build():
         conditions = service.report_conditions(run.viewer, hours_filter)
         return service.total_query(conditions) if group is None else service.totals_by_month_query(conditions) \
-            if group == "month" else service.totals_by_query(conditions, group)
-    statement = run.statement(root, (group, service.filter_form(hours_filter)), build)
+            if group == "month" else run.grouped(service.totals_by_query(conditions, group), item.target)
+    statement = run.statement(item.target, ("totals", group, service.filter_form(hours_filter)), build)
     rows = await run.execute(statement, **service.filter_parameters(hours_filter))
     if group is None:
         return [service.total_of(rows[0])]
-    return service.months_of(rows) if group == "month" else service.groups_of(rows)
+    if group == "month":
+        return service.months_of(rows)
+    totals = service.groups_of([row[:3] for row in rows])
+    fields = getattr(rows[0], "_fields", ()) if rows else ()
+    if len(fields) <= 3:
+        return totals
+    make = item.target.statements.get(("totals", fields))
+    if make is None:
+        make = item.target.statements[("totals", fields)] = namedtuple("Total", fields)._make
+    return [make((total.key, total.hours, total.record_count, *row[3:])) for total, row in zip(totals, rows)]
 
 
 async def answer(run: Any, root: ReportRoot) -> dict[str, Any]:
@@ -45,7 +58,7 @@ async def answer(run: Any, root: ReportRoot) -> dict[str, Any]:
         if isinstance(item, Leaf):  # __typename
             result[item.key] = item.read
         elif isinstance(item, TotalsPlan):
-            completed = await run.complete(item.target, await _totals(run, root, item.spec.group, hours_filter))
+            completed = await run.complete(item.target, await _totals(run, item, hours_filter))
             result[item.key] = completed[0] if item.spec.group is None else completed
         elif isinstance(item, ConnectionPlan):
             arguments = get_argument_values(item.field_def, item.node, run.variables)

@@ -246,7 +246,8 @@ class Run:
             return self.joined(query, [plan], shape)
         return list(await self.execute(self.statement(plan, ("by id",), build), compiled_keys=list(keys)))
 
-    def joined(self, query: Any, plans: list[ObjectPlan], shape: shapes.Shape) -> Any:
+    def joined(self, query: Any, plans: list[ObjectPlan], shape: shapes.Shape | None,
+               source: tuple | None = None) -> Any:
         """On PostgreSQL, a level's statement (rows of `shape`) with the row each to-one relation of its plans names
         read along, and the rows their own to-one relations name, and so on: LEFT JOIN LATERAL to a SELECT of that
         row by the foreign key (a plain relation, shapes.ToOne, with the target type's access clause; a secondary's
@@ -255,10 +256,14 @@ class Run:
         its columns labelled with the relation's prefix. `to_one` completes the relation from the level's rows
         (`carried`): one round trip instead of one more per relation. A target read from one of the level's own
         tables keeps its own statement; so does every relation on SQLite, in this process, where a statement costs
-        no round trip."""
+        no round trip. `source`, for rows that are not a table's (an hours report's totals, `grouped`): the subquery
+        they are read from and its column of a foreign key."""
         if self.dialect != "postgresql":
             return query
-        taken = _tables(shape)
+        if source is None:
+            taken, left, foreign_key_of = _tables(shape), shape.model, lambda key: shape.column(key).element
+        else:
+            taken, (left, foreign_key_of) = set(), source
 
         def along(query: Any, plans: list[ObjectPlan], foreign_key) -> Any:
             seen: set[int] = set()
@@ -284,10 +289,22 @@ class Run:
                         continue
                     seen.add(id(item))
                     row = row.limit(1).lateral()
-                    query = query.join_from(shape.model, row, true(), isouter=True).add_columns(*row.c)
+                    query = query.join_from(left, row, true(), isouter=True).add_columns(*row.c)
                     query = along(query, [item.target], lambda key, row=row, prefix=item.prefix: row.c[prefix + key])
             return query
-        return along(query, plans, lambda key: shape.column(key).element)
+        return along(query, plans, foreign_key_of)
+
+    def grouped(self, totals: Any, plan: ObjectPlan) -> Any:
+        """An hours report's totals per co-worker, activity or project (domain.hours.report.totals_by_query: the
+        group's id, hours, record count), as `key`, `hours` and `record_count` in the same order, with what the
+        plan of each total reads along for its relation (`joined`: on PostgreSQL)."""
+        if self.dialect != "postgresql":
+            return totals
+        every = totals.subquery()
+        key, hours, record_count = every.c
+        query = select(key.label("key"), hours.label("hours"), record_count.label("record_count")).select_from(
+            every).order_by(key)
+        return self.joined(query, [plan], None, source=(every, lambda _key: key))
 
     @staticmethod
     def carried(relation: Relation, rows: list) -> list | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from domain import model as m
 from gql.compiled import execution
+from gql.compiled.plan import TotalsPlan
 from partnergraph.composition import create_app
 from tests.factories import add_company, add_customer, add_person, add_project, company_with_staff, gid, graphql
 from tests.gql.test_statement_count import counting_statements
@@ -281,7 +282,8 @@ async def test_a_reports_statements_are_built_once_per_form_of_filter_and_run_wi
     # and the plan kept one statement per total, form of filter and kind of caller: not one per filter's values
     [root] = [plan.roots[0] for operation, plan in execution._plans.entries.values()
               if plan is not None and operation.name is not None and operation.name.value == "ReportForms"]
-    kept = [key for key in root.statements if key[2] == db.engine.dialect.name]  # (the other database's: its own)
-    forms = {form for (group, form), _shape, _dialect in kept}
+    kept = [key for item in root.report.fields if isinstance(item, TotalsPlan) for key in item.target.statements
+            if len(key) == 3 and key[2] == db.engine.dialect.name]  # (the other database's: its own)
+    forms = {form for (_totals, _group, form), _shape, _dialect in kept}
     assert len(forms) == 2
     assert len(kept) == 5 * 2  # admins and employees share an access shape (members of a company)

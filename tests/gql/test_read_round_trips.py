@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, text
 
 from bench.dataset import generate
-from bench.operations import PROJECT_PAGE, TIMESHEET
+from bench.operations import HOURS_REPORT, PROJECT_PAGE, TIMESHEET
 from domain.access.tokens import create_token
 from domain.platform.db import Database
 from gql.app import create_app
@@ -154,6 +154,26 @@ async def test_a_timesheet_sends_only_its_selects(db, logged_db):
     # the co-worker, then the records with their projects and activities read along on PostgreSQL (none of the
     # projects is a secondary one, so no main project is read); on SQLite the records, projects and activities
     assert len([s for s in statements if not s.startswith("PRAGMA")]) == (4 if logged_db.sqlite else 2), statements
+
+
+async def test_an_hours_reports_groups_read_their_co_workers_and_activities_along(db, logged_db):
+    # given a project with eight time records of two co-workers
+    acme, project_id = await seeded(db)
+
+    # when its admin reads the project's hours report (totals, per co-worker, per activity, per month)
+    data, statements = await read_twice(logged_db, db, HOURS_REPORT, {"filter": {
+        "projectId": gid("Project", project_id), "from": "2026-01-01", "to": "2026-12-31"}}, acme["admin"].token)
+
+    # then every total is there, each group with what it names
+    report = data["hoursReport"]
+    assert report["total"]["recordCount"] == 8
+    assert sorted(group["recordCount"] for group in report["byCoWorker"]) == [3, 5]
+    assert all(group["coWorker"]["name"] for group in report["byCoWorker"])
+    assert all(group["activity"]["name"] for group in report["byActivity"])
+    assert statements == selects(statements), statements
+    # and on PostgreSQL the co-workers and activities came in their groups' statements: one statement per total;
+    # on SQLite, in-process, one more each for the co-workers and the activities
+    assert len([s for s in statements if not s.startswith("PRAGMA")]) == (6 if logged_db.sqlite else 4), statements
 
 
 async def test_a_request_takes_one_connection_for_all_its_reads(db, logged_db):
