@@ -8,7 +8,7 @@ import json
 import httpx
 from sqlalchemy import event
 
-from bench.operations import PROJECT_PAGE, TIMESHEET
+from bench.operations import HOURS_REPORT, PROJECT_PAGE, TIMESHEET
 from domain.platform import driver_reads
 from gql.compiled.execution import checking
 from partnergraph.composition import create_app
@@ -43,12 +43,14 @@ async def answer(client, query, variables, token) -> tuple[str, str]:
 
 
 async def test_a_warm_compiled_read_runs_its_levels_on_the_driver_and_answers_as_the_general_executor(db):
-    # given a project page and a timesheet to read, and the app counting its statements per request
+    # given a project page, a timesheet and an hours report to read, and the app counting its statements per request
     acme, project_id = await seeded(db)
     employee = acme["employee"]
     reads = [(PROJECT_PAGE, {"id": gid("Project", project_id)}, acme["admin"].token),
              (TIMESHEET, {"id": gid("CoWorker", employee.co_worker_id), "from": "2026-03-02", "to": "2026-03-08"},
-              employee.token)]
+              employee.token),
+             (HOURS_REPORT, {"filter": {"projectId": gid("Project", project_id), "from": "2026-01-01",
+                                        "to": "2026-12-31"}}, acme["admin"].token)]
     settings = db.settings.model_copy(update={"report_sql_statements": True, "rate_limit": False})
     compiled_app = create_app(settings, db)
     general_app = create_app(settings.model_copy(update={"compiled_execution": False}), db)
@@ -62,10 +64,14 @@ async def test_a_warm_compiled_read_runs_its_levels_on_the_driver_and_answers_as
                 again, count = await answer(compiled, query, variables, token)
             reference, _count = await answer(general, query, variables, token)
 
-            # then the warm read's levels went to the driver, every one of them seen by the engine's listeners and
-            # counted in X-SQL-Statements, and both answers are the general executor's, byte for byte
+            # then the warm read's levels (every SELECT but the sign-in's: the report's totals too) went to the
+            # driver, every one of them seen by the engine's listeners and counted in X-SQL-Statements, and both
+            # answers are the general executor's, byte for byte
             on_driver = [statement for statement, driver in statements if driver]
             assert len(on_driver) >= 2, statements  # a level's to-one relations are joined into its SELECT
+            assert not [statement for statement, driver in statements if not driver
+                        and statement.lstrip().upper().startswith("SELECT") and "api_tokens" not in statement], \
+                statements  # (the sign-in's: this app runs without its viewer cache)
             assert all(statement.lstrip().upper().startswith("SELECT") for statement in on_driver), on_driver
             assert int(count) == len(statements), (count, statements)
             assert json.loads(again) == json.loads(first) == json.loads(reference)
