@@ -5,7 +5,7 @@ import gc
 from collections.abc import Iterator
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -25,7 +25,7 @@ from gql.http.file_content import file_content_endpoint, sweep_file_storage
 from gql.http.internal_invoice_csv import internal_invoice_csv_endpoint
 from gql.background_jobs import in_process_worker
 from gql.http.cors import cors_middleware
-from gql.http.faults import database_unavailable, masked_fault, sign_in_unavailable
+from gql.http.faults import client_gone, database_unavailable, masked_fault, sign_in_unavailable
 from gql.http.graphiql import STATIC as GRAPHIQL_ASSETS
 from gql.http.sql_statements import count_statements_of, counting_request
 from gql.http.view import GraphQLOverHTTP, client_key
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         lifespan=lifespan,
         middleware=cors_middleware(settings),
         exception_handlers={IssuerUnreachable: sign_in_unavailable, DatabaseUnavailable: database_unavailable,
-                            Exception: masked_fault},
+                            ClientDisconnect: client_gone, Exception: masked_fault},
     )
     app.state.db = db
     app.state.settings = settings

@@ -1,7 +1,7 @@
 """Faults outside GraphQL execution (sign-in, a route's own code): a 500 with an id, the traceback in the log;
-a database outage there is a 503 with Retry-After."""
+a database outage there is a 503 with Retry-After; a client gone before its request arrived is no fault."""
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from domain.platform.errors import DatabaseUnavailable
 from gql.errors import log_fault, unavailable
@@ -32,3 +32,10 @@ async def database_unavailable(request: Request, error: Exception) -> JSONRespon
     answer = unavailable(error, where=f"{request.method} {request.url.path}")
     return JSONResponse({"errors": [answer.formatted]}, status_code=503,
                         headers={"Retry-After": str(DatabaseUnavailable.retry_after_seconds)})
+
+
+async def client_gone(request: Request, error: Exception) -> Response:
+    """The client disconnected before its request's body arrived (Starlette's ClientDisconnect): nobody reads the
+    answer and the server did nothing wrong, so nothing is logged. Registered by its class, as
+    database_unavailable; the 400 it answers is dropped by the server, the connection being closed."""
+    return Response(status_code=400)
