@@ -18,8 +18,7 @@ import httpx
 
 from bench.common import throwaway_database
 from bench.dataset import generate
-from bench.operations import operations
-from domain.access.tokens import create_token
+from bench.operations import operations, reader_tokens
 from domain.platform.db import Database
 from domain.platform.migrations import upgrade
 from domain.platform.settings import Settings
@@ -43,10 +42,7 @@ async def run(args: argparse.Namespace) -> None:
         try:
             await upgrade(db.engine)
             dataset = await generate(db, factor=args.scale, seed=args.seed, write_targets=1)
-            emails = {dataset.admins[dataset.main_company]: dataset.main_company,
-                      **{email: company for email, company, _ in dataset.timesheet_people}}
-            tokens = {email: (await create_token(db, settings, email=email, company=company, days=1))[0]
-                      for email, company in emails.items()}
+            tokens = await reader_tokens(db, settings, dataset)
             chosen = operations(dataset, tokens)
             app = create_app(settings, db)
             lean = app.state.lean

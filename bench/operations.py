@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.dataset import YEAR, Dataset
+from domain.access.tokens import create_token
+from domain.platform.db import Database
+from domain.platform.settings import Settings
 from gql.ids import to_global_id
 
 TIMESHEET = """
@@ -89,6 +92,14 @@ class Operation:
 
 def _body(query: str, **variables: Any) -> dict[str, Any]:
     return {"query": query, "variables": variables}
+
+
+async def reader_tokens(db: Database, settings: Settings, dataset: Dataset) -> dict[str, str]:
+    """A day's token, by email, of each reader of the reads: the main company's admin and the timesheet people."""
+    emails = {dataset.admins[dataset.main_company]: dataset.main_company,
+              **{email: company for email, company, _ in dataset.timesheet_people}}
+    return {email: (await create_token(db, settings, email=email, company=company, days=1))[0]
+            for email, company in emails.items()}
 
 
 def operations(dataset: Dataset, tokens: dict[str, str]) -> dict[str, Operation]:
